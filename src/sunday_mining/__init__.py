@@ -1,0 +1,3 @@
+"""Sunday Mining: voice-tracked mining ops and their payrolls, for Discord."""
+
+__version__ = "0.1.0"

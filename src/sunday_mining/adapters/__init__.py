@@ -1,0 +1,1 @@
+"""Adapters: the store, object storage, Discord REST, UEX and PDF behind the ports."""

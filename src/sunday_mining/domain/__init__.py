@@ -1,0 +1,1 @@
+"""The domain core: plain Python, standard library only."""

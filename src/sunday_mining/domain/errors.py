@@ -1,0 +1,63 @@
+"""Domain errors. Adapters raise these; entrypoints turn them into messages or statuses.
+
+Every error carries a short sentence meant for the person who caused it: what went wrong and
+what to do. It never contains a secret, a token or a raw payload.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the product explains to a user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationError(DomainError):
+    """Input that cannot be accepted as given."""
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist (in this guild)."""
+
+
+class PermissionDenied(DomainError):
+    """The caller may not do this."""
+
+
+class StateConflict(DomainError):
+    """The request contradicts the current state (a second op, a channel already tracked...)."""
+
+
+class StoreError(DomainError):
+    """Base of the store's failures, mapped by the adapters from their own error codes."""
+
+
+class ConditionFailed(StoreError):
+    """A conditional write or a transaction's condition did not hold: nothing was written."""
+
+    def __init__(self, message: str = "The item changed while you were working on it.") -> None:
+        super().__init__(message)
+
+
+class Throttled(StoreError):
+    """The store asked us to slow down; the same call may succeed shortly."""
+
+    def __init__(self, message: str = "The database is busy; try again in a moment.") -> None:
+        super().__init__(message)
+
+
+class Unavailable(StoreError):
+    """The store could not be reached or failed internally."""
+
+    def __init__(self, message: str = "The database is unavailable; try again shortly.") -> None:
+        super().__init__(message)
+
+
+class ItemNotFound(StoreError):
+    """An update or condition check addressed an item that must exist but does not."""
+
+    def __init__(self, message: str = "That record does not exist.") -> None:
+        super().__init__(message)

@@ -1,0 +1,1 @@
+"""Small abstract ports the services depend on; adapters implement them."""

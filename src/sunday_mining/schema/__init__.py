@@ -1,0 +1,1 @@
+"""The single table's declared shape, its migrations and its health check."""

@@ -206,7 +206,9 @@ class Store(ABC):
     def transact(self, ops: Sequence[TxOp]) -> None:
         """Write up to 100 operations atomically: all land or none (ConditionFailed)."""
 
-    def query_all(self, pk: str, sort: SortKey | None = None, *, forward: bool = True) -> list[Item]:
+    def query_all(
+        self, pk: str, sort: SortKey | None = None, *, forward: bool = True
+    ) -> list[Item]:
         """Every item of a partition (following cursors)."""
         items: list[Item] = []
         cursor: str | None = None

@@ -1,0 +1,25 @@
+"""The composition root of the Lambda functions: settings → adapters → services → handler.
+
+Built once per cold start and reused by every invocation of a warm container.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_interactions: Any = None
+
+
+def interactions_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    global _interactions  # noqa: PLW0603 - the cached app is the point of a warm container
+    if _interactions is None:
+        from mangum import Mangum
+
+        from sunday_mining.bootstrap import build_from_settings
+        from sunday_mining.config import Settings
+        from sunday_mining.web.app import create_app
+
+        services = build_from_settings(Settings.from_env())
+        _interactions = Mangum(create_app(services), lifespan="off")
+    response: dict[str, Any] = _interactions(event, context)
+    return response

@@ -1,0 +1,117 @@
+"""The embedded default: the whole app on one machine (SQLite file, local folders, uvicorn)."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from sunday_mining.bootstrap import Services, build_from_settings, build_store
+from sunday_mining.config import Settings
+from sunday_mining.domain.errors import Unavailable
+from sunday_mining.schema.migrations import MigrationReport, migrate
+
+
+def migrate_table(settings: Settings, *, create_table: bool = False) -> MigrationReport:
+    from sunday_mining.adapters.system_clock import SystemClock
+
+    if settings.store == "dynamodb" and create_table:
+        _create_dynamodb_table_if_missing(settings)
+    return migrate(build_store(settings), SystemClock())
+
+
+def schema_problems(settings: Settings) -> list[str]:
+    from sunday_mining.schema.health import check_health
+
+    store = build_store(settings)
+    if settings.store == "dynamodb":
+        from sunday_mining.adapters.schema_inspect import describe_dynamodb
+
+        live = describe_dynamodb(_dynamodb_client(settings), settings.table_name, store)
+    else:
+        from sunday_mining.adapters.schema_inspect import describe_sqlite
+
+        live = describe_sqlite(settings.sqlite_path, store)
+    return check_health(live)
+
+
+def _dynamodb_client(settings: Settings):  # type: ignore[no-untyped-def]
+    import boto3
+
+    return boto3.client(
+        "dynamodb", region_name=settings.aws_region, endpoint_url=settings.dynamodb_endpoint
+    )
+
+
+def _create_dynamodb_table_if_missing(settings: Settings) -> None:
+    from sunday_mining.adapters.dynamodb_table import create_table
+
+    client = _dynamodb_client(settings)
+    if settings.table_name not in client.list_tables()["TableNames"]:
+        create_table(client, settings.table_name)
+
+
+def serve(settings: Settings, *, host: str, port: int) -> None:
+    from sunday_mining.web.app import create_app
+
+    migrate_table(settings)
+    services = build_from_settings(settings)
+    uvicorn.run(create_app(services), host=host, port=port, log_level=settings.log_level.lower())
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def running_app(services: Services, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve the app in a background thread; yields its base URL and stops it on exit."""
+    from sunday_mining.web.app import create_app
+
+    port = port or free_port(host)
+    config = uvicorn.Config(create_app(services), host=host, port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="sunday-mining-http", daemon=True)
+    thread.start()
+    base = f"http://{host}:{port}"
+    try:
+        _wait_until_up(base)
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _wait_until_up(base: str, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base}/health", timeout=1.0).status_code == 200:
+                return
+        time.sleep(0.05)
+    raise Unavailable("The local server did not start in time.")
+
+
+def demo(settings: Settings, *, check_only: bool = False) -> int:
+    demo_settings = replace(settings, store="sqlite", sqlite_path=Path("var/demo/demo.sqlite3"))
+    migrate_table(demo_settings)
+    services = build_from_settings(demo_settings)
+    with running_app(services, settings.host) as base:
+        print(f"Sunday Mining is listening on {base} (store: {demo_settings.sqlite_path})")
+        print(f"Health: {httpx.get(f'{base}/health', timeout=5.0).json()}")
+        if check_only:
+            return 0
+        print("Press Ctrl-C to stop.")
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return 0

@@ -1,0 +1,59 @@
+"""Where each kind of item lives in the single table. Every key starts with the guild."""
+
+from __future__ import annotations
+
+from sunday_mining.ports.store import Key
+
+GUILD_REGISTRY_PK = "GUILDS"
+
+
+def guild_pk(guild_id: str) -> str:
+    return f"G#{guild_id}"
+
+
+def config_key(guild_id: str) -> Key:
+    return guild_pk(guild_id), "CONFIG"
+
+
+def presence_key(guild_id: str) -> Key:
+    return guild_pk(guild_id), "PRESENCE"
+
+
+def session_key(guild_id: str, session_id: str) -> Key:
+    return guild_pk(guild_id), f"SESSION#{session_id}"
+
+
+SESSION_PREFIX = "SESSION#"
+
+
+def channel_lock_key(guild_id: str, channel_id: str) -> Key:
+    return guild_pk(guild_id), f"LOCK#CHANNEL#{channel_id}"
+
+
+def sunday_lock_key(guild_id: str) -> Key:
+    return guild_pk(guild_id), "LOCK#SUNDAY"
+
+
+def active_index_pk(guild_id: str) -> str:
+    return f"ACTIVE#{guild_id}"
+
+
+def creator_index_pk(guild_id: str, user_id: str) -> str:
+    return f"CREATOR#{guild_id}#{user_id}"
+
+
+def observations_pk(guild_id: str) -> str:
+    return f"G#{guild_id}#OBS"
+
+
+def observation_sk(t_ms: int, conn: str, seq: int, kind: str) -> str:
+    # Fixed-width time first, so a window of a session is one sort-key range.
+    return f"{t_ms:013d}#{conn}#{seq:012d}#{kind}"
+
+
+def time_sk(t_ms: int) -> str:
+    return f"{t_ms:013d}"
+
+
+def batch_key(guild_id: str, conn: str, batch_seq: int) -> Key:
+    return f"G#{guild_id}#BATCH", f"{conn}#{batch_seq:012d}"

@@ -1,0 +1,80 @@
+"""A session's live (or final) picture: records, credited time, participants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sunday_mining.domain.clock import Clock
+from sunday_mining.domain.presence import (
+    Observation,
+    Participant,
+    VoiceRecord,
+    Window,
+    build_records,
+    summarize,
+)
+from sunday_mining.domain.session import Session
+from sunday_mining.ports.store import SortKey, Store
+from sunday_mining.services import codec, keys
+from sunday_mining.services.guilds import GuildService
+from sunday_mining.services.sessions import SessionService
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    session: Session
+    length_ms: int
+    records: list[VoiceRecord]
+    participants: list[Participant]
+    minimum_seconds: int
+
+    @property
+    def below_minimum(self) -> list[Participant]:
+        return [p for p in self.participants if p.below_minimum]
+
+    @property
+    def gap_affected(self) -> list[Participant]:
+        return [p for p in self.participants if p.gap_affected]
+
+
+class SummaryService:
+    def __init__(
+        self, store: Store, clock: Clock, guilds: GuildService, sessions: SessionService
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._guilds = guilds
+        self._sessions = sessions
+
+    def summary(self, guild_id: str, session_id: str) -> SessionSummary:
+        session = self._sessions.get(guild_id, session_id)
+        return self.summary_of(session)
+
+    def summary_of(self, session: Session) -> SessionSummary:
+        now = self._clock.now_ms()
+        minimum = self._guilds.get(session.guild_id).settings.minimum_participation_s
+        records = build_records(
+            windows=[Window(w.start_ms, w.stop_ms) for w in session.windows],
+            channels=session.channel_ids,
+            observations=self._observations(session, now),
+            now_ms=now,
+        )
+        return SessionSummary(
+            session=session,
+            length_ms=session.length_ms(now),
+            records=records,
+            participants=summarize(records, minimum_seconds=minimum),
+            minimum_seconds=minimum,
+        )
+
+    def _observations(self, session: Session, now_ms: int) -> list[Observation]:
+        found: list[Observation] = []
+        for window in session.windows:
+            found.append(codec.seed_snapshot(window))
+            stop = window.stop_ms if window.stop_ms is not None else now_ms
+            items = self._store.query_all(
+                keys.observations_pk(session.guild_id),
+                SortKey.between(keys.time_sk(window.start_ms), keys.time_sk(stop) + "~"),
+            )
+            found += [codec.observation_from_item(item) for item in items]
+        return found

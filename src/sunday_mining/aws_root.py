@@ -17,9 +17,10 @@ def interactions_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
         from sunday_mining.bootstrap import build_from_settings
         from sunday_mining.config import Settings
-        from sunday_mining.web.app import create_app
+        from sunday_mining.web.app import create_app_from_settings
 
-        services = build_from_settings(Settings.from_env())
-        _interactions = Mangum(create_app(services), lifespan="off")
+        settings = Settings.from_env()
+        app = create_app_from_settings(build_from_settings(settings), settings)
+        _interactions = Mangum(app, lifespan="off")
     response: dict[str, Any] = _interactions(event, context)
     return response

@@ -50,6 +50,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     migrate.set_defaults(run=_migrate)
 
+    register = commands.add_parser(
+        "register-commands",
+        help="overwrite the app's slash commands on Discord (bulk PUT, API v10)",
+    )
+    register.add_argument("--guild", metavar="ID", help="register in one server (instant)")
+    register.add_argument(
+        "--dry-run", action="store_true", help="print the command JSON instead of sending it"
+    )
+    register.set_defaults(run=_register_commands)
+
     health = commands.add_parser(
         "schema-health", help="compare the live table with the one this build declares"
     )
@@ -75,9 +85,38 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 
     report = migrate_table(settings, create_table=args.create_table)
     if report.applied:
-        print(f"Migrated from version {report.from_version} to {report.to_version}.")
+        start = "a new table" if report.from_version is None else f"version {report.from_version}"
+        print(f"Migrated from {start} to schema version {report.to_version}.")
     else:
         print(f"Already at schema version {report.to_version}; nothing to do.")
+    return 0
+
+
+def _register_commands(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from sunday_mining.interactions.commands import command_json
+
+    commands = command_json()
+    if args.dry_run:
+        print(json.dumps(commands, indent=2, ensure_ascii=False))
+        return 0
+    if not settings.discord_bot_token or not settings.discord_application_id:
+        print(
+            "error: set DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID to register commands.",
+            file=sys.stderr,
+        )
+        return 1
+    from sunday_mining.adapters.discord_rest import DiscordRest
+
+    rest = DiscordRest(
+        token=settings.discord_bot_token,
+        application_id=settings.discord_application_id,
+        base_url=settings.discord_api_base,
+    )
+    registered = rest.bulk_overwrite_commands(commands, guild_id=args.guild)
+    where = f"server {args.guild}" if args.guild else "every server (global)"
+    print(f"Registered {len(registered)} commands for {where}.")
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sunday_mining.domain.errors import ValidationError
@@ -22,6 +22,11 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     log_level: str = "INFO"
+    discord_public_key: str | None = None
+    discord_application_id: str | None = None
+    discord_bot_token: str | None = field(default=None, repr=False)
+    discord_api_base: str = "https://discord.com/api/v10"
+    signature_max_age_s: int | None = 300
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -41,4 +46,19 @@ class Settings:
             host=env.get("SM_HOST", cls.host),
             port=int(port_text),
             log_level=env.get("SM_LOG_LEVEL", cls.log_level).upper(),
+            discord_public_key=env.get("DISCORD_PUBLIC_KEY") or None,
+            discord_application_id=env.get("DISCORD_APPLICATION_ID") or None,
+            discord_bot_token=env.get("DISCORD_BOT_TOKEN") or None,
+            discord_api_base=env.get("SM_DISCORD_API_BASE", cls.discord_api_base).rstrip("/"),
+            signature_max_age_s=_max_age(env.get("SM_SIGNATURE_MAX_AGE_S")),
         )
+
+
+def _max_age(text: str | None) -> int | None:
+    """Discord defines no replay window; by default we refuse timestamps over 5 minutes old.
+    ``0`` turns the check off."""
+    if text is None or text == "":
+        return 300
+    if not text.isdigit():
+        raise ValidationError(f"SM_SIGNATURE_MAX_AGE_S must be a number of seconds, not '{text}'.")
+    return int(text) or None

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from starlette.types import ASGIApp
 
-from sunday_mining.bootstrap import Services, build_from_settings, build_store
+from sunday_mining.bootstrap import build_from_settings, build_store
 from sunday_mining.config import Settings
 from sunday_mining.domain.errors import Unavailable
 from sunday_mining.schema.migrations import MigrationReport, migrate
@@ -59,11 +60,11 @@ def _create_dynamodb_table_if_missing(settings: Settings) -> None:
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:
-    from sunday_mining.web.app import create_app
+    from sunday_mining.web.app import create_app_from_settings
 
     migrate_table(settings)
-    services = build_from_settings(settings)
-    uvicorn.run(create_app(services), host=host, port=port, log_level=settings.log_level.lower())
+    app = create_app_from_settings(build_from_settings(settings), settings)
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -74,12 +75,10 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 @contextlib.contextmanager
-def running_app(services: Services, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve the app in a background thread; yields its base URL and stops it on exit."""
-    from sunday_mining.web.app import create_app
-
+def running_app(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve an app in a background thread; yields its base URL and stops it on exit."""
     port = port or free_port(host)
-    config = uvicorn.Config(create_app(services), host=host, port=port, log_level="warning")
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="sunday-mining-http", daemon=True)
     thread.start()
@@ -105,8 +104,10 @@ def _wait_until_up(base: str, timeout_s: float = 10.0) -> None:
 def demo(settings: Settings, *, check_only: bool = False) -> int:
     demo_settings = replace(settings, store="sqlite", sqlite_path=Path("var/demo/demo.sqlite3"))
     migrate_table(demo_settings)
-    services = build_from_settings(demo_settings)
-    with running_app(services, settings.host) as base:
+    from sunday_mining.web.app import create_app_from_settings
+
+    app = create_app_from_settings(build_from_settings(demo_settings), demo_settings)
+    with running_app(app, settings.host) as base:
         print(f"Sunday Mining is listening on {base} (store: {demo_settings.sqlite_path})")
         print(f"Health: {httpx.get(f'{base}/health', timeout=5.0).json()}")
         if check_only:

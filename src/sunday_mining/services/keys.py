@@ -57,3 +57,7 @@ def time_sk(t_ms: int) -> str:
 
 def batch_key(guild_id: str, conn: str, batch_seq: int) -> Key:
     return f"G#{guild_id}#BATCH", f"{conn}#{batch_seq:012d}"
+
+
+def worker_heartbeat_key() -> Key:
+    return "WORKER", "HEARTBEAT"

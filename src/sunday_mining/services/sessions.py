@@ -77,6 +77,21 @@ class SessionService:
         )
         return [codec.session_from_item(i) for i in page.items], page.cursor
 
+    def by_creator_before(
+        self, guild_id: str, user_id: str, *, before: str | None, limit: int
+    ) -> tuple[list[Session], bool]:
+        """One page of a member's sessions older than ``before`` (keyset paging), and whether
+        there are more. Keyset pages need no stored cursor, so a day-old button still works."""
+        page = self._store.query_index(
+            "gsi2",
+            keys.creator_index_pk(guild_id, user_id),
+            SortKey(high=before) if before else None,
+            forward=False,
+            limit=limit + 2,
+        )
+        sessions = [codec.session_from_item(i) for i in page.items if i["session_id"] != before]
+        return sessions[:limit], len(sessions) > limit
+
     # --- starting -----------------------------------------------------------------------------
 
     def start_sunday(self, guild_id: str, user_id: str, name: str | None = None) -> Session:

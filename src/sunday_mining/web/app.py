@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
+
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from sunday_mining import __version__
 from sunday_mining.bootstrap import Services
+from sunday_mining.config import Settings
 from sunday_mining.domain.errors import StoreError
+from sunday_mining.web.interactions import interactions_router
+from sunday_mining.web.signature import SignatureVerifier
 
 
-def create_app(services: Services) -> FastAPI:
+def create_app(
+    services: Services,
+    *,
+    public_key_hex: str | None,
+    signature_max_age_s: int | None = 300,
+    wall_clock: Callable[[], float] = time.time,
+) -> FastAPI:
+    """The app. Without a public key it serves health only (and says so in the log)."""
     app = FastAPI(title="Sunday Mining", version=__version__, docs_url=None, redoc_url=None)
     app.state.services = services
+    if public_key_hex:
+        verifier = SignatureVerifier(public_key_hex, max_age_s=signature_max_age_s)
+        app.include_router(interactions_router(services, verifier, wall_clock))
+    else:
+        logging.getLogger(__name__).warning(
+            "DISCORD_PUBLIC_KEY is not set: /interactions is disabled"
+        )
 
     @app.get("/health")
     def health() -> JSONResponse:
@@ -23,3 +44,11 @@ def create_app(services: Services) -> FastAPI:
         return JSONResponse({"status": "ok", "version": __version__})
 
     return app
+
+
+def create_app_from_settings(services: Services, settings: Settings) -> FastAPI:
+    return create_app(
+        services,
+        public_key_hex=settings.discord_public_key,
+        signature_max_age_s=settings.signature_max_age_s,
+    )

@@ -1,0 +1,71 @@
+"""Job runners: in-process threads locally, Lambda async invoke on AWS."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from sunday_mining.domain.errors import Unavailable
+from sunday_mining.ports.jobs import Job, JobQueue
+
+log = logging.getLogger(__name__)
+
+JobHandler = Callable[[Job], None]
+
+
+class InProcessJobs(JobQueue):
+    """Runs jobs on a small thread pool in this process (the embedded default)."""
+
+    def __init__(self, handlers: dict[str, JobHandler], *, workers: int = 2) -> None:
+        self._handlers = handlers
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sm-job")
+        self._pending: list[Future[None]] = []
+
+    def submit(self, job: Job) -> None:
+        handler = self._handlers.get(job.kind)
+        if handler is None:
+            raise Unavailable(f"No runner for jobs of kind '{job.kind}'.")
+        self._pending.append(self._pool.submit(self._run, handler, job))
+
+    @staticmethod
+    def _run(handler: JobHandler, job: Job) -> None:
+        try:
+            handler(job)
+        except Exception:
+            log.exception("job failed", extra={"job_kind": job.kind, "job_key": job.key})
+
+    def drain(self, timeout_s: float = 30.0) -> None:
+        """Wait for every submitted job (tests and the demo use this to see results)."""
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result(timeout=timeout_s)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+class LambdaJobs(JobQueue):
+    """Invokes a Lambda function asynchronously (InvocationType=Event) with the job as JSON."""
+
+    def __init__(self, client: Any, function_name: str) -> None:
+        self._client = client
+        self._function_name = function_name
+
+    def submit(self, job: Job) -> None:
+        body = json.dumps({"kind": job.kind, "key": job.key, "payload": job.payload})
+        try:
+            response = self._client.invoke(
+                FunctionName=self._function_name, InvocationType="Event", Payload=body.encode()
+            )
+        except Exception:
+            raise Unavailable("The background job could not be started; try again.") from None
+        if response.get("StatusCode") != 202:
+            raise Unavailable("The background job could not be started; try again.")
+
+
+def job_from_event(event: dict[str, Any]) -> Job:
+    """The job an async invoke carries (the reports Lambda's side of LambdaJobs)."""
+    return Job(kind=str(event["kind"]), key=str(event["key"]), payload=dict(event["payload"]))

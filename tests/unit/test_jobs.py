@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from sunday_mining.adapters.jobs import InProcessJobs, LambdaJobs, job_from_event
+from sunday_mining.domain.errors import Unavailable
+from sunday_mining.ports.jobs import Job
+
+
+def test_in_process_jobs_run_their_handler() -> None:
+    seen: list[Job] = []
+    jobs = InProcessJobs({"report": seen.append})
+    job = Job("report", "payroll-1-v1", {"payroll": "1"})
+    jobs.submit(job)
+    jobs.drain()
+    jobs.close()
+    assert seen == [job]
+
+
+def test_a_job_of_an_unknown_kind_is_refused() -> None:
+    jobs = InProcessJobs({})
+    with pytest.raises(Unavailable, match="No runner"):
+        jobs.submit(Job("nope", "k"))
+    jobs.close()
+
+
+def test_a_failing_job_is_logged_and_does_not_escape(caplog: pytest.LogCaptureFixture) -> None:
+    def explode(job: Job) -> None:
+        raise RuntimeError("boom")
+
+    jobs = InProcessJobs({"report": explode})
+    jobs.submit(Job("report", "k"))
+    jobs.drain()
+    jobs.close()
+    assert "job failed" in caplog.text
+
+
+def _lambda_client() -> object:
+    return boto3.client(
+        "lambda",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def test_lambda_jobs_invoke_asynchronously() -> None:
+    client = _lambda_client()
+    job = Job("report", "payroll-1-v1", {"payroll": "1"})
+    with Stubber(client) as stub:
+        stub.add_response(
+            "invoke",
+            {"StatusCode": 202},
+            {
+                "FunctionName": "reports",
+                "InvocationType": "Event",
+                "Payload": json.dumps(
+                    {"kind": "report", "key": "payroll-1-v1", "payload": {"payroll": "1"}}
+                ).encode(),
+            },
+        )
+        LambdaJobs(client, "reports").submit(job)
+        stub.assert_no_pending_responses()
+
+
+def test_a_refused_invoke_becomes_unavailable() -> None:
+    client = _lambda_client()
+    with Stubber(client) as stub:
+        stub.add_client_error("invoke", service_error_code="TooManyRequestsException")
+        with pytest.raises(Unavailable):
+            LambdaJobs(client, "reports").submit(Job("report", "k"))
+
+
+def test_an_event_round_trips_into_a_job() -> None:
+    event = {"kind": "report", "key": "k", "payload": {"a": 1}}
+    assert job_from_event(event) == Job("report", "k", {"a": 1})

@@ -1,0 +1,1 @@
+"""Discord interactions: parse the signed payload, route it, render the answer."""

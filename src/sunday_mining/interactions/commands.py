@@ -1,0 +1,215 @@
+"""The command set, defined once: registration JSON and routing both come from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sunday_mining.domain.guild import SETTING_NAMES, Role
+from sunday_mining.interactions.payload import ChannelType, OptionType
+
+MANAGE_GUILD_PERMISSION = str(1 << 5)
+VOICE_CHANNEL_TYPES = (ChannelType.GUILD_VOICE, ChannelType.GUILD_STAGE_VOICE)
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    description: str
+    type: OptionType
+    required: bool = False
+    autocomplete: bool = False
+    channel_types: tuple[int, ...] = ()
+    choices: tuple[str, ...] = ()
+    max_length: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": int(self.type),
+            "name": self.name,
+            "description": self.description,
+            "required": self.required,
+        }
+        if self.autocomplete:
+            body["autocomplete"] = True
+        if self.channel_types:
+            body["channel_types"] = [int(t) for t in self.channel_types]
+        if self.choices:
+            body["choices"] = [{"name": c, "value": c} for c in self.choices]
+        if self.max_length is not None:
+            body["max_length"] = self.max_length
+        return body
+
+
+@dataclass(frozen=True)
+class Sub:
+    name: str
+    description: str
+    options: tuple[Option, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": int(OptionType.SUB_COMMAND),
+            "name": self.name,
+            "description": self.description,
+            "options": [o.to_json() for o in self.options],
+        }
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    description: str
+    subs: tuple[Sub, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": int(OptionType.SUB_COMMAND_GROUP),
+            "name": self.name,
+            "description": self.description,
+            "options": [s.to_json() for s in self.subs],
+        }
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str
+    children: tuple[Sub | Group, ...]
+    default_member_permissions: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": 1,
+            "name": self.name,
+            "description": self.description,
+            "options": [c.to_json() for c in self.children],
+            "default_member_permissions": self.default_member_permissions,
+            "contexts": [0],
+            "integration_types": [0],
+        }
+
+    def paths(self) -> list[str]:
+        found: list[str] = []
+        for child in self.children:
+            if isinstance(child, Group):
+                found += [f"{self.name} {child.name} {s.name}" for s in child.subs]
+            else:
+                found.append(f"{self.name} {child.name}")
+        return found
+
+
+_SESSION_NAME = Option("name", "A name for the session", OptionType.STRING, max_length=80)
+_VOICE = Option(
+    "channel", "A voice channel", OptionType.CHANNEL, True, channel_types=VOICE_CHANNEL_TYPES
+)
+_ROLE_KIND = Option(
+    "kind", "What the role may do", OptionType.STRING, True, choices=tuple(r.value for r in Role)
+)
+_ROLE = Option("role", "A server role", OptionType.ROLE, True)
+
+HELP_TOPICS = ("start", "stop", "status", "adhoc", "payroll", "prices", "diagnostics", "admin")
+
+MINING = Command(
+    "mining",
+    "Mining ops: track voice time and pay everyone",
+    (
+        Sub("start", "Start the Sunday op on the mining channels", (_SESSION_NAME,)),
+        Sub("stop", "Stop a running session and see who gets paid"),
+        Sub("status", "What is running right now"),
+        Group(
+            "adhoc",
+            "Small one-channel sessions",
+            (
+                Sub("new", "Start tracking one voice channel", (_VOICE, _SESSION_NAME)),
+                Sub(
+                    "load",
+                    "Reopen one of your stopped sessions",
+                    (Option("session", "Your session", OptionType.STRING, True, True),),
+                ),
+                Sub("list", "Your sessions"),
+            ),
+        ),
+        Sub(
+            "payroll",
+            "Turn a stopped session's haul into payouts",
+            (Option("session", "The session to pay", OptionType.STRING, autocomplete=True),),
+        ),
+        Sub(
+            "prices",
+            "Current ore prices",
+            (Option("ore", "An ore", OptionType.STRING, autocomplete=True),),
+        ),
+        Sub("diagnostics", "Check every part of the app, with fixes"),
+        Sub(
+            "help",
+            "How to use Sunday Mining",
+            (Option("topic", "A command", OptionType.STRING, choices=HELP_TOPICS),),
+        ),
+    ),
+)
+
+MINING_ADMIN = Command(
+    "mining-admin",
+    "Set up Sunday Mining for this server",
+    (
+        Group(
+            "channels",
+            "The voice channels a Sunday op tracks",
+            (
+                Sub(
+                    "add",
+                    "Track a voice channel in Sunday ops",
+                    (
+                        _VOICE,
+                        Option(
+                            "dispatch",
+                            "The bot sits here during an op",
+                            OptionType.BOOLEAN,
+                        ),
+                    ),
+                ),
+                Sub("remove", "Stop tracking a voice channel", (_VOICE,)),
+                Sub("list", "The mining channels"),
+            ),
+        ),
+        Group(
+            "roles",
+            "Who may lead ops, run payroll and start adhoc sessions",
+            (
+                Sub("add", "Give a role a permission", (_ROLE_KIND, _ROLE)),
+                Sub("remove", "Take a permission from a role", (_ROLE_KIND, _ROLE)),
+                Sub("list", "The roles and what they may do"),
+            ),
+        ),
+        Group(
+            "settings",
+            "Minimum time, org cut, donations, fees, adhoc limits, time zone",
+            (
+                Sub(
+                    "set",
+                    "Change a setting",
+                    (
+                        Option(
+                            "name", "The setting", OptionType.STRING, True, choices=SETTING_NAMES
+                        ),
+                        Option("value", "The new value", OptionType.STRING, True, max_length=64),
+                    ),
+                ),
+                Sub("show", "Every setting and its value"),
+            ),
+        ),
+    ),
+    default_member_permissions=MANAGE_GUILD_PERMISSION,
+)
+
+COMMANDS = (MINING, MINING_ADMIN)
+
+
+def command_json() -> list[dict[str, Any]]:
+    """The body of a bulk overwrite (PUT …/commands)."""
+    return [c.to_json() for c in COMMANDS]
+
+
+def all_paths() -> list[str]:
+    return [p for c in COMMANDS for p in c.paths()]

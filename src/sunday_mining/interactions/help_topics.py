@@ -1,0 +1,71 @@
+"""/mining help: short, example-led help for every command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sunday_mining.interactions.context import Context
+from sunday_mining.interactions.responses import COLOUR_INFO, Embed, message
+
+TOPICS: dict[str, tuple[str, str]] = {
+    "start": (
+        "/mining start [name]",
+        "Op leaders start the Sunday op on every mining channel. Everyone already sitting in "
+        "those channels counts from that moment.\nExample: `/mining start name:Aaron Halo run`",
+    ),
+    "stop": (
+        "/mining stop",
+        "Stops the op (leaders) or your adhoc session, closes everyone's time at that moment and "
+        "shows who gets paid, who is below the minimum and whose time needs a look. The Payroll "
+        "button leads on.\nExample: `/mining stop`",
+    ),
+    "status": (
+        "/mining status",
+        "Everything running now: channels, elapsed time, participants, the top times, and "
+        "whether the voice worker is reporting. Press Refresh to update it.",
+    ),
+    "adhoc": (
+        "/mining adhoc new <channel> [name] · load <session> · list",
+        "A one-channel session any member can run (unless the server limits it to roles).\n"
+        "Example: `/mining adhoc new channel:#Rock-2 name:Quantanium hunt`\n"
+        "`/mining adhoc load` reopens one of your stopped, unpaid sessions; the pause does not "
+        "count. `/mining adhoc list` pages through your sessions.",
+    ),
+    "payroll": (
+        "/mining payroll [session]",
+        "Payroll officers turn a stopped session's haul into payouts: pick the session, check "
+        "the participants, enter the ore, preview, finalize.\nExample: `/mining payroll`",
+    ),
+    "prices": (
+        "/mining prices [ore]",
+        "Current ore prices from the stored UEX snapshot, with their age.\n"
+        "Example: `/mining prices ore:Quantanium`",
+    ),
+    "diagnostics": (
+        "/mining diagnostics",
+        "Leaders and admins: checks the database, prices, the voice worker and channel "
+        "permissions, each with a fix.",
+    ),
+    "admin": (
+        "/mining-admin channels · roles · settings",
+        "Manage Server only.\n`/mining-admin channels add channel:#Mining-1 dispatch:True`\n"
+        "`/mining-admin roles add kind:leader role:@Officers`\n"
+        "`/mining-admin settings set name:minimum-participation value:15`",
+    ),
+}
+
+
+def help_command(ctx: Context) -> dict[str, Any]:
+    topic = ctx.interaction.string("topic")
+    if topic in TOPICS:
+        title, text = TOPICS[topic]
+        return message(embeds=[Embed(title, text, COLOUR_INFO)], ephemeral=True)
+    embed = Embed(
+        "Sunday Mining",
+        "Tracks who sits in the mining voice channels during an op and turns the haul into a "
+        "payroll. `/mining help topic:<command>` shows more.",
+        COLOUR_INFO,
+    )
+    for title, text in TOPICS.values():
+        embed.add(title, text.split("\n")[0])
+    return message(embeds=[embed], ephemeral=True)

@@ -1,0 +1,104 @@
+"""Route an interaction to its handler and turn every domain error into a polite answer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sunday_mining.bootstrap import Services
+from sunday_mining.domain.errors import DomainError
+from sunday_mining.interactions import admin_commands, custom_ids, help_topics, session_commands
+from sunday_mining.interactions.context import Context
+from sunday_mining.interactions.payload import BadPayload, Interaction, InteractionType
+from sunday_mining.interactions.responses import choices, error, pong
+
+log = logging.getLogger(__name__)
+
+CommandHandler = Callable[[Context], dict[str, Any]]
+ComponentHandler = Callable[[Context, custom_ids.CustomId], dict[str, Any]]
+
+
+def _coming_soon(what: str) -> CommandHandler:
+    def handler(ctx: Context) -> dict[str, Any]:
+        return error(f"{what} is coming soon; /mining help lists what works today.")
+
+    return handler
+
+
+def _payroll_button(ctx: Context, _: custom_ids.CustomId) -> dict[str, Any]:
+    return error("Payroll is coming soon; the session's time is kept until then.")
+
+
+COMMANDS: dict[str, CommandHandler] = {
+    "mining start": session_commands.start,
+    "mining stop": session_commands.stop,
+    "mining status": session_commands.status,
+    "mining adhoc new": session_commands.adhoc_new,
+    "mining adhoc load": session_commands.adhoc_load,
+    "mining adhoc list": session_commands.adhoc_list,
+    "mining payroll": _coming_soon("Payroll"),
+    "mining prices": _coming_soon("Prices"),
+    "mining diagnostics": _coming_soon("Diagnostics"),
+    "mining help": help_topics.help_command,
+    "mining-admin channels add": admin_commands.channels_add,
+    "mining-admin channels remove": admin_commands.channels_remove,
+    "mining-admin channels list": admin_commands.channels_list,
+    "mining-admin roles add": admin_commands.roles_add,
+    "mining-admin roles remove": admin_commands.roles_remove,
+    "mining-admin roles list": admin_commands.roles_list,
+    "mining-admin settings set": admin_commands.settings_set,
+    "mining-admin settings show": admin_commands.settings_show,
+}
+
+COMPONENTS: dict[str, ComponentHandler] = {
+    "status": session_commands.status_refresh,
+    "stop": session_commands.stop_picked,
+    "alist": session_commands.adhoc_list_page,
+    "payroll": _payroll_button,
+}
+
+MODALS: dict[str, ComponentHandler] = {}
+
+AUTOCOMPLETE: dict[tuple[str, str], CommandHandler] = {
+    ("mining adhoc load", "session"): session_commands.adhoc_load_autocomplete,
+}
+
+STALE = "That button is from an older message; run the command again."
+
+
+def dispatch(interaction: Interaction, services: Services) -> dict[str, Any]:
+    if interaction.type is InteractionType.PING:
+        return pong()
+    ctx = Context(interaction, services)
+    try:
+        return _route(ctx)
+    except DomainError as failure:
+        if interaction.type is InteractionType.AUTOCOMPLETE:
+            return choices([])  # autocomplete cannot show a message; offer nothing
+        return error(failure.message)
+    except BadPayload:
+        if interaction.type is InteractionType.AUTOCOMPLETE:
+            return choices([])
+        return error("That input did not look right; run the command again from its menu.")
+
+
+def _route(ctx: Context) -> dict[str, Any]:
+    interaction = ctx.interaction
+    if interaction.type is InteractionType.APPLICATION_COMMAND:
+        handler = COMMANDS.get(interaction.path)
+        if handler is None:
+            return error(
+                "I don't know that command; it may be from an older version. Try /mining help."
+            )
+        return handler(ctx)
+    if interaction.type is InteractionType.AUTOCOMPLETE:
+        focused = interaction.focused
+        suggest = AUTOCOMPLETE.get((interaction.path, focused[0])) if focused else None
+        return suggest(ctx) if suggest else choices([])
+    parsed = custom_ids.parse(interaction.custom_id)
+    table = COMPONENTS if interaction.type is InteractionType.MESSAGE_COMPONENT else MODALS
+    component = table.get(parsed.action) if parsed else None
+    if parsed is None or component is None:
+        return error(STALE)
+    return component(ctx, parsed)

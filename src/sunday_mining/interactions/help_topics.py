@@ -22,7 +22,8 @@ TOPICS: dict[str, tuple[str, str]] = {
     "status": (
         "/mining status",
         "Everything running now: channels, elapsed time, participants, the top times, and "
-        "whether the voice worker is reporting. Press Refresh to update it.",
+        "whether the voice worker is reporting. Press Refresh to update it.\n"
+        "Example: `/mining status`",
     ),
     "adhoc": (
         "/mining adhoc new <channel> [name] · load <session> · list",
@@ -44,11 +45,12 @@ TOPICS: dict[str, tuple[str, str]] = {
     "diagnostics": (
         "/mining diagnostics",
         "Leaders and admins: checks the database, prices, the voice worker and channel "
-        "permissions, each with a fix.",
+        "permissions, each with a fix.\nExample: `/mining diagnostics`",
     ),
     "admin": (
         "/mining-admin channels · roles · settings",
-        "Manage Server only.\n`/mining-admin channels add channel:#Mining-1 dispatch:True`\n"
+        "Manage Server only.\nExample: `/mining-admin channels add channel:#Mining-1 "
+        "dispatch:True`\n"
         "`/mining-admin roles add kind:leader role:@Officers`\n"
         "`/mining-admin settings set name:minimum-participation value:15`",
     ),

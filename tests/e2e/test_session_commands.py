@@ -1,0 +1,238 @@
+"""/mining start, stop, status and adhoc, driven through the simulator over HTTP."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import Discord
+
+from sunday_mining.domain.presence import VoiceEvent
+from sunday_mining.services.voice import VoiceBatch
+
+EPHEMERAL = 64
+
+
+def seat(discord: Discord, user: str, channel: str, seq: int) -> None:
+    """The voice worker reports a member sitting down in a channel."""
+    member = discord.member(user)
+    channel_id = discord.sim.guild.channel(channel).id
+    event = VoiceEvent(discord.clock.now_ms(), "C1", seq, member.id, channel_id)
+    discord.services.voice.record(VoiceBatch(discord.guild_id, "C1", seq, events=(event,)))
+
+
+def test_start_status_stop_shows_who_gets_paid(discord: Discord) -> None:
+    discord.setup_guild()
+    seat(discord, "ana", "Mining 1", 1)
+    started = discord.command("lead", "mining start", name="Halo run")
+    assert "**Halo run** started by" in started.content
+    assert "1 already there" in started.content
+    assert not started.ephemeral
+
+    discord.clock.advance(minutes=20)
+    seat(discord, "ben", "Mining 2", 2)
+    discord.clock.advance(minutes=40)
+    status = discord.command("ben", "mining status")
+    assert status.ephemeral
+    embed = status.data["embeds"][0]
+    assert "Halo run" in embed["title"]
+    assert "Running for 1 h 00 min" in embed["description"]
+    assert any(f["name"] == "Participants" and f["value"] == "2" for f in embed["fields"])
+
+    stopped = discord.command("lead", "mining stop")
+    summary = stopped.data["embeds"][0]
+    assert "has stopped" in summary["title"]
+    fields = {f["name"]: f["value"] for f in summary["fields"]}
+    assert fields["Participants"] == "2 (2 above the minimum)"
+    assert fields["Credited time"] == "1 h 40 min"
+    ana, ben = discord.member("ana").id, discord.member("ben").id
+    assert fields["Paid time"] == f"<@{ana}> — 1 h 00 min\n<@{ben}> — 40 min"
+    payroll = stopped.data["components"][0]["components"][0]
+    assert payroll["label"] == "Payroll"
+
+
+def test_the_status_refresh_button_updates_the_message(discord: Discord) -> None:
+    discord.setup_guild()
+    discord.command("lead", "mining start")
+    status = discord.command("lead", "mining status")
+    discord.clock.advance(minutes=5)
+    refreshed = discord.click("lead", status, "sm1:status")
+    assert refreshed.response_type == 7
+    assert "Running for 5 min" in refreshed.data["embeds"][0]["description"]
+
+
+def test_status_with_nothing_running_explains_setup_in_an_unconfigured_server(
+    discord: Discord,
+) -> None:
+    status = discord.command("ben", "mining status")
+    assert status.data["embeds"][0]["title"] == "Sunday Mining is not set up here yet"
+
+
+def test_status_warns_when_the_voice_worker_has_not_reported(discord: Discord) -> None:
+    discord.setup_guild()
+    discord.command("lead", "mining start")
+    status = discord.command("lead", "mining status")
+    worker = next(f for f in status.data["embeds"][0]["fields"] if f["name"] == "Voice worker")
+    assert worker["value"].startswith("⚠️")
+
+
+def test_a_second_start_is_refused_and_changes_nothing(discord: Discord) -> None:
+    discord.setup_guild()
+    discord.command("lead", "mining start", name="First")
+    before = discord.store_items()
+    again = discord.command("admin", "mining start")
+    assert again.ephemeral
+    assert again.content == (
+        "A Sunday op is already running ('First'); stop it with /mining stop first."
+    )
+    assert discord.store_items() == before
+
+
+def test_a_member_without_the_leader_role_cannot_start(discord: Discord) -> None:
+    discord.setup_guild()
+    before = discord.store_items()
+    refused = discord.command("ben", "mining start")
+    assert refused.ephemeral
+    assert "Only op leaders" in refused.content
+    assert discord.store_items() == before
+
+
+def test_start_in_an_unconfigured_server_says_how_to_set_up(discord: Discord) -> None:
+    refused = discord.command("admin", "mining start")
+    assert "isn't set up yet" in refused.content
+    assert discord.store_items() == []
+
+
+def test_stop_with_nothing_running_says_so(discord: Discord) -> None:
+    refused = discord.command("lead", "mining stop")
+    assert refused.ephemeral
+    assert refused.content.startswith("Nothing is running")
+
+
+def test_adhoc_new_load_and_list(discord: Discord) -> None:
+    channel = discord.sim.guild.channel("Mining 2")
+    made = discord.command("ben", "mining adhoc new", channel=channel, name="Rock hunt")
+    assert "**Rock hunt** started" in made.content
+    discord.clock.advance(minutes=30)
+    stopped = discord.command("ben", "mining stop")
+    assert "Rock hunt has stopped" in stopped.data["embeds"][0]["title"]
+
+    suggestions = discord.autocomplete("ben", "mining adhoc load", "session", "rock")
+    (choice,) = suggestions.data["choices"]
+    assert choice["name"].startswith("Rock hunt")
+    loaded = discord.command("ben", "mining adhoc load", session=choice["value"])
+    assert "running again" in loaded.content
+
+    listing = discord.command("ben", "mining adhoc list")
+    assert listing.ephemeral
+    assert "**Rock hunt**" in listing.data["embeds"][0]["description"]
+
+
+def test_adhoc_on_a_text_channel_is_refused(discord: Discord) -> None:
+    refused = discord.command(
+        "ben", "mining adhoc new", channel=discord.sim.guild.channel("general")
+    )
+    assert refused.ephemeral
+    assert "is not a voice channel" in refused.content
+    assert discord.store_items() == []
+
+
+def test_adhoc_on_a_channel_of_the_running_op_is_refused(discord: Discord) -> None:
+    discord.setup_guild()
+    discord.command("lead", "mining start", name="Op")
+    before = discord.store_items()
+    refused = discord.command(
+        "ben", "mining adhoc new", channel=discord.sim.guild.channel("Mining 1")
+    )
+    assert "already tracked by 'Op'" in refused.content
+    assert discord.store_items() == before
+
+
+def test_only_the_creator_or_a_leader_can_load_an_adhoc_session(discord: Discord) -> None:
+    discord.setup_guild()
+    channel = discord.sim.guild.channel("Dispatch")
+    discord.command("ben", "mining adhoc new", channel=channel, name="Bens")
+    discord.command("ben", "mining stop")
+    (session,) = discord.services.sessions.by_creator(discord.guild_id, discord.member("ben").id)[0]
+    before = discord.store_items()
+    refused = discord.command("cy", "mining adhoc load", session=session.session_id)
+    assert "Only its creator or an op leader" in refused.content
+    assert discord.store_items() == before
+    assert (
+        "running again"
+        in discord.command("lead", "mining adhoc load", session=session.session_id).content
+    )
+
+
+def test_a_made_up_session_id_is_not_found(discord: Discord) -> None:
+    refused = discord.command("ben", "mining adhoc load", session="not-a-session")
+    assert refused.ephemeral
+    assert "Pick one of your sessions" in refused.content
+
+
+def test_another_guilds_session_cannot_be_loaded(discord: Discord) -> None:
+    other = discord.services.sessions.start_adhoc("999", "1", "42")
+    discord.services.sessions.stop("999", other.session_id)
+    refused = discord.command("admin", "mining adhoc load", session=other.session_id)
+    assert "can't find that session" in refused.content
+
+
+def test_stop_offers_a_choice_when_several_sessions_are_the_callers(discord: Discord) -> None:
+    discord.setup_guild()
+    discord.command("lead", "mining start", name="Op")
+    discord.command(
+        "lead", "mining adhoc new", channel=discord.sim.guild.channel("Dispatch"), name="Side"
+    )
+    picker = discord.command("lead", "mining stop")
+    assert picker.ephemeral
+    options = picker.data["components"][0]["components"][0]["options"]
+    assert [o["label"] for o in options] == ["Op", "Side"] or [o["label"] for o in options] == [
+        "Side",
+        "Op",
+    ]
+    side = next(o["value"] for o in options if o["label"] == "Side")
+    stopped = discord.select("lead", picker, "sm1:stop", [side])
+    assert "Side has stopped" in stopped.data["embeds"][0]["title"]
+    assert [s.name for s in discord.services.sessions.active(discord.guild_id)] == ["Op"]
+
+
+def test_a_stale_or_tampered_button_gets_a_polite_answer(discord: Discord) -> None:
+    discord.setup_guild()
+    status = discord.command("lead", "mining status")
+    message = dict(status.message or {})
+    message["components"] = [
+        {
+            "type": 1,
+            "components": [
+                {"type": 2, "style": 2, "label": "Old", "custom_id": "sm0:status"},
+                {"type": 2, "style": 2, "label": "Odd", "custom_id": "sm1:nope:x"},
+                {"type": 2, "style": 2, "label": "Evil", "custom_id": "sm1:alist:../../G#1"},
+            ],
+        }
+    ]
+    for custom_id in ("sm0:status", "sm1:nope:x", "sm1:alist:../../G#1"):
+        answer = discord.click("lead", message, custom_id)  # type: ignore[arg-type]
+        assert answer.ephemeral
+        assert "older message" in answer.content
+
+
+def test_the_payroll_button_answers_until_payroll_exists(discord: Discord) -> None:
+    discord.setup_guild()
+    discord.command("lead", "mining start")
+    stopped = discord.command("lead", "mining stop")
+    custom_id = stopped.data["components"][0]["components"][0]["custom_id"]
+    answer = discord.click("purser", stopped, custom_id)
+    assert answer.ephemeral
+    assert "coming soon" in answer.content
+
+
+def test_help_covers_every_topic(discord: Discord) -> None:
+    overview = discord.command("ben", "mining help")
+    assert len(overview.data["embeds"][0]["fields"]) == 8
+    for topic in ("start", "stop", "status", "adhoc", "payroll", "prices", "diagnostics", "admin"):
+        page = discord.command("ben", "mining help", topic=topic)
+        assert "Example" in page.data["embeds"][0]["description"]
+
+
+def test_commands_not_built_yet_say_so(discord: Discord) -> None:
+    for path in ("mining payroll", "mining prices", "mining diagnostics"):
+        answer = discord.command("admin", path)
+        assert answer.ephemeral
+        assert "coming soon" in answer.content

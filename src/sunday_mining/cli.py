@@ -34,11 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default: SM_PORT)")
     serve.set_defaults(run=_serve)
 
-    demo = commands.add_parser("demo", help="run the app on a local SQLite file and check it")
-    demo.add_argument(
-        "--check-only",
-        action="store_true",
-        help="start, answer one health check, then exit (used by tests)",
+    demo = commands.add_parser(
+        "demo", help="play a Sunday op through the local Discord simulator (var/demo/)"
     )
     demo.set_defaults(run=_demo)
 
@@ -77,7 +74,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from sunday_mining.local import demo
 
-    return demo(settings, check_only=args.check_only)
+    return demo(settings)
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:

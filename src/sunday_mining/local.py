@@ -7,8 +7,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import replace
-from pathlib import Path
 
 import httpx
 import uvicorn
@@ -101,18 +99,8 @@ def _wait_until_up(base: str, timeout_s: float = 10.0) -> None:
     raise Unavailable("The local server did not start in time.")
 
 
-def demo(settings: Settings, *, check_only: bool = False) -> int:
-    demo_settings = replace(settings, store="sqlite", sqlite_path=Path("var/demo/demo.sqlite3"))
-    migrate_table(demo_settings)
-    from sunday_mining.web.app import create_app_from_settings
+def demo(settings: Settings) -> int:
+    from sunday_mining.demo import run
 
-    app = create_app_from_settings(build_from_settings(demo_settings), demo_settings)
-    with running_app(app, settings.host) as base:
-        print(f"Sunday Mining is listening on {base} (store: {demo_settings.sqlite_path})")
-        print(f"Health: {httpx.get(f'{base}/health', timeout=5.0).json()}")
-        if check_only:
-            return 0
-        print("Press Ctrl-C to stop.")
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
+    run()
     return 0

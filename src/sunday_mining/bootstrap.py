@@ -10,7 +10,9 @@ from sunday_mining.ports.store import Store
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.sessions import SessionService
 from sunday_mining.services.summary import SummaryService
+from sunday_mining.services.sweeps import AdhocSweeper
 from sunday_mining.services.voice import VoiceIngestService
+from sunday_mining.services.worker import WorkerService
 
 
 @dataclass(frozen=True)
@@ -21,18 +23,22 @@ class Services:
     sessions: SessionService
     summaries: SummaryService
     voice: VoiceIngestService
+    worker: WorkerService
 
 
 def build_services(store: Store, clock: Clock) -> Services:
     guilds = GuildService(store, clock)
     sessions = SessionService(store, clock, guilds)
+    summaries = SummaryService(store, clock, guilds, sessions)
+    sweeper = AdhocSweeper(clock, guilds, sessions, summaries)
     return Services(
         store=store,
         clock=clock,
         guilds=guilds,
         sessions=sessions,
-        summaries=SummaryService(store, clock, guilds, sessions),
+        summaries=summaries,
         voice=VoiceIngestService(store, clock, sessions),
+        worker=WorkerService(store, clock, guilds, sessions, sweeper),
     )
 
 

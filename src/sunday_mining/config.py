@@ -27,6 +27,7 @@ class Settings:
     discord_bot_token: str | None = field(default=None, repr=False)
     discord_api_base: str = "https://discord.com/api/v10"
     signature_max_age_s: int | None = 300
+    worker_secret: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,6 +52,7 @@ class Settings:
             discord_bot_token=env.get("DISCORD_BOT_TOKEN") or None,
             discord_api_base=env.get("SM_DISCORD_API_BASE", cls.discord_api_base).rstrip("/"),
             signature_max_age_s=_max_age(env.get("SM_SIGNATURE_MAX_AGE_S")),
+            worker_secret=_secret(env.get("SM_WORKER_SECRET"), "SM_WORKER_SECRET"),
         )
 
 
@@ -62,3 +64,18 @@ def _max_age(text: str | None) -> int | None:
     if not text.isdigit():
         raise ValidationError(f"SM_SIGNATURE_MAX_AGE_S must be a number of seconds, not '{text}'.")
     return int(text) or None
+
+
+_PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "example", "xxx"}
+
+
+def _secret(value: str | None, name: str) -> str | None:
+    """Refuse placeholder and short secrets at start-up, naming the variable, never the value."""
+    if not value:
+        return None
+    if value.lower() in _PLACEHOLDERS or len(value) < 32:
+        raise ValidationError(
+            f"{name} must be a random string of at least 32 characters; make one with "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+        )
+    return value

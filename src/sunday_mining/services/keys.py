@@ -61,3 +61,7 @@ def batch_key(guild_id: str, conn: str, batch_seq: int) -> Key:
 
 def worker_heartbeat_key() -> Key:
     return "WORKER", "HEARTBEAT"
+
+
+def worker_lease_key() -> Key:
+    return "WORKER", "LEASE"

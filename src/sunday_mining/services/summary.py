@@ -18,6 +18,7 @@ from sunday_mining.ports.store import SortKey, Store
 from sunday_mining.services import codec, keys
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.sessions import SessionService
+from sunday_mining.services.worker import gaps_between
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class SummaryService:
             channels=session.channel_ids,
             observations=self._observations(session, now),
             now_ms=now,
+            gaps=gaps_between(self._store, now, session.started_ms, session.stopped_ms or now),
         )
         return SessionSummary(
             session=session,

@@ -4,6 +4,10 @@ The worker reports what it saw (events and snapshots); this module folds those o
 one deterministic order, into voice records: who sat in which tracked channel, from when to when,
 clipped to the session's active windows. Credited time is the measure of the union of a member's
 records, so moving between tracked channels is seamless and nothing is counted twice.
+
+Snapshots are the ground truth and events refine them. A member a snapshot misses is closed at
+the last time they were known present; every record closed that way (source RECONCILE) or
+overlapping a worker gap is flagged for the officer.
 """
 
 from __future__ import annotations
@@ -109,8 +113,8 @@ class Participant:
 # --- ordering observations --------------------------------------------------------------------
 
 _TIME = attrgetter("t_ms")
-# What makes two observations the same one: a replayed batch repeats them exactly, time included,
-# because the worker stamps each observation once, when it sees it.
+# What makes two observations the same one (and the store's sort key): a replayed batch repeats
+# them exactly, time included, because the worker stamps each observation once, when it sees it.
 _IDENTITY = attrgetter("t_ms", "conn", "seq", "_kind")
 
 
@@ -148,7 +152,7 @@ def _tie_runs(times: list[int]) -> Iterator[tuple[int, int]]:
 def _in_order(observations: Iterable[Observation]) -> list[Observation]:
     """Distinct observations in the order they happened: duplicates and shuffles change nothing.
 
-    Sorting on time alone is cheap; only the rare runs that share a millisecond need more care.
+    Sorting on time alone is cheap; only the runs that share a millisecond need more care.
     """
     items = sorted(observations, key=_TIME)
     ordered: list[Observation] = []
@@ -206,12 +210,14 @@ class _Fold:
         self.spans = spans
         self.gaps = gaps if gaps.starts else None
         self.seats: dict[str, _Seat] = {}
+        # Who sits in each channel: a snapshot is checked against it with set operations.
+        self.seated: defaultdict[str, set[str]] = defaultdict(set)
         self.last_seen: dict[str, int] = {}  # the last time a seated member was known present
         self.records: defaultdict[str, list[VoiceRecord]] = defaultdict(list)
 
     def run(self, ordered: Iterable[Observation]) -> None:
         # The event case is inlined: this loop runs once per observation, often 10^6 times.
-        seats, last_seen, tracked, credit = self.seats, self.last_seen, self.tracked, self._credit
+        seats, seated, last_seen, tracked = self.seats, self.seated, self.last_seen, self.tracked
         for o in ordered:
             if isinstance(o, VoiceSnapshot):
                 self._on_snapshot(o)
@@ -226,31 +232,37 @@ class _Fold:
                     last_seen[user] = t
                     continue
                 del seats[user]
+                seated[seat[0]].discard(user)
                 if seat[0] in tracked:
-                    credit(user, seat, t, Source.GATEWAY)
+                    self._credit(user, seat, t, Source.GATEWAY)
             if channel is not None:
                 seats[user] = (channel, t, Source.GATEWAY)
+                seated[channel].add(user)
                 last_seen[user] = t
 
     def _on_snapshot(self, snapshot: VoiceSnapshot) -> None:
-        t, seats = snapshot.t_ms, self.seats
+        t = snapshot.t_ms
+        listed = {c: members - snapshot.bots for c, members in snapshot.channels.items()}
         # Sorted, so a member listed in two channels (a racy snapshot) always ends in the same one.
-        for channel in sorted(snapshot.channels):
-            for user in snapshot.channels[channel] - snapshot.bots:
-                seat = seats.get(user)
-                if seat is None or seat[0] != channel:
-                    if seat is not None:
-                        self._leave(user, t, Source.RECONCILE)
-                    seats[user] = (channel, t, snapshot.source)
-                self.last_seen[user] = t
-        covered = snapshot.channels
-        missing = [u for u, s in seats.items() if s[0] in covered and u not in covered[s[0]]]
-        for user in missing:
-            # The leave was lost: credit only up to the last time they were known to be there.
-            self._leave(user, self.last_seen[user], Source.RECONCILE)
+        for channel in sorted(listed):
+            for user in listed[channel] - self.seated[channel]:
+                if user in self.seats:
+                    self._leave(user, t, Source.RECONCILE)
+                self._sit(user, channel, t, snapshot.source)
+            self.last_seen.update(dict.fromkeys(listed[channel], t))
+        for channel, members in listed.items():
+            for user in self.seated[channel] - members:
+                # The leave was lost: credit only up to the last time they were known to be there.
+                self._leave(user, self.last_seen[user], Source.RECONCILE)
+
+    def _sit(self, user: str, channel: str, t_ms: int, source: Source) -> None:
+        self.seats[user] = (channel, t_ms, source)
+        self.seated[channel].add(user)
+        self.last_seen[user] = t_ms
 
     def _leave(self, user: str, t_ms: int, source: Source) -> None:
         seat = self.seats.pop(user)
+        self.seated[seat[0]].discard(user)
         if seat[0] in self.tracked:
             self._credit(user, seat, t_ms, source)
 

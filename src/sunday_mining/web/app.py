@@ -22,6 +22,7 @@ def create_app(
     *,
     public_key_hex: str | None,
     signature_max_age_s: int | None = 300,
+    worker_secret: str | None = None,
     wall_clock: Callable[[], float] = time.time,
 ) -> FastAPI:
     """The app. Without a public key it serves health only (and says so in the log)."""
@@ -34,6 +35,10 @@ def create_app(
         logging.getLogger(__name__).warning(
             "DISCORD_PUBLIC_KEY is not set: /interactions is disabled"
         )
+    if worker_secret:
+        from sunday_mining.web.worker_api import worker_router
+
+        app.include_router(worker_router(services, worker_secret, wall_clock))
 
     @app.get("/health")
     def health() -> JSONResponse:
@@ -51,4 +56,5 @@ def create_app_from_settings(services: Services, settings: Settings) -> FastAPI:
         services,
         public_key_hex=settings.discord_public_key,
         signature_max_age_s=settings.signature_max_age_s,
+        worker_secret=settings.worker_secret,
     )

@@ -1,0 +1,210 @@
+"""The worker's ingest API (docs/worker-protocol.md): lease, heartbeat and voice batches.
+
+Authenticated with an HMAC over the timestamp and the raw body, checked before anything is
+parsed. Every endpoint is idempotent, so a request replayed inside the window changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from sunday_mining.bootstrap import Services
+from sunday_mining.domain.errors import StoreError
+from sunday_mining.domain.presence import Gap, VoiceEvent, VoiceSnapshot
+from sunday_mining.services.voice import MAX_BATCH_OBSERVATIONS, VoiceBatch
+from sunday_mining.services.worker import Heartbeat, NotLeaseHolder
+from sunday_mining.worker.protocol import verify
+
+log = logging.getLogger("sunday_mining.worker_api")
+
+MAX_BODY_BYTES = 1024 * 1024
+Snowflake = Annotated[str, Field(pattern=r"^[0-9]{1,20}$")]
+Token = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[0-9A-Za-z._:-]+$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class LeaseRequest(_Model):
+    worker_id: Token
+    ttl_s: int = Field(ge=30, le=300)
+
+
+class ReleaseRequest(_Model):
+    worker_id: Token
+
+
+class GapIn(_Model):
+    start_ms: int = Field(ge=0)
+    end_ms: int = Field(ge=0)
+
+
+class HeartbeatRequest(_Model):
+    worker_id: Token
+    conn: Token
+    sent_ms: int = Field(ge=0)
+    state: str = Field(pattern=r"^(connected|connecting|resuming|disconnected)$")
+    latency_ms: int | None = Field(default=None, ge=0)
+    reconnects_24h: int = Field(default=0, ge=0)
+    guilds: list[Snowflake] = Field(default_factory=list, max_length=1000)
+    gaps: list[GapIn] = Field(default_factory=list, max_length=1000)
+    voice: dict[str, Any] = Field(default_factory=dict)
+    channels: dict[str, Any] = Field(default_factory=dict)
+    loop_lag_p99_ms: float | None = None
+
+
+class EventIn(_Model):
+    t_ms: int = Field(ge=0)
+    seq: int = Field(ge=0)
+    user_id: Snowflake
+    channel_id: Snowflake | None
+    bot: bool = False
+
+
+class SnapshotIn(_Model):
+    t_ms: int = Field(ge=0)
+    seq: int = Field(ge=0)
+    channels: dict[Snowflake, list[Snowflake]]
+    bots: list[Snowflake] = Field(default_factory=list)
+
+
+class BatchRequest(_Model):
+    worker_id: Token
+    guild_id: Snowflake
+    conn: Token
+    batch_seq: int = Field(ge=0)
+    events: list[EventIn] = Field(default_factory=list, max_length=MAX_BATCH_OBSERVATIONS)
+    snapshots: list[SnapshotIn] = Field(default_factory=list, max_length=MAX_BATCH_OBSERVATIONS)
+
+    def to_batch(self) -> VoiceBatch:
+        return VoiceBatch(
+            guild_id=self.guild_id,
+            conn=self.conn,
+            batch_seq=self.batch_seq,
+            events=tuple(
+                VoiceEvent(e.t_ms, self.conn, e.seq, e.user_id, e.channel_id, e.bot)
+                for e in self.events
+            ),
+            snapshots=tuple(
+                VoiceSnapshot(
+                    s.t_ms,
+                    self.conn,
+                    s.seq,
+                    {c: frozenset(users) for c, users in s.channels.items()},
+                    frozenset(s.bots),
+                )
+                for s in self.snapshots
+            ),
+        )
+
+
+def _error(status: int, text: str) -> JSONResponse:
+    return JSONResponse({"error": text}, status_code=status)
+
+
+Handler = Callable[[bytes], Awaitable[Response]]
+
+
+def worker_router(
+    services: Services, secret: str, wall_clock: Callable[[], float] = time.time
+) -> APIRouter:
+    router = APIRouter(prefix="/worker/v1")
+
+    async def authenticated(request: Request, handle: Callable[[bytes], Any]) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return _error(413, "body too large")
+        if not verify(secret, request.headers, body, int(wall_clock())):
+            return _error(401, "invalid worker signature")
+        try:
+            result = await run_in_threadpool(handle, body)
+        except ValidationError:
+            return _error(400, "the body does not match the protocol")
+        except NotLeaseHolder as refused:
+            return _error(409, refused.message)
+        except StoreError as failure:
+            return _error(503, failure.message)
+        return JSONResponse(result)
+
+    @router.post("/lease")
+    async def lease(request: Request) -> Response:
+        def handle(body: bytes) -> dict[str, Any]:
+            asked = LeaseRequest.model_validate_json(body)
+            granted = services.worker.acquire(asked.worker_id, asked.ttl_s)
+            return {
+                "granted": granted.granted,
+                "holder": granted.holder,
+                "expires_ms": granted.expires_ms,
+            }
+
+        return await authenticated(request, handle)
+
+    @router.post("/lease/release")
+    async def release(request: Request) -> Response:
+        def handle(body: bytes) -> dict[str, Any]:
+            asked = ReleaseRequest.model_validate_json(body)
+            return {"released": services.worker.release(asked.worker_id)}
+
+        return await authenticated(request, handle)
+
+    @router.post("/heartbeat")
+    async def heartbeat(request: Request) -> Response:
+        def handle(body: bytes) -> dict[str, Any]:
+            beat = HeartbeatRequest.model_validate_json(body)
+            answer = services.worker.heartbeat(
+                Heartbeat(
+                    worker_id=beat.worker_id,
+                    conn=beat.conn,
+                    state=beat.state,
+                    latency_ms=beat.latency_ms,
+                    reconnects_24h=beat.reconnects_24h,
+                    guilds=tuple(beat.guilds),
+                    gaps=tuple(Gap(g.start_ms, g.end_ms) for g in beat.gaps),
+                    voice=beat.voice,
+                    channels=beat.channels,
+                    loop_lag_p99_ms=beat.loop_lag_p99_ms,
+                )
+            )
+            return {
+                "lease": {"granted": answer.lease.granted, "expires_ms": answer.lease.expires_ms},
+                "presence": answer.presence,
+                "watch": answer.watch,
+                "server_ms": answer.server_ms,
+            }
+
+        return await authenticated(request, handle)
+
+    @router.post("/batches")
+    async def batches(request: Request) -> Response:
+        def handle(body: bytes) -> dict[str, Any]:
+            batch = BatchRequest.model_validate_json(body)
+            services.worker.require_holder(batch.worker_id)
+            result = services.voice.record(batch.to_batch())
+            log.info(
+                "voice batch",
+                extra={
+                    "guild_id": batch.guild_id,
+                    "conn": batch.conn,
+                    "batch_seq": batch.batch_seq,
+                    "stored": result.stored,
+                    "duplicate": result.duplicate,
+                },
+            )
+            return {
+                "duplicate": result.duplicate,
+                "stored": result.stored,
+                "ignored": dict(result.ignored),
+            }
+
+        return await authenticated(request, handle)
+
+    return router

@@ -1,0 +1,154 @@
+"""The worker's ingest API over HTTP: HMAC authentication, lease, heartbeat and batches."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from sunday_mining.adapters.sqlite_store import SqliteStore
+from sunday_mining.bootstrap import Services, build_services
+from sunday_mining.domain.clock import FixedClock
+from sunday_mining.local import running_app
+from sunday_mining.web.app import create_app
+from sunday_mining.worker.protocol import sign
+
+SECRET = "s" * 48
+GUILD = "1000"
+ROCK = "11"
+
+
+class App:
+    def __init__(self, http: httpx.Client, services: Services, clock: FixedClock) -> None:
+        self.http, self.services, self.clock = http, services, clock
+
+    def post(self, path: str, body: dict[str, Any], *, secret: str = SECRET) -> httpx.Response:
+        raw = json.dumps(body).encode()
+        return self.http.post(
+            f"/worker/v1{path}", content=raw, headers=sign(secret, raw, time.time())
+        )
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[App]:
+    clock = FixedClock(1_795_370_400_000)
+    store = SqliteStore(tmp_path / "w.sqlite3")
+    services = build_services(store, clock)
+    web = create_app(services, public_key_hex=None, worker_secret=SECRET)
+    with running_app(web) as base, httpx.Client(base_url=base, timeout=10) as http:
+        yield App(http, services, clock)
+    store.close()
+
+
+def batch(seq: int, *events: dict[str, Any], worker: str = "w1") -> dict[str, Any]:
+    return {
+        "worker_id": worker,
+        "guild_id": GUILD,
+        "conn": "1795370400000-00000001",
+        "batch_seq": seq,
+        "events": list(events),
+        "snapshots": [],
+    }
+
+
+def event(t_ms: int, seq: int, user: str, channel: str | None) -> dict[str, Any]:
+    return {"t_ms": t_ms, "seq": seq, "user_id": user, "channel_id": channel, "bot": False}
+
+
+def test_a_lease_holder_delivers_batches_and_duplicates_change_nothing(app: App) -> None:
+    app.services.guilds.add_channel(GUILD, ROCK)
+    session = app.services.sessions.start_sunday(GUILD, "lead")
+    assert app.post("/lease", {"worker_id": "w1", "ttl_s": 60}).json()["granted"]
+    now = app.clock.now_ms()
+    first = app.post("/batches", batch(1, event(now, 1, "42", ROCK)))
+    assert first.status_code == 200
+    assert first.json() == {"duplicate": False, "stored": 1, "ignored": {}}
+    again = app.post("/batches", batch(1, event(now, 1, "42", ROCK)))
+    assert again.json()["duplicate"] is True
+    app.clock.advance(minutes=30)
+    app.services.sessions.stop(GUILD, session.session_id)
+    (participant,) = app.services.summaries.summary(GUILD, session.session_id).participants
+    assert (participant.user_id, participant.credited_seconds) == ("42", 1800)
+
+
+def test_a_second_worker_cannot_write(app: App) -> None:
+    app.post("/lease", {"worker_id": "w1", "ttl_s": 60})
+    refused = app.post("/lease", {"worker_id": "w2", "ttl_s": 60}).json()
+    assert refused == {"granted": False, "holder": "w1", "expires_ms": refused["expires_ms"]}
+    assert app.post("/batches", batch(1, worker="w2")).status_code == 409
+    heartbeat = {"worker_id": "w2", "conn": "c", "sent_ms": 0, "state": "connected"}
+    assert app.post("/heartbeat", heartbeat).status_code == 409
+
+
+def test_the_heartbeat_answers_where_the_bot_should_sit(app: App) -> None:
+    app.services.guilds.add_channel(GUILD, ROCK, dispatch=True)
+    app.services.sessions.start_sunday(GUILD, "lead")
+    app.post("/lease", {"worker_id": "w1", "ttl_s": 60})
+    answer = app.post(
+        "/heartbeat",
+        {
+            "worker_id": "w1",
+            "conn": "c",
+            "sent_ms": 0,
+            "state": "connected",
+            "guilds": [GUILD],
+            "latency_ms": 40,
+        },
+    ).json()
+    assert answer["presence"] == {GUILD: ROCK}
+    assert answer["watch"] == {GUILD: [ROCK]}
+    assert answer["lease"]["granted"] is True
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-SM-Worker-Timestamp": "1", "X-SM-Worker-Signature": "v1=00"},
+        {"X-SM-Worker-Timestamp": "abc", "X-SM-Worker-Signature": "v1=" + "0" * 64},
+    ],
+)
+def test_unsigned_or_badly_signed_requests_get_401(app: App, headers: dict[str, str]) -> None:
+    response = app.http.post("/worker/v1/lease", content=b"{}", headers=headers)
+    assert response.status_code == 401
+
+
+def test_a_wrong_secret_or_a_stale_timestamp_gets_401(app: App) -> None:
+    assert app.post("/lease", {"worker_id": "w1", "ttl_s": 60}, secret="t" * 48).status_code == 401
+    raw = b'{"worker_id": "w1", "ttl_s": 60}'
+    stale = sign(SECRET, raw, time.time() - 3600)
+    assert app.http.post("/worker/v1/lease", content=raw, headers=stale).status_code == 401
+
+
+def test_a_tampered_body_gets_401(app: App) -> None:
+    raw = b'{"worker_id": "w1", "ttl_s": 60}'
+    headers = sign(SECRET, raw, time.time())
+    forged = raw.replace(b"w1", b"w9")
+    assert app.http.post("/worker/v1/lease", content=forged, headers=headers).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"worker_id": "w1", "ttl_s": 5},
+        {"worker_id": "", "ttl_s": 60},
+        {"ttl_s": 60},
+        {"worker_id": "w1", "ttl_s": "sixty"},
+    ],
+)
+def test_a_signed_but_invalid_body_gets_400(app: App, body: dict[str, Any]) -> None:
+    assert app.post("/lease", body).status_code == 400
+
+
+def test_a_batch_with_a_malformed_event_is_refused_whole(app: App) -> None:
+    app.post("/lease", {"worker_id": "w1", "ttl_s": 60})
+    bad = batch(
+        1, event(1, 1, "42", ROCK), {"t_ms": 1, "seq": 2, "user_id": "x", "channel_id": None}
+    )
+    assert app.post("/batches", bad).status_code == 400
+    assert app.services.store.query_all(f"G#{GUILD}#OBS") == []

@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 test: lint typecheck unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests functions voice_worker
-	$(BIN)/ruff format --check src tests functions voice_worker
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -1,0 +1,58 @@
+"""The composition root of the pricing-refresh Lambda: settings → store, UEX client → service.
+
+Kept apart from :mod:`sunday_mining.aws_root` so that httpx never loads on the interactions
+path. Environment: ``SM_STORE``, ``SM_TABLE_NAME`` (and the other store settings of
+:class:`~sunday_mining.config.Settings`), ``UEX_API_TOKEN`` (optional: the public price
+endpoints need none), ``UEX_BASE_URL`` (optional).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import httpx
+
+from sunday_mining.adapters.system_clock import SystemClock
+from sunday_mining.adapters.uex import DEFAULT_BASE_URL, UexClient
+from sunday_mining.bootstrap import build_store
+from sunday_mining.config import Settings
+from sunday_mining.domain.clock import Clock
+from sunday_mining.ports.store import Store
+from sunday_mining.services.prices import PriceService
+
+_service: PriceService | None = None
+
+
+def uex_client_factory(
+    env: Mapping[str, str], http: httpx.Client | None = None
+) -> Callable[[], UexClient]:
+    """A factory of UEX clients sharing one connection pool, configured from ``env``."""
+    base_url = env.get("UEX_BASE_URL") or DEFAULT_BASE_URL
+    token = env.get("UEX_API_TOKEN") or None
+    pool = http or httpx.Client()
+    return lambda: UexClient(pool, base_url=base_url, token=token)
+
+
+def build_price_service(
+    store: Store, clock: Clock, env: Mapping[str, str], http: httpx.Client | None = None
+) -> PriceService:
+    return PriceService(store, clock, uex_client_factory(env, http))
+
+
+def pricing_refresh_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """One scheduled refresh; the outcome is stored by the service and returned small."""
+    global _service  # noqa: PLW0603 - reused by a warm container
+    if _service is None:
+        settings = Settings.from_env()
+        _service = build_price_service(build_store(settings), SystemClock(), os.environ)
+    outcome = _service.refresh()
+    return {
+        "ok": outcome.ok,
+        "reason": outcome.reason,
+        "fetched_ms": outcome.fetched_ms,
+        "game_version": outcome.game_version,
+        "priced": outcome.priced,
+        "missing": len(outcome.missing),
+    }

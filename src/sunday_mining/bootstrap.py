@@ -8,6 +8,7 @@ from sunday_mining.config import Settings
 from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.store import Store
 from sunday_mining.services.guilds import GuildService
+from sunday_mining.services.prices import PriceService
 from sunday_mining.services.sessions import SessionService
 from sunday_mining.services.summary import SummaryService
 from sunday_mining.services.sweeps import AdhocSweeper
@@ -24,6 +25,7 @@ class Services:
     summaries: SummaryService
     voice: VoiceIngestService
     worker: WorkerService
+    prices: PriceService
 
 
 def build_services(store: Store, clock: Clock) -> Services:
@@ -39,6 +41,7 @@ def build_services(store: Store, clock: Clock) -> Services:
         summaries=summaries,
         voice=VoiceIngestService(store, clock, sessions),
         worker=WorkerService(store, clock, guilds, sessions, sweeper),
+        prices=PriceService(store, clock),
     )
 
 

@@ -8,7 +8,13 @@ from typing import Any
 
 from sunday_mining.bootstrap import Services
 from sunday_mining.domain.errors import DomainError
-from sunday_mining.interactions import admin_commands, custom_ids, help_topics, session_commands
+from sunday_mining.interactions import (
+    admin_commands,
+    custom_ids,
+    help_topics,
+    price_commands,
+    session_commands,
+)
 from sunday_mining.interactions.context import Context
 from sunday_mining.interactions.payload import BadPayload, Interaction, InteractionType
 from sunday_mining.interactions.responses import choices, error, pong
@@ -38,7 +44,7 @@ COMMANDS: dict[str, CommandHandler] = {
     "mining adhoc load": session_commands.adhoc_load,
     "mining adhoc list": session_commands.adhoc_list,
     "mining payroll": _coming_soon("Payroll"),
-    "mining prices": _coming_soon("Prices"),
+    "mining prices": price_commands.prices,
     "mining diagnostics": _coming_soon("Diagnostics"),
     "mining help": help_topics.help_command,
     "mining-admin channels add": admin_commands.channels_add,
@@ -62,6 +68,7 @@ MODALS: dict[str, ComponentHandler] = {}
 
 AUTOCOMPLETE: dict[tuple[str, str], CommandHandler] = {
     ("mining adhoc load", "session"): session_commands.adhoc_load_autocomplete,
+    ("mining prices", "ore"): price_commands.ore_autocomplete,
 }
 
 STALE = "That button is from an older message; run the command again."

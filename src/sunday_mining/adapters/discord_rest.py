@@ -52,6 +52,12 @@ class DiscordRest:
         result: list[dict[str, Any]] = self._request("PUT", path, "the command set", commands)
         return result
 
+    def commands(self, *, guild_id: str | None = None) -> list[dict[str, Any]]:
+        scope = f"/guilds/{guild_id}" if guild_id else ""
+        path = f"/applications/{self._application_id}{scope}/commands"
+        result: list[dict[str, Any]] = self._request("GET", path, "the command list")
+        return result
+
     def current_user(self) -> dict[str, Any]:
         """GET /users/@me: a cheap call that proves the bot token is accepted."""
         result: dict[str, Any] = self._request("GET", "/users/@me", "the bot token")

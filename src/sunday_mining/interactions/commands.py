@@ -213,3 +213,27 @@ def command_json() -> list[dict[str, Any]]:
 
 def all_paths() -> list[str]:
     return [p for c in COMMANDS for p in c.paths()]
+
+
+def _comparable(node: dict[str, Any]) -> dict[str, Any]:
+    """What we define of a command or option, in a form that ignores what Discord adds or drops
+    (ids, versions, localizations, ``required: false``)."""
+    return {
+        "name": node.get("name"),
+        "description": node.get("description"),
+        "type": node.get("type", 1),
+        "required": bool(node.get("required", False)),
+        "autocomplete": bool(node.get("autocomplete", False)),
+        "choices": [c.get("value") for c in node.get("choices") or []],
+        "channel_types": sorted(node.get("channel_types") or []),
+        "max_length": node.get("max_length"),
+        "options": [_comparable(o) for o in node.get("options") or []],
+        "default_member_permissions": node.get("default_member_permissions"),
+    }
+
+
+def same_commands(registered: list[dict[str, Any]], wanted: list[dict[str, Any]]) -> bool:
+    """Whether what Discord holds is what this build would register."""
+    ours = sorted((_comparable(c) for c in wanted), key=lambda c: str(c["name"]))
+    theirs = sorted((_comparable(c) for c in registered), key=lambda c: str(c["name"]))
+    return ours == theirs

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.store import Store
+from sunday_mining.services.diagnostics import DiagnosticsService, Probes
+from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.prices import PriceService
 from sunday_mining.services.sessions import SessionService
@@ -26,13 +29,18 @@ class Services:
     voice: VoiceIngestService
     worker: WorkerService
     prices: PriceService
+    errors: ErrorLog
+    diagnostics: DiagnosticsService
 
 
-def build_services(store: Store, clock: Clock) -> Services:
+def build_services(store: Store, clock: Clock, probes: Probes | None = None) -> Services:
     guilds = GuildService(store, clock)
     sessions = SessionService(store, clock, guilds)
     summaries = SummaryService(store, clock, guilds, sessions)
     sweeper = AdhocSweeper(clock, guilds, sessions, summaries)
+    prices = PriceService(store, clock)
+    errors = ErrorLog(store, clock)
+    probes = probes or Probes(schema_problems=list, discord_configured=False)
     return Services(
         store=store,
         clock=clock,
@@ -41,7 +49,9 @@ def build_services(store: Store, clock: Clock) -> Services:
         summaries=summaries,
         voice=VoiceIngestService(store, clock, sessions),
         worker=WorkerService(store, clock, guilds, sessions, sweeper),
-        prices=PriceService(store, clock),
+        prices=prices,
+        errors=errors,
+        diagnostics=DiagnosticsService(store, clock, guilds, sessions, prices, errors, probes),
     )
 
 
@@ -65,4 +75,50 @@ def build_store(settings: Settings) -> Store:
 def build_from_settings(settings: Settings) -> Services:
     from sunday_mining.adapters.system_clock import SystemClock
 
-    return build_services(build_store(settings), SystemClock())
+    store = build_store(settings)
+    return build_services(store, SystemClock(), build_probes(settings, store))
+
+
+def build_probes(settings: Settings, store: Store) -> Probes:
+    """Diagnostics' view of what lies outside the services; every probe imports lazily, so
+    none of this weighs on a cold start."""
+
+    def schema_problems() -> list[str]:
+        from sunday_mining.schema.health import check_health
+
+        if settings.store == "dynamodb":
+            import boto3
+
+            from sunday_mining.adapters.schema_inspect import describe_dynamodb
+
+            client = boto3.client(
+                "dynamodb", region_name=settings.aws_region, endpoint_url=settings.dynamodb_endpoint
+            )
+            return check_health(describe_dynamodb(client, settings.table_name, store))
+        from sunday_mining.adapters.schema_inspect import describe_sqlite
+
+        return check_health(describe_sqlite(settings.sqlite_path, store))
+
+    token, app_id = settings.discord_bot_token, settings.discord_application_id
+
+    def rest() -> Any:
+        from sunday_mining.adapters.discord_rest import DiscordRest
+
+        return DiscordRest(
+            token=token or "", application_id=app_id or "", base_url=settings.discord_api_base
+        )
+
+    def bot_name() -> str:
+        return str(rest().current_user().get("username", "bot"))
+
+    def commands_current() -> bool:
+        from sunday_mining.interactions.commands import command_json, same_commands
+
+        return same_commands(rest().commands(), command_json())
+
+    return Probes(
+        schema_problems=schema_problems,
+        discord_configured=bool(app_id and settings.discord_public_key),
+        discord_token=bot_name if token and app_id else None,
+        commands_current=commands_current if token and app_id else None,
+    )

@@ -67,6 +67,7 @@ def interactions_router(
         except Exception:
             # A bug must still get an answer inside Discord's deadline, not "interaction failed".
             log.exception("interaction failed", extra={"interaction_id": interaction.id})
+            services.errors.record("unexpected")
             answer, outcome = error(FAILED), "error"
         log.info(
             "interaction",

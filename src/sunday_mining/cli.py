@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     migrate.set_defaults(run=_migrate)
 
+    worker = commands.add_parser(
+        "worker",
+        help="run the voice worker (needs DISCORD_BOT_TOKEN, SM_APP_URL, SM_WORKER_SECRET)",
+    )
+    worker.set_defaults(run=_worker)
+
     register = commands.add_parser(
         "register-commands",
         help="overwrite the app's slash commands on Discord (bulk PUT, API v10)",
@@ -87,6 +93,12 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print(f"Already at schema version {report.to_version}; nothing to do.")
     return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from sunday_mining.worker.main import main as worker_main
+
+    return worker_main()
 
 
 def _register_commands(settings: Settings, args: argparse.Namespace) -> int:

@@ -78,7 +78,7 @@ class Heartbeat:
     gaps: tuple[Gap, ...] = ()
     voice: dict[str, Any] = field(default_factory=dict)
     channels: dict[str, Any] = field(default_factory=dict)
-    loop_lag_p99_ms: float | None = None
+    loop_lag_p99_ms: int | None = None
 
 
 @dataclass(frozen=True)

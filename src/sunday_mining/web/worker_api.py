@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from sunday_mining.bootstrap import Services
-from sunday_mining.domain.errors import StoreError
+from sunday_mining.domain.errors import DomainError, StoreError
 from sunday_mining.domain.presence import Gap, VoiceEvent, VoiceSnapshot
 from sunday_mining.services.voice import MAX_BATCH_OBSERVATIONS, VoiceBatch
 from sunday_mining.services.worker import Heartbeat, NotLeaseHolder
@@ -59,7 +59,7 @@ class HeartbeatRequest(_Model):
     gaps: list[GapIn] = Field(default_factory=list, max_length=1000)
     voice: dict[str, Any] = Field(default_factory=dict)
     channels: dict[str, Any] = Field(default_factory=dict)
-    loop_lag_p99_ms: float | None = None
+    loop_lag_p99_ms: int | None = Field(default=None, ge=0)
 
 
 class EventIn(_Model):
@@ -133,6 +133,8 @@ def worker_router(
             return _error(409, refused.message)
         except StoreError as failure:
             return _error(503, failure.message)
+        except DomainError as refused:
+            return _error(400, refused.message)
         return JSONResponse(result)
 
     @router.post("/lease")

@@ -198,7 +198,8 @@ class Heartbeat:
     gaps: Sequence[Gap] = ()
     voice: Mapping[str, VoiceReport] = field(default_factory=dict)
     channels: Mapping[str, Mapping[str, ChannelReport]] = field(default_factory=dict)
-    # An optional field beyond the v1 document: the event loop's lag, p99 over the last minute.
+    # An optional field beyond the v1 document: the event loop's lag, p99 over the last minute,
+    # in whole milliseconds (an integer: the app's stores refuse floats).
     loop_lag_p99_ms: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -218,7 +219,7 @@ class Heartbeat:
             },
         }
         if self.loop_lag_p99_ms is not None:
-            body["loop_lag_p99_ms"] = round(self.loop_lag_p99_ms, 1)
+            body["loop_lag_p99_ms"] = round(self.loop_lag_p99_ms)
         return body
 
 

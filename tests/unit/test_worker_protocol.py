@@ -1,0 +1,202 @@
+"""The worker protocol's HMAC: what `verify` accepts and refuses, and the JSON shapes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from sunday_mining.worker.protocol import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    Batch,
+    ChannelReport,
+    Gap,
+    Heartbeat,
+    HeartbeatAnswer,
+    LeaseAnswer,
+    ProtocolError,
+    Snapshot,
+    VoiceEvent,
+    VoiceReport,
+    encode,
+    sign,
+    signature,
+    verify,
+)
+
+SECRET = "s" * 40
+NOW = 1_795_370_400
+BODY = b'{"worker_id":"w1","ttl_s":60}'
+
+
+def test_signature_is_hmac_sha256_of_timestamp_dot_body() -> None:
+    expected = hmac.new(SECRET.encode(), b"1795370400." + BODY, hashlib.sha256).hexdigest()
+    assert signature(SECRET, "1795370400", BODY) == f"v1={expected}"
+
+
+def test_sign_then_verify_accepts() -> None:
+    headers = sign(SECRET, BODY, NOW)
+    assert headers[TIMESTAMP_HEADER] == str(NOW)
+    assert verify(SECRET, headers, BODY, NOW)
+
+
+def test_header_names_match_case_insensitively() -> None:
+    headers = {k.lower(): v for k, v in sign(SECRET, BODY, NOW).items()}
+    assert verify(SECRET, headers, BODY, NOW)
+
+
+def test_tampered_body_is_refused() -> None:
+    headers = sign(SECRET, BODY, NOW)
+    assert not verify(SECRET, headers, BODY.replace(b"60", b"61"), NOW)
+
+
+def test_reserialised_body_is_refused() -> None:
+    headers = sign(SECRET, BODY, NOW)
+    same_json = json.dumps(json.loads(BODY)).encode()  # spaces after separators
+    assert not verify(SECRET, headers, same_json, NOW)
+
+
+def test_wrong_secret_is_refused() -> None:
+    headers = sign("t" * 40, BODY, NOW)
+    assert not verify(SECRET, headers, BODY, NOW)
+
+
+@pytest.mark.parametrize("skew", [-301, 301, 10_000])
+def test_timestamp_outside_the_window_is_refused(skew: int) -> None:
+    headers = sign(SECRET, BODY, NOW + skew)
+    assert not verify(SECRET, headers, BODY, NOW)
+
+
+@pytest.mark.parametrize("skew", [-300, 0, 300])
+def test_timestamp_inside_the_window_is_accepted(skew: int) -> None:
+    assert verify(SECRET, sign(SECRET, BODY, NOW + skew), BODY, NOW)
+
+
+def test_window_is_configurable() -> None:
+    headers = sign(SECRET, BODY, NOW - 20)
+    assert not verify(SECRET, headers, BODY, NOW, window_s=10)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {TIMESTAMP_HEADER: str(NOW)},
+        {SIGNATURE_HEADER: "v1=00"},
+        {TIMESTAMP_HEADER: "", SIGNATURE_HEADER: "v1=00"},
+        {TIMESTAMP_HEADER: "-5", SIGNATURE_HEADER: "v1=00"},
+        {TIMESTAMP_HEADER: "1795370400.5", SIGNATURE_HEADER: "v1=00"},
+        {
+            TIMESTAMP_HEADER: "\uff11\uff17\uff19\uff15",
+            SIGNATURE_HEADER: "v1=00",
+        },  # full-width digits
+        {TIMESTAMP_HEADER: "9" * 40, SIGNATURE_HEADER: "v1=00"},
+    ],
+)
+def test_missing_or_malformed_headers_are_refused(headers: dict[str, str]) -> None:
+    assert not verify(SECRET, headers, BODY, NOW)
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda sig: sig.removeprefix("v1="),  # no version
+        lambda sig: "v2=" + sig[3:],  # unknown version
+        lambda sig: sig.upper(),  # the hex must be lowercase, as sent
+        lambda sig: sig[:-1],  # truncated
+        lambda sig: sig + "00",  # extended
+        lambda sig: sig[:-1] + "é",  # not ASCII
+    ],
+)
+def test_malformed_signatures_are_refused(mangle: object) -> None:
+    headers = sign(SECRET, BODY, NOW)
+    assert callable(mangle)
+    headers[SIGNATURE_HEADER] = mangle(headers[SIGNATURE_HEADER])
+    assert not verify(SECRET, headers, BODY, NOW)
+
+
+def test_batch_body_matches_the_protocol_document() -> None:
+    batch = Batch(
+        guild_id="1000",
+        conn="1795370400123-9f2c01ab",
+        batch_seq=7,
+        events=[VoiceEvent(1795370401000, 12, "42", "11", False)],
+        snapshots=[Snapshot(1795370460000, 13, {"11": ["42", "43"], "12": []}, [])],
+    )
+    assert batch.to_dict("w1") == {
+        "worker_id": "w1",
+        "guild_id": "1000",
+        "conn": "1795370400123-9f2c01ab",
+        "batch_seq": 7,
+        "events": [
+            {"t_ms": 1795370401000, "seq": 12, "user_id": "42", "channel_id": "11", "bot": False}
+        ],
+        "snapshots": [
+            {
+                "t_ms": 1795370460000,
+                "seq": 13,
+                "channels": {"11": ["42", "43"], "12": []},
+                "bots": [],
+            }
+        ],
+    }
+    assert "worker_id" not in batch.to_dict()
+
+
+def test_heartbeat_body_matches_the_protocol_document() -> None:
+    beat = Heartbeat(
+        worker_id="w1",
+        conn="1795370400123-9f2c01ab",
+        sent_ms=1795370415000,
+        state="connected",
+        latency_ms=42,
+        reconnects_24h=1,
+        guilds=["1000"],
+        gaps=[Gap(1795370300000, 1795370380000)],
+        voice={"1000": VoiceReport("11", "11", None)},
+        channels={"1000": {"11": ChannelReport(), "12": ChannelReport(missing=["CONNECT"])}},
+        loop_lag_p99_ms=3.04,
+    )
+    body = json.loads(encode(beat.to_dict()))
+    assert body["gaps"] == [{"start_ms": 1795370300000, "end_ms": 1795370380000}]
+    assert body["voice"] == {"1000": {"channel_id": "11", "requested": "11", "error": None}}
+    assert body["channels"]["1000"]["12"] == {"missing": ["CONNECT"], "full": False}
+    assert body["loop_lag_p99_ms"] == 3  # whole ms: the stores refuse floats
+    assert isinstance(body["loop_lag_p99_ms"], int)
+
+
+def test_heartbeat_answer_is_parsed() -> None:
+    answer = HeartbeatAnswer.from_dict(
+        {
+            "lease": {"granted": True, "expires_ms": 1795370475000},
+            "presence": {"1000": "11", "2000": None},
+            "watch": {"1000": ["11", "12"]},
+            "server_ms": 1795370415020,
+        }
+    )
+    assert answer.lease_granted
+    assert answer.presence == {"1000": "11", "2000": None}
+    assert answer.watch == {"1000": ("11", "12")}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        {"presence": {}},
+        {"lease": {"granted": "yes", "expires_ms": 1}},
+        {"lease": {"granted": True, "expires_ms": 1}, "presence": {"1000": "general"}},
+        {"lease": {"granted": True, "expires_ms": 1}, "watch": {"1000": "11"}},
+    ],
+)
+def test_malformed_heartbeat_answers_are_refused(body: object) -> None:
+    with pytest.raises(ProtocolError):
+        HeartbeatAnswer.from_dict(body)
+
+
+def test_lease_answer_is_parsed() -> None:
+    answer = LeaseAnswer.from_dict({"granted": False, "holder": "w0", "expires_ms": 5})
+    assert answer == LeaseAnswer(granted=False, holder="w0", expires_ms=5)

@@ -78,6 +78,7 @@ class Worker:
         spool: Spool,
         budget: IdentifyBudget,
         client_factory: ClientFactory,
+        clock_ms: Callable[[], int] = wall_ms,
     ) -> None:
         from sunday_mining.worker.gateway import DiscordVoice, GatewayBridge
 
@@ -88,7 +89,9 @@ class Worker:
         self._factory = client_factory
         self.lag = LoopLag()
         self.delivery = Delivery(spool, app, settings.worker_id)
-        self.recorder = Recorder(self.delivery.submit, batch_max=settings.batch_max_records)
+        self.recorder = Recorder(
+            self.delivery.submit, batch_max=settings.batch_max_records, clock_ms=clock_ms
+        )
         self.presence = Presence(
             DiscordVoice(
                 lambda: self.bridge.client,
@@ -374,6 +377,7 @@ async def run_worker(
     client_factory: ClientFactory | None = None,
     stop_event: asyncio.Event | None = None,
     app_transport: httpx.AsyncBaseTransport | None = None,
+    clock_ms: Callable[[], int] = wall_ms,
 ) -> int:
     """Run the worker until ``stop_event`` is set (or SIGTERM/SIGINT when none is given).
 
@@ -397,7 +401,10 @@ async def run_worker(
             base_s=settings.restart_backoff_s,
             max_s=settings.restart_backoff_max_s,
         )
-        worker = Worker(settings, app, spool, budget, client_factory or default_client_factory)
+        # ``clock_ms`` stamps voice records; tests share one controllable clock with the app.
+        worker = Worker(
+            settings, app, spool, budget, client_factory or default_client_factory, clock_ms
+        )
         return await worker.run(stop)
     finally:
         await spool.close()

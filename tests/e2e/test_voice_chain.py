@@ -325,3 +325,29 @@ async def test_a_second_worker_waits_for_the_lease_instead_of_double_writing(
         events = c.stored_events()
         assert len({(e["conn"], e["seq"]) for e in events}) == 2
         c.services.sessions.stop(GUILD, session.session_id)
+
+
+@pytest.mark.asyncio
+async def test_the_bot_sits_in_dispatch_during_an_op_and_leaves_after(tmp_path: Path) -> None:
+    async with chain(tmp_path, world(**{ANA: ROCK})) as c:
+        c.services.guilds.add_channel(GUILD, LOBBY, dispatch=True)
+        await start_one_worker(c)
+        session = c.services.sessions.start_sunday(GUILD, "lead")
+
+        def bot_seat() -> str | None:
+            return c.fake.guild(GUILD).voice_states.get(c.fake.bot.id)
+
+        await c.until(lambda: bot_seat() == LOBBY, "the bot joining dispatch")
+        request = c.fake.voice_state_requests[-1]
+        assert request["channel_id"] == LOBBY
+        assert request["self_deaf"] is True
+
+        def reported() -> dict[str, object]:
+            beat = c.services.worker.heartbeat_item() or {}
+            return dict((beat.get("voice") or {}).get(GUILD) or {})
+
+        await c.until(lambda: reported().get("channel_id") == LOBBY, "the worker reporting it")
+        c.services.sessions.stop(GUILD, session.session_id)
+        await c.until(lambda: bot_seat() is None, "the bot leaving")
+        # The bot never counts, even sitting in a tracked channel.
+        assert c.fake.bot.id not in c.credited(session.session_id)

@@ -11,6 +11,7 @@ from sunday_mining.ports.store import Store
 from sunday_mining.services.diagnostics import DiagnosticsService, Probes
 from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
+from sunday_mining.services.payroll import PayrollService
 from sunday_mining.services.prices import PriceService
 from sunday_mining.services.sessions import SessionService
 from sunday_mining.services.summary import SummaryService
@@ -31,6 +32,7 @@ class Services:
     prices: PriceService
     errors: ErrorLog
     diagnostics: DiagnosticsService
+    payroll: PayrollService
 
 
 def build_services(store: Store, clock: Clock, probes: Probes | None = None) -> Services:
@@ -52,6 +54,7 @@ def build_services(store: Store, clock: Clock, probes: Probes | None = None) -> 
         prices=prices,
         errors=errors,
         diagnostics=DiagnosticsService(store, clock, guilds, sessions, prices, errors, probes),
+        payroll=PayrollService(store, clock, guilds, sessions, summaries, prices),
     )
 
 

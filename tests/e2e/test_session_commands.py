@@ -213,29 +213,12 @@ def test_a_stale_or_tampered_button_gets_a_polite_answer(discord: Discord) -> No
         assert "older message" in answer.content
 
 
-def test_the_payroll_button_answers_until_payroll_exists(discord: Discord) -> None:
-    discord.setup_guild()
-    discord.command("lead", "mining start")
-    stopped = discord.command("lead", "mining stop")
-    custom_id = stopped.data["components"][0]["components"][0]["custom_id"]
-    answer = discord.click("purser", stopped, custom_id)
-    assert answer.ephemeral
-    assert "coming soon" in answer.content
-
-
 def test_help_covers_every_topic(discord: Discord) -> None:
     overview = discord.command("ben", "mining help")
     assert len(overview.data["embeds"][0]["fields"]) == 8
     for topic in ("start", "stop", "status", "adhoc", "payroll", "prices", "diagnostics", "admin"):
         page = discord.command("ben", "mining help", topic=topic)
         assert "Example" in page.data["embeds"][0]["description"]
-
-
-def test_commands_not_built_yet_say_so(discord: Discord) -> None:
-    for path in ("mining payroll", "mining prices", "mining diagnostics"):
-        answer = discord.command("admin", path)
-        assert answer.ephemeral
-        assert "coming soon" in answer.content
 
 
 def test_a_day_old_button_still_works_after_a_cold_start(discord: Discord) -> None:

@@ -7,11 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from sunday_mining.bootstrap import Services
-from sunday_mining.domain.errors import DomainError
+from sunday_mining.domain.errors import DomainError, StoreError
 from sunday_mining.interactions import (
     admin_commands,
     custom_ids,
+    diagnostics_commands,
     help_topics,
+    payroll_commands,
     price_commands,
     session_commands,
 )
@@ -25,17 +27,6 @@ CommandHandler = Callable[[Context], dict[str, Any]]
 ComponentHandler = Callable[[Context, custom_ids.CustomId], dict[str, Any]]
 
 
-def _coming_soon(what: str) -> CommandHandler:
-    def handler(ctx: Context) -> dict[str, Any]:
-        return error(f"{what} is coming soon; /mining help lists what works today.")
-
-    return handler
-
-
-def _payroll_button(ctx: Context, _: custom_ids.CustomId) -> dict[str, Any]:
-    return error("Payroll is coming soon; the session's time is kept until then.")
-
-
 COMMANDS: dict[str, CommandHandler] = {
     "mining start": session_commands.start,
     "mining stop": session_commands.stop,
@@ -43,9 +34,9 @@ COMMANDS: dict[str, CommandHandler] = {
     "mining adhoc new": session_commands.adhoc_new,
     "mining adhoc load": session_commands.adhoc_load,
     "mining adhoc list": session_commands.adhoc_list,
-    "mining payroll": _coming_soon("Payroll"),
+    "mining payroll": payroll_commands.payroll,
     "mining prices": price_commands.prices,
-    "mining diagnostics": _coming_soon("Diagnostics"),
+    "mining diagnostics": diagnostics_commands.diagnostics,
     "mining help": help_topics.help_command,
     "mining-admin channels add": admin_commands.channels_add,
     "mining-admin channels remove": admin_commands.channels_remove,
@@ -61,14 +52,17 @@ COMPONENTS: dict[str, ComponentHandler] = {
     "status": session_commands.status_refresh,
     "stop": session_commands.stop_picked,
     "alist": session_commands.adhoc_list_page,
-    "payroll": _payroll_button,
+    **payroll_commands.COMPONENTS,  # "payroll" (the stop summary's button) and the p* steps
 }
 
-MODALS: dict[str, ComponentHandler] = {}
+MODALS: dict[str, ComponentHandler] = {
+    **payroll_commands.MODALS,
+}
 
 AUTOCOMPLETE: dict[tuple[str, str], CommandHandler] = {
     ("mining adhoc load", "session"): session_commands.adhoc_load_autocomplete,
     ("mining prices", "ore"): price_commands.ore_autocomplete,
+    ("mining payroll", "session"): payroll_commands.session_autocomplete,
 }
 
 STALE = "That button is from an older message; run the command again."
@@ -81,6 +75,8 @@ def dispatch(interaction: Interaction, services: Services) -> dict[str, Any]:
     try:
         return _route(ctx)
     except DomainError as failure:
+        if isinstance(failure, StoreError):
+            services.errors.record(f"store {type(failure).__name__}")
         if interaction.type is InteractionType.AUTOCOMPLETE:
             return choices([])  # autocomplete cannot show a message; offer nothing
         return error(failure.message)

@@ -1,0 +1,592 @@
+"""/mining payroll: pick a session, validate participants, enter the haul and the cuts, preview,
+finalize, then mark payments. Parse the interaction, call the payroll service, render.
+
+Every step is a custom_id ``sm1:<action>:<payroll id>[:<arg>…]`` pointing at a stored version,
+so any click works after a timeout or a cold start; the payroll role (or, for an adhoc
+session, being its creator) is checked on every click and modal submit. Modals open only from
+buttons and selects, never from a modal, and every answer is inline (no deferral).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sunday_mining.domain import ores
+from sunday_mining.domain.errors import NotFound, ValidationError
+from sunday_mining.domain.guild import Role
+from sunday_mining.domain.ids import is_id
+from sunday_mining.domain.ores import Ore
+from sunday_mining.domain.session import SessionType
+from sunday_mining.interactions import payroll_render as views
+from sunday_mining.interactions import permissions
+from sunday_mining.interactions.context import Context
+from sunday_mining.interactions.custom_ids import CustomId
+from sunday_mining.interactions.responses import choices, message, modal, update
+from sunday_mining.services.payroll import (
+    MAX_LABEL,
+    OreEntry,
+    PayrollVersion,
+    PriceMode,
+)
+
+Handler = Callable[[Context, CustomId], dict[str, Any]]
+PICK_PAGE = 25
+
+# --- who may run payroll ----------------------------------------------------------------------
+
+
+def _is_officer(ctx: Context) -> bool:
+    interaction = ctx.interaction
+    return permissions.is_admin(interaction) or permissions.has_role(
+        interaction, ctx.config, Role.PAYROLL
+    )
+
+
+def _require(ctx: Context, session_type: SessionType, creator_id: str) -> None:
+    """Payroll officers pay any session; an adhoc session's creator pays their own."""
+    if session_type is SessionType.ADHOC and creator_id == ctx.user_id:
+        return
+    permissions.require_payroll_officer(ctx.interaction, ctx.config)
+
+
+def _version(ctx: Context, custom_id: CustomId) -> PayrollVersion:
+    version = ctx.services.payroll.get(ctx.guild_id, custom_id.arg(0))
+    _require(ctx, version.session_type, version.session_creator)
+    return version
+
+
+def _int(text: str, default: int = 0) -> int:
+    return int(text) if text.isdigit() else default
+
+
+# --- entry points -----------------------------------------------------------------------------
+
+
+def payroll(ctx: Context) -> dict[str, Any]:
+    session_id = (ctx.interaction.string("session") or "").strip()
+    if session_id:
+        embeds, components = _open(ctx, session_id)
+    else:
+        embeds, components = _pick(ctx, before=None)
+    return message(embeds=embeds, components=components, ephemeral=True)
+
+
+def payroll_button(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    """The Payroll button under a stop summary (a public message): answer privately."""
+    embeds, components = _open(ctx, custom_id.arg(0))
+    return message(embeds=embeds, components=components, ephemeral=True)
+
+
+def pick_selected(ctx: Context, _: CustomId) -> dict[str, Any]:
+    if len(ctx.interaction.values) != 1:
+        raise ValidationError("Pick one session.")
+    embeds, components = _open(ctx, ctx.interaction.values[0])
+    return update(embeds=embeds, components=components)
+
+
+def pick_page(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    before = custom_id.arg(0)
+    if before and not is_id(before):
+        raise NotFound("That page is out of date; run /mining payroll again.")
+    embeds, components = _pick(ctx, before=before or None)
+    return update(embeds=embeds, components=components)
+
+
+def _pick(ctx: Context, *, before: str | None) -> views.View:
+    creator = None if _is_officer(ctx) else ctx.user_id
+    sessions, more = ctx.services.payroll.payable_sessions(
+        ctx.guild_id, before=before, limit=PICK_PAGE, creator_id=creator
+    )
+    if creator is not None and not sessions and before is None:
+        # Not an officer and no adhoc session of their own: say who may run payroll.
+        permissions.require_payroll_officer(ctx.interaction, ctx.config)
+    return views.pick_view(
+        sessions,
+        before=before,
+        more=more,
+        now_ms=ctx.now_ms(),
+        time_zone=ctx.config.settings.time_zone,
+    )
+
+
+def _open(ctx: Context, session_id: str) -> views.View:
+    if not is_id(session_id):
+        raise NotFound("Pick a session from the list as you type.")
+    session = ctx.services.sessions.get(ctx.guild_id, session_id)
+    _require(ctx, session.type, session.creator_id)
+    version = ctx.services.payroll.open(ctx.guild_id, session_id, ctx.user_id)
+    return _view(ctx, version, "p" if version.is_draft else "f", 0)
+
+
+def session_autocomplete(ctx: Context) -> dict[str, Any]:
+    typed = (ctx.interaction.focused or ("", ""))[1]
+    creator = None if _is_officer(ctx) else ctx.user_id
+    found = ctx.services.payroll.recent_for_autocomplete(ctx.guild_id, typed, creator_id=creator)
+    return choices([(f"{s.name} · payroll {s.payroll_state.value}", s.session_id) for s in found])
+
+
+# --- moving between steps ---------------------------------------------------------------------
+
+
+def go(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    """``pgo:<id>:<view>`` (step buttons, first page) and ``pv:<id>:<view>:<page>`` (pagers);
+    two actions because one message can't hold two components with the same custom_id."""
+    version = _version(ctx, custom_id)
+    embeds, components = _view(ctx, version, custom_id.arg(1), _int(custom_id.arg(2)))
+    return update(embeds=embeds, components=components)
+
+
+def _view(ctx: Context, version: PayrollVersion, view: str, page: int) -> views.View:
+    service = ctx.services.payroll
+    if not version.is_draft and view in ("p", "h", "c"):
+        view = "f"  # a finalized draft's old buttons lead to the payments view
+    if version.is_draft and view in ("f", "o"):
+        view = "p"
+    if view == "h":
+        return views.haul_view(version, service.current_prices(), ctx.now_ms(), page)
+    if view == "c":
+        return views.cuts_view(version)
+    if view == "r":
+        version, result = service.preview(ctx.guild_id, version.payroll_id)
+        return views.preview_view(version, result, page)
+    if view in ("f", "o"):
+        version, owed, total = service.still_owed(ctx.guild_id, version.payroll_id)
+        if view == "o":
+            return views.owed_view(version, owed, total, page)
+        return views.final_view(version, page, total)
+    return views.participants_view(version, page)
+
+
+def _updated(ctx: Context, version: PayrollVersion, view: str, page: int = 0) -> dict[str, Any]:
+    embeds, components = _view(ctx, version, view, page)
+    return update(embeds=embeds, components=components)
+
+
+# --- step 1: participants ---------------------------------------------------------------------
+
+
+def _page_members(version: PayrollVersion, page: int) -> list[str]:
+    start = page * views.MEMBERS_PAGE
+    return [m.user_id for m in version.members[start : start + views.MEMBERS_PAGE]]
+
+
+def include(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    page = _int(custom_id.arg(1))
+    saved = ctx.services.payroll.set_included(
+        ctx.guild_id,
+        version.payroll_id,
+        ctx.user_id,
+        _page_members(version, page),
+        ctx.interaction.values,
+    )
+    return _updated(ctx, saved, "p", page)
+
+
+def donors(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    page = _int(custom_id.arg(1))
+    saved = ctx.services.payroll.set_donors(
+        ctx.guild_id,
+        version.payroll_id,
+        ctx.user_id,
+        _page_members(version, page),
+        ctx.interaction.values,
+    )
+    return _updated(ctx, saved, "p", page)
+
+
+def member_pick(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    draft = ctx.services.payroll.draft(ctx.guild_id, version.payroll_id)
+    if len(ctx.interaction.values) != 1:
+        raise ValidationError("Pick one member.")
+    member = draft.member(ctx.interaction.values[0])
+    number = next(i for i, m in enumerate(draft.members) if m.user_id == member.user_id) + 1
+    spec = views.member_modal(draft, member, number)
+    return modal(spec["custom_id"], spec["title"], spec["components"])
+
+
+def member_submit(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    member_id = custom_id.arg(1)
+    fields = ctx.interaction.fields
+    saved = ctx.services.payroll.adjust_member(
+        ctx.guild_id,
+        version.payroll_id,
+        ctx.user_id,
+        member_id,
+        multiplier_milli=parse_multiplier(fields.get("mult", "1")),
+        adjust_s=parse_minutes(fields.get("adj", "0")) * 60,
+        reason=fields.get("why", ""),
+    )
+    index = next(i for i, m in enumerate(saved.members) if m.user_id == member_id)
+    return _updated(ctx, saved, "p", index // views.MEMBERS_PAGE)
+
+
+# --- step 2: haul -------------------------------------------------------------------------------
+
+
+def ores_pick(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    draft = ctx.services.payroll.draft(ctx.guild_id, version.payroll_id)
+    picked = [_ore(value) for value in ctx.interaction.values]
+    if not 1 <= len(picked) <= views.MAX_ORES_PER_MODAL:
+        raise ValidationError(f"Pick 1 to {views.MAX_ORES_PER_MODAL} ores at a time.")
+    spec = views.amounts_modal(draft, picked)
+    return modal(spec["custom_id"], spec["title"], spec["components"])
+
+
+def _ore(value: str) -> Ore:
+    ore = ores.get(int(value)) if value.isdigit() else None
+    if ore is None:
+        raise ValidationError("I don't know that ore; pick one from the list.")
+    return ore
+
+
+def amounts_submit(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    picked = [_ore(value) for value in custom_id.args[1:]]
+    fields = ctx.interaction.fields
+    entries = [parse_amount(fields.get(f"o{ore.uex_id}", ""), ore) for ore in picked]
+    saved = ctx.services.payroll.set_ores(ctx.guild_id, version.payroll_id, ctx.user_id, entries)
+    return _updated(ctx, saved, "h")
+
+
+def paste_open(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    spec = views.paste_modal(ctx.services.payroll.draft(ctx.guild_id, version.payroll_id))
+    return modal(spec["custom_id"], spec["title"], spec["components"])
+
+
+def paste_submit(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    entries = parse_haul_list(ctx.interaction.fields.get("list", ""))
+    saved = ctx.services.payroll.set_ores(ctx.guild_id, version.payroll_id, ctx.user_id, entries)
+    return _updated(ctx, saved, "h")
+
+
+def sale_open(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    spec = views.sale_modal(ctx.services.payroll.draft(ctx.guild_id, version.payroll_id))
+    return modal(spec["custom_id"], spec["title"], spec["components"])
+
+
+def sale_submit(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    fields = ctx.interaction.fields
+    total = parse_auec(fields.get("total", ""), "The sale total")
+    saved = ctx.services.payroll.add_sale(
+        ctx.guild_id, version.payroll_id, ctx.user_id, fields.get("label", ""), total
+    )
+    return _updated(ctx, saved, "h")
+
+
+def income_remove(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    if len(ctx.interaction.values) != 1 or not ctx.interaction.values[0].isdigit():
+        raise ValidationError("Pick one line to remove.")
+    saved = ctx.services.payroll.remove_income(
+        ctx.guild_id, version.payroll_id, ctx.user_id, int(ctx.interaction.values[0])
+    )
+    return _updated(ctx, saved, "h")
+
+
+def stale_accept(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    saved = ctx.services.payroll.accept_stale_prices(
+        ctx.guild_id, version.payroll_id, ctx.user_id, _int(custom_id.arg(1), -1)
+    )
+    return _updated(ctx, saved, "h")
+
+
+# --- step 3: expenses and cuts ------------------------------------------------------------------
+
+
+def expense_open(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    spec = views.expense_modal(ctx.services.payroll.draft(ctx.guild_id, version.payroll_id))
+    return modal(spec["custom_id"], spec["title"], spec["components"])
+
+
+def flat_open(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    spec = views.flat_modal(ctx.services.payroll.draft(ctx.guild_id, version.payroll_id))
+    return modal(spec["custom_id"], spec["title"], spec["components"])
+
+
+def percentage_open(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    draft = ctx.services.payroll.draft(ctx.guild_id, version.payroll_id)
+    spec = views.percentage_modal(draft, ctx.config.settings.org_cut_bp)
+    return modal(spec["custom_id"], spec["title"], spec["components"])
+
+
+def _picked_user(fields: dict[str, str], name: str) -> str | None:
+    value = fields.get(name, "").split(",")[0].strip()
+    if value and not value.isdigit():
+        raise ValidationError("Pick the member from the list.")
+    return value or None
+
+
+def expense_submit(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    fields = ctx.interaction.fields
+    saved = ctx.services.payroll.add_expense(
+        ctx.guild_id,
+        version.payroll_id,
+        ctx.user_id,
+        fields.get("label", ""),
+        parse_auec(fields.get("amount", ""), "The expense"),
+        _picked_user(fields, "who"),
+    )
+    return _updated(ctx, saved, "c")
+
+
+def flat_submit(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    fields = ctx.interaction.fields
+    saved = ctx.services.payroll.add_flat(
+        ctx.guild_id,
+        version.payroll_id,
+        ctx.user_id,
+        fields.get("label", ""),
+        parse_auec(fields.get("amount", ""), "The flat amount"),
+        _picked_user(fields, "who") or "",
+    )
+    return _updated(ctx, saved, "c")
+
+
+def percentage_submit(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    fields = ctx.interaction.fields
+    saved = ctx.services.payroll.add_percentage(
+        ctx.guild_id,
+        version.payroll_id,
+        ctx.user_id,
+        fields.get("label", ""),
+        parse_percent(fields.get("percent", "")),
+        _picked_user(fields, "who"),
+    )
+    return _updated(ctx, saved, "c")
+
+
+def cut_remove(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    if len(ctx.interaction.values) != 1:
+        raise ValidationError("Pick one line to remove.")
+    saved = ctx.services.payroll.remove_cut(
+        ctx.guild_id, version.payroll_id, ctx.user_id, ctx.interaction.values[0]
+    )
+    return _updated(ctx, saved, "c")
+
+
+# --- step 4: finalize ---------------------------------------------------------------------------
+
+
+def finalize_ask(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    draft, result = ctx.services.payroll.preview(ctx.guild_id, version.payroll_id)
+    if not draft.is_draft:
+        return _updated(ctx, draft, "f")
+    if draft.rev != _int(custom_id.arg(1), -1):
+        raise ValidationError("The payroll changed since this preview; press Preview again.")
+    embeds, components = views.confirm_view(draft, result)
+    return update(embeds=embeds, components=components)
+
+
+def finalize_confirm(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    final = ctx.services.payroll.finalize(
+        ctx.guild_id, version.payroll_id, ctx.user_id, expected_rev=_int(custom_id.arg(1), -1)
+    )
+    return _updated(ctx, final, "f")
+
+
+# --- after finalize -----------------------------------------------------------------------------
+
+
+def paid(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    page = _int(custom_id.arg(1))
+    start = page * views.PAYEES_PAGE
+    shown = [p for p, _net in version.payees()[start : start + views.PAYEES_PAGE]]
+    saved = ctx.services.payroll.set_paid(
+        ctx.guild_id, version.payroll_id, ctx.user_id, shown, ctx.interaction.values
+    )
+    return _updated(ctx, saved, "f", page)
+
+
+def amend(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    draft = ctx.services.payroll.amend(ctx.guild_id, version.payroll_id, ctx.user_id)
+    return _updated(ctx, draft, "p")
+
+
+# --- parsing what officers type -----------------------------------------------------------------
+
+_SCU = re.compile(r"(\d{1,9})(?:\.(\d+))?")
+_WHOLE = re.compile(r"\d{1,15}")
+_PERCENT = re.compile(r"(\d{1,3})(?:\.(\d{1,2}))?")
+_MULTIPLIER = re.compile(r"(\d{1,2})(?:\.(\d{1,3}))?")
+_MINUTES = re.compile(r"[+-]?\d{1,4}")
+_AVERAGE_WORDS = frozenset({"avg", "average"})
+
+
+def _shown(text: str) -> str:
+    return text.strip()[:40] or "(empty)"
+
+
+def parse_scu(text: str, what: str) -> int:
+    """SCU as typed ("32.5", "120 scu") to whole centi-SCU, exactly: never through a float."""
+    raw = text.strip().lower().removesuffix("scu").strip()
+    if raw.startswith("-"):
+        raise ValidationError(f"{what}: SCU can't be negative; type the amount, e.g. 32.5.")
+    match = _SCU.fullmatch(raw)
+    if match is None:
+        raise ValidationError(f"{what}: '{_shown(text)}' isn't an amount of SCU; type e.g. 32.5.")
+    whole, fraction = match.group(1), match.group(2) or ""
+    if len(fraction) > 2:
+        raise ValidationError(f"{what}: SCU has at most two decimals, e.g. 32.57.")
+    centi = int(whole) * 100 + int(fraction.ljust(2, "0"))
+    if centi == 0:
+        raise ValidationError(f"{what}: the SCU must be more than 0; remove the line instead.")
+    return centi
+
+
+def parse_auec(text: str, what: str) -> int:
+    """Whole aUEC; spaces, commas and underscores between digits and an "aUEC" are fine."""
+    raw = text.strip().lower().removesuffix("auec").strip()
+    if raw.startswith("-"):
+        raise ValidationError(f"{what} can't be negative; type an amount in aUEC.")
+    digits = re.sub(r"(?<=\d)[ ,_](?=\d{3}\b)", "", raw)
+    if _WHOLE.fullmatch(digits) is None:
+        raise ValidationError(
+            f"{what}: '{_shown(text)}' isn't a whole number of aUEC; type e.g. 25000."
+        )
+    return int(digits)
+
+
+def parse_percent(text: str) -> int:
+    raw = text.strip().removesuffix("%").strip()
+    if raw.startswith("-"):
+        raise ValidationError("A percentage can't be negative.")
+    match = _PERCENT.fullmatch(raw)
+    if match is None:
+        raise ValidationError(f"'{_shown(text)}' isn't a percentage; type e.g. 10 or 12.5.")
+    basis_points = int(match.group(1)) * 100 + int((match.group(2) or "").ljust(2, "0"))
+    if basis_points > 10_000:
+        raise ValidationError("A percentage can be at most 100 %.")
+    return basis_points
+
+
+def parse_multiplier(text: str) -> int:
+    raw = text.strip().lower().lstrip("x\u00d7").strip() or "1"
+    match = _MULTIPLIER.fullmatch(raw)
+    if match is None:
+        raise ValidationError(f"'{_shown(text)}' isn't a multiplier; type e.g. 1 or 1.5.")
+    return int(match.group(1)) * 1000 + int((match.group(2) or "").ljust(3, "0"))
+
+
+def parse_minutes(text: str) -> int:
+    raw = text.strip().lower().removesuffix("min").strip() or "0"
+    if _MINUTES.fullmatch(raw) is None:
+        raise ValidationError(f"'{_shown(text)}' isn't a number of minutes; type e.g. +30 or -15.")
+    return int(raw)
+
+
+def parse_amount(text: str, ore: Ore) -> OreEntry:
+    """``32.5``, ``32.5 avg`` (average price) or ``32.5 @ 9000`` (a typed price per SCU)."""
+    body, at, price = text.partition("@")
+    words = body.split()
+    mode = PriceMode.BEST
+    if words and words[-1].lower() in _AVERAGE_WORDS:
+        mode = PriceMode.AVERAGE
+        words.pop()
+    elif words and words[-1].lower() == "best":
+        words.pop()
+    if len(words) != 1:
+        raise ValidationError(
+            f"{ore.name}: '{_shown(text)}' isn't an amount; type the SCU, e.g. 32.5."
+        )
+    scu = parse_scu(words[0], ore.name)
+    if not at:
+        return OreEntry(ore.uex_id, scu, mode)
+    typed = parse_auec(price, f"The price of {ore.name}")
+    return OreEntry(ore.uex_id, scu, PriceMode.TYPED, typed)
+
+
+def parse_haul_list(text: str) -> list[OreEntry]:
+    """``QUAN 32.5, LARA 120 avg, Gold 8 @ 6100``; every part that can't be read is named."""
+    parts = [p.strip() for p in re.split(r"[,;\n]", text) if p.strip()]
+    if not parts:
+        raise ValidationError("Paste at least one ore and its SCU, e.g. QUAN 32.5.")
+    entries: list[OreEntry] = []
+    problems: list[str] = []
+    for part in parts:
+        try:
+            entries.append(_haul_part(part))
+        except ValidationError as failure:
+            problems.append(f"'{_shown(part)}' ({failure.message.rstrip('.')})")
+    if problems:
+        raise ValidationError(
+            f"I couldn't read {'; '.join(problems[:5])}"
+            + (f" and {len(problems) - 5} more" if len(problems) > 5 else "")
+            + ". Fix those and paste again; nothing was saved."
+        )
+    return entries
+
+
+def _haul_part(part: str) -> OreEntry:
+    body, at, price = part.partition("@")
+    words = body.replace(":", " ").replace("=", " ").split()
+    if len(words) < 2:
+        raise ValidationError("an ore and its SCU, please")
+    first = next((i for i, w in enumerate(words) if w[:1] in "0123456789-+."), None)
+    if first is None or first == 0:
+        first = len(words) - 1  # no number: the last word is meant as the amount
+    name = " ".join(words[:first])
+    ore = ores.lookup(name)
+    if ore is None:
+        raise ValidationError(f"no ore called '{name[:MAX_LABEL]}'")
+    return parse_amount(" ".join(words[first:]) + (f" @ {price}" if at else ""), ore)
+
+
+# --- the router's tables ------------------------------------------------------------------------
+
+# Arguments after the action (":<id>" unless noted): <id> is a payroll version's id.
+COMPONENTS: dict[str, Handler] = {
+    "payroll": payroll_button,  # :<session id>, the stop summary's button
+    "ppick": pick_selected,
+    "ppage": pick_page,  # [:<last session id shown>] keyset paging
+    "pgo": go,  # :<id>:<view>; p participants, h haul, c cuts, r preview, f final, o owed
+    "pv": go,  # :<id>:<view>:<page>
+    "pinc": include,  # :<id>:<page>
+    "pdon": donors,  # :<id>:<page>
+    "pmem": member_pick,  # :<id>:<page>, opens the pmm modal
+    "pore": ores_pick,  # :<id>:<ore page>, opens the pam modal
+    "ppaste": paste_open,
+    "psale": sale_open,
+    "prm": income_remove,
+    "pstale": stale_accept,  # :<id>:<fetched_ms of the snapshot accepted>
+    "pexp": expense_open,
+    "pflat": flat_open,
+    "ppct": percentage_open,
+    "pcut": cut_remove,
+    "pask": finalize_ask,  # :<id>:<rev previewed>
+    "pfin": finalize_confirm,  # :<id>:<rev previewed>
+    "ppaid": paid,  # :<id>:<page>
+    "pamend": amend,
+}
+
+MODALS: dict[str, Handler] = {
+    "pmm": member_submit,  # :<id>:<member's user id>
+    "pam": amounts_submit,  # :<id>:<ore id>… (at most 5)
+    "ppl": paste_submit,
+    "psl": sale_submit,
+    "pexm": expense_submit,
+    "pflm": flat_submit,
+    "ppcm": percentage_submit,
+}

@@ -1,0 +1,820 @@
+"""How the payroll flow looks in Discord. Rendering only: every amount shown was computed by
+the payroll engine (or typed by the officer); nothing here decides or adds up money.
+
+Every view is one embed plus at most five action rows, each select at most 25 options (member
+and payee lists are paged), every custom_id ``sm1:<action>:<payroll id>[:<arg>]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sunday_mining.domain import ores
+from sunday_mining.domain.ores import Ore
+from sunday_mining.domain.payroll import (
+    ORG_PAYEE_ID,
+    IncomeLine,
+    LineKind,
+    PayrollResult,
+    format_auec,
+)
+from sunday_mining.domain.prices import PriceSnapshot
+from sunday_mining.domain.session import PayrollState
+from sunday_mining.interactions import custom_ids, render
+from sunday_mining.interactions.price_commands import source_line
+from sunday_mining.interactions.responses import (
+    COLOUR_INFO,
+    COLOUR_OK,
+    COLOUR_WARN,
+    MAX_FIELD_VALUE,
+    MAX_OPTIONS,
+    Embed,
+    button,
+    clip,
+    row,
+    select,
+    text_input,
+)
+from sunday_mining.services.payroll import (
+    Member,
+    Owed,
+    PayableSession,
+    PayrollStatus,
+    PayrollVersion,
+    age_text,
+)
+
+MEMBERS_PAGE = 20
+PAYEES_PAGE = 15
+ORES_PAGE = MAX_OPTIONS
+MAX_ORES_PER_MODAL = 5  # Discord: at most 5 top-level components in a modal
+STORY_CHARS = 2600  # leaves room for two fields of payouts and one of who is not paid
+EMBED_BUDGET = 5800  # Discord's limit is 6,000 characters over all embeds of a message
+PRIMARY, SECONDARY, SUCCESS, DANGER = 1, 2, 3, 4
+# Escaped because linters take these signs for look-alike ASCII characters.
+TIMES, MINUS, NOT_PAID = "\u00d7", "\u2212", "\u2796"
+
+Components = list[dict[str, Any]]
+View = tuple[list[Embed], Components]
+
+_STEPS = (("p", "Participants"), ("h", "Haul"), ("c", "Expenses & cuts"), ("r", "Preview"))
+
+
+# --- small pieces -----------------------------------------------------------------------------
+
+
+def payee(payee_id: str) -> str:
+    return "the org" if payee_id == ORG_PAYEE_ID else f"<@{payee_id}>"
+
+
+def scu(scu_centi: int) -> str:
+    whole, centi = divmod(scu_centi, 100)
+    return f"{whole:,}.{centi:02d}".rstrip("0").rstrip(".")
+
+
+def multiplier(milli: int) -> str:
+    return f"{milli // 1000}.{milli % 1000:03d}".rstrip("0").rstrip(".")
+
+
+def percent(basis_points: int) -> str:
+    return f"{basis_points // 100}.{basis_points % 100:02d}".rstrip("0").rstrip(".")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def pages(count: int, size: int) -> int:
+    return max(1, -(-count // size))
+
+
+def _page(page: int, count: int, size: int) -> int:
+    return min(max(0, page), pages(count, size) - 1)
+
+
+def _title(version: PayrollVersion, what: str) -> str:
+    return f"Payroll v{version.number} — {version.session_name} · {what}"
+
+
+def _fit(embed: Embed) -> Embed:
+    """Trim the description so the whole embed stays within Discord's 6,000 characters."""
+    used = len(embed.title) + sum(len(n) + len(v) for n, v, _ in embed.fields)
+    used += len(embed.footer or "")
+    room = EMBED_BUDGET - used
+    if len(embed.description) > room:
+        embed.description = clip(embed.description, max(room, 1))
+    return embed
+
+
+def _lines(lines: Sequence[str], limit: int) -> str:
+    """Whole lines up to ``limit`` characters, then how many more were left out."""
+    kept: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        more = f"…and {len(lines) - index} more"
+        if used + len(line) + 1 > limit - len(more) - 1:
+            kept.append(more)
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return "\n".join(kept)
+
+
+def _chunks(lines: Sequence[str], limit: int = MAX_FIELD_VALUE) -> list[str]:
+    """Lines grouped into field-sized texts, never splitting a line."""
+    chunks: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        text = clip(line, limit)
+        if current and len("\n".join([*current, text])) > limit:
+            chunks.append("\n".join(current))
+            current = []
+        current.append(text)
+    if current:
+        chunks.append("\n".join(current))
+    return chunks
+
+
+def multi_select(
+    custom_id: str,
+    options: Sequence[tuple[str, str, str | None, bool]],
+    *,
+    placeholder: str,
+) -> dict[str, Any]:
+    """A string select where any number (none included) of the options may be chosen;
+    ``options`` are (label, value, description, chosen now)."""
+    component = select(custom_id, [(a, b, c) for a, b, c, _ in options], placeholder=placeholder)
+    for option, (_label, _value, _description, chosen) in zip(
+        component["options"], options, strict=False
+    ):
+        if chosen:
+            option["default"] = True
+    component["min_values"] = 0
+    component["max_values"] = len(component["options"])
+    return component
+
+
+def _pager(action: str, payroll_id: str, view: str, page: int, total: int) -> list[dict[str, Any]]:
+    if total <= 1:
+        return []
+    return [
+        row(
+            button(
+                "◀ Previous",
+                custom_ids.make(action, payroll_id, view, page - 1),
+                disabled=page == 0,
+            ),
+            button(
+                f"Page {page + 1} of {total}",
+                custom_ids.make("pnoop", payroll_id, view),
+                disabled=True,
+            ),
+            button(
+                "Next ▶",
+                custom_ids.make(action, payroll_id, view, page + 1),
+                disabled=page >= total - 1,
+            ),
+        )
+    ]
+
+
+def steps_row(version: PayrollVersion, current: str, *extra: dict[str, Any]) -> dict[str, Any]:
+    buttons = [
+        button(
+            label,
+            custom_ids.make("pgo", version.payroll_id, view),
+            style=PRIMARY if view == current else SECONDARY,
+            disabled=view == current,
+        )
+        for view, label in _STEPS
+    ]
+    return row(*buttons, *extra)
+
+
+# --- step 0: pick a session -------------------------------------------------------------------
+
+
+def pick_view(
+    sessions: Sequence[PayableSession],
+    *,
+    before: str | None,
+    more: bool,
+    now_ms: int,
+    time_zone: str,
+) -> View:
+    embed = Embed("Payroll — pick a session", colour=COLOUR_INFO)
+    newest = button("Newest", custom_ids.make("ppage"), disabled=before is None)
+    if not sessions:
+        embed.description = (
+            "No stopped session is waiting for a payroll. Stop one with /mining stop, or open "
+            "a final payroll with `/mining payroll session:` to mark payments or amend it."
+        )
+        return [embed], [row(newest)] if before else []
+    embed.description = (
+        "Newest first. Sessions with a final payroll are not listed; type their name in "
+        "`/mining payroll session:` to see them."
+    )
+    options = [
+        (s.session.name, s.session.session_id, _session_line(s, now_ms, time_zone))
+        for s in sessions
+    ]
+    components = [row(select(custom_ids.make("ppick"), options, placeholder="Which session?"))]
+    buttons = [newest]
+    if more:
+        buttons.append(button("Older", custom_ids.make("ppage", sessions[-1].session.session_id)))
+    components.append(row(*buttons))
+    return [embed], components
+
+
+def _session_line(entry: PayableSession, now_ms: int, time_zone: str) -> str:
+    session = entry.session
+    day = datetime.fromtimestamp(session.started_ms / 1000, tz=UTC).astimezone(ZoneInfo(time_zone))
+    parts = [
+        render.badge(session),
+        day.strftime("%Y-%m-%d"),
+        render.duration(session.length_ms(now_ms)),
+    ]
+    parts.append(
+        f"{entry.participants} participants"
+        if entry.participants is not None
+        else "participants counted when opened"
+    )
+    if session.payroll_state is PayrollState.DRAFT:
+        parts.append("draft started")
+    return " · ".join(parts)
+
+
+# --- step 1: participants ---------------------------------------------------------------------
+
+
+def _member_line(number: int, m: Member) -> str:
+    mark = "✅" if m.included else NOT_PAID
+    text = f"`{number:>3}.` {mark} <@{m.user_id}> — {render.seconds_text(m.seconds)}"
+    if m.adjust_s:
+        sign = "+" if m.adjust_s > 0 else MINUS
+        text += f" ({sign}{render.seconds_text(abs(m.adjust_s))}: {clip(m.reason, 40)})"
+    if m.multiplier_milli != 1000:
+        text += f" {TIMES}{multiplier(m.multiplier_milli)}"
+    if m.donates:
+        text += " 💝 donor"
+    if m.below_minimum:
+        text += " 🕒"
+    if m.gap_affected:
+        text += " ⚠️"
+    return text
+
+
+def _member_option(number: int, m: Member) -> tuple[str, str]:
+    flags = "".join(f for f, on in (("  🕒", m.below_minimum), ("  ⚠️", m.gap_affected)) if on)
+    return f"#{number} · {render.seconds_text(m.seconds)}{flags}", f"member …{m.user_id[-6:]}"
+
+
+def participants_view(version: PayrollVersion, page: int) -> View:
+    members = version.members
+    total = pages(len(members), MEMBERS_PAGE)
+    page = _page(page, len(members), MEMBERS_PAGE)
+    start = page * MEMBERS_PAGE
+    shown = members[start : start + MEMBERS_PAGE]
+    paid = sum(1 for m in members if m.included)
+    embed = Embed(_title(version, "participants"), colour=COLOUR_INFO)
+    legend = [f"✅ paid · {NOT_PAID} not paid"]
+    if any(m.below_minimum for m in members):
+        minimum = render.seconds_text(version.minimum_s)
+        legend.append(f"🕒 below the minimum of {minimum} (paid only if you include them)")
+    if any(m.gap_affected for m in members):
+        legend.append("⚠️ the voice worker missed something: check their time")
+    head = f"Step 1 of 4 · {len(members)} listed, {paid} paid. " + " · ".join(legend) + "."
+    lines = [_member_line(start + i + 1, m) for i, m in enumerate(shown)]
+    embed.description = (
+        head + "\n\n" + ("\n".join(lines) if lines else "Nobody sat in the channels.")
+    )
+    embed.footer = f"Page {page + 1} of {total}" if total > 1 else None
+    if not shown:
+        return [_fit(embed)], [steps_row(version, "p")]
+    pid = version.payroll_id
+    labelled = [(start + i + 1, m) for i, m in enumerate(shown)]
+    include = multi_select(
+        custom_ids.make("pinc", pid, page),
+        [
+            (_member_option(n, m)[0], m.user_id, _member_option(n, m)[1], m.included)
+            for n, m in labelled
+        ],
+        placeholder="Who is paid on this page? (selected = paid)",
+    )
+    donors = multi_select(
+        custom_ids.make("pdon", pid, page),
+        [
+            (_member_option(n, m)[0], m.user_id, _member_option(n, m)[1], m.donates)
+            for n, m in labelled
+        ],
+        placeholder="Who donates their share? (selected = donor)",
+    )
+    edit = select(
+        custom_ids.make("pmem", pid, page),
+        [(_member_option(n, m)[0], m.user_id, "adjust time or multiplier") for n, m in labelled],
+        placeholder="Adjust someone's time or multiplier…",
+    )
+    components = [row(include), row(donors), row(edit)]
+    components += _pager("pv", pid, "p", page, total)
+    components.append(steps_row(version, "p"))
+    return [_fit(embed)], components
+
+
+def member_modal(version: PayrollVersion, member: Member, number: int) -> dict[str, Any]:
+    adjust = f"{member.adjust_s // 60:+d}" if member.adjust_s else "0"
+    return {
+        "custom_id": custom_ids.make("pmm", version.payroll_id, member.user_id),
+        "title": f"Participant #{number}",
+        "components": [
+            _described(
+                text_input(
+                    "mult", "Multiplier", value=multiplier(member.multiplier_milli), max_length=6
+                ),
+                "1 is normal; 1.5 pays half again as much per minute, 0 pays nothing.",
+            ),
+            _described(
+                text_input("adj", "Time adjustment (minutes)", value=adjust, max_length=6),
+                f"Credited {render.seconds_text(member.credited_s)}; e.g. +30 or -15.",
+            ),
+            _described(
+                text_input(
+                    "why",
+                    "Reason for the adjustment",
+                    value=member.reason or None,
+                    required=False,
+                    max_length=200,
+                    paragraph=True,
+                ),
+                "Needed when the time changes; kept in the audit log.",
+            ),
+        ],
+    }
+
+
+def _described(label: dict[str, Any], description: str) -> dict[str, Any]:
+    return {**label, "description": clip(description, 100)}
+
+
+def user_field(custom_id: str, label: str, description: str, *, required: bool) -> dict[str, Any]:
+    """A member picker in a modal (Discord fills it with the server's members)."""
+    picker: dict[str, Any] = {
+        "type": 5,
+        "custom_id": custom_id,
+        "required": required,
+        "min_values": 1 if required else 0,
+        "max_values": 1,
+    }
+    return {"type": 18, "label": label, "description": clip(description, 100), "component": picker}
+
+
+# --- step 2: haul ------------------------------------------------------------------------------
+
+
+def _ore_pages() -> list[list[Ore]]:
+    # Refined ores first (what terminals buy most), then raw, 25 to a page.
+    ordered = sorted(ores.all_ores(), key=lambda ore: ore.is_raw)
+    return [ordered[i : i + ORES_PAGE] for i in range(0, len(ordered), ORES_PAGE)]
+
+
+def price_hint(snapshot: PriceSnapshot, ore_id: int) -> str:
+    price = snapshot.price(ore_id)
+    if price is None:
+        return "no price in the snapshot: type one"
+    if price.best_sell is not None:
+        return f"best {format_auec(price.best_sell)}/SCU"
+    return f"average {format_auec(price.average_sell or 0)}/SCU"
+
+
+def income_line(line: IncomeLine) -> str:
+    if line.is_sale:
+        return f"**{line.name}** — sale total {format_auec(line.value)}"
+    source = line.price_source.removeprefix("snapshot:")
+    return (
+        f"**{line.name}** — {scu(line.scu_centi)} SCU {TIMES} {line.price_per_scu:,} aUEC "
+        f"({source}) = {format_auec(line.value)}"
+    )
+
+
+def haul_view(version: PayrollVersion, snapshot: PriceSnapshot, now_ms: int, ore_page: int) -> View:
+    pid = version.payroll_id
+    embed = Embed(_title(version, "haul"), colour=COLOUR_INFO)
+    lines = [f"`{i + 1}.` {income_line(x)}" for i, x in enumerate(version.income)]
+    embed.description = (
+        "Step 2 of 4 · pick ores and type their SCU (up to 5 at a time), paste a list, or "
+        "enter what a terminal paid. After the SCU, `avg` uses the average price and "
+        "`@ 9000` types the price; the best price is the default.\n\n"
+        + ("\n".join(lines) if lines else "No income yet.")
+    )
+    stale = snapshot.is_stale(now_ms) and version.stale_accepted_ms != snapshot.fetched_ms
+    if stale:
+        embed.colour = COLOUR_WARN
+        embed.add(
+            "⚠️ Old prices",
+            f"The stored prices are {age_text(snapshot.age_ms(now_ms))} old. Press "
+            "'Use these prices' to price ores with them anyway, or type each price.",
+        )
+    embed.footer = source_line(snapshot, now_ms)
+    all_pages = _ore_pages()
+    ore_page = min(max(0, ore_page), len(all_pages) - 1)
+    picker = select(
+        custom_ids.make("pore", pid, ore_page),
+        [
+            (o.name, str(o.uex_id), f"{o.code} · {price_hint(snapshot, o.uex_id)}")
+            for o in all_pages[ore_page]
+        ],
+        placeholder=f"Add ore amounts (list {ore_page + 1} of {len(all_pages)})",
+    )
+    picker["max_values"] = min(MAX_ORES_PER_MODAL, len(picker["options"]))
+    components = [row(picker)]
+    if version.income:
+        components.append(
+            row(
+                select(
+                    custom_ids.make("prm", pid),
+                    [
+                        (clip(x.name, 80), str(i), "remove this line")
+                        for i, x in enumerate(version.income)
+                    ],
+                    placeholder="Remove a line…",
+                )
+            )
+        )
+    buttons = [
+        button("Paste a list", custom_ids.make("ppaste", pid)),
+        button("Sale total", custom_ids.make("psale", pid)),
+        button("More ores ▶", custom_ids.make("pv", pid, "h", (ore_page + 1) % len(all_pages))),
+    ]
+    if stale:
+        buttons.append(
+            button(
+                "Use these prices",
+                custom_ids.make("pstale", pid, snapshot.fetched_ms),
+                style=DANGER,
+            )
+        )
+    components.append(row(*buttons))
+    components.append(steps_row(version, "h"))
+    return [_fit(embed)], components
+
+
+def amounts_modal(version: PayrollVersion, picked: Sequence[Ore]) -> dict[str, Any]:
+    current = {line.ore_id: line for line in version.income if not line.is_sale}
+    fields = []
+    for ore in picked[:MAX_ORES_PER_MODAL]:
+        line = current.get(ore.uex_id)
+        fields.append(
+            text_input(
+                f"o{ore.uex_id}",
+                f"{ore.name} (SCU)",
+                value=_amount_text(line),
+                placeholder="32.5 · or 32.5 avg · or 32.5 @ 9000",
+                max_length=40,
+            )
+        )
+    return {
+        "custom_id": custom_ids.make("pam", version.payroll_id, *(o.uex_id for o in picked)),
+        "title": "Ore amounts",
+        "components": fields,
+    }
+
+
+def _amount_text(line: IncomeLine | None) -> str | None:
+    if line is None:
+        return None
+    text = scu(line.scu_centi)
+    if line.price_source == "typed":
+        return f"{text} @ {line.price_per_scu}"
+    return text + (" avg" if line.price_source == "snapshot:average" else "")
+
+
+def paste_modal(version: PayrollVersion) -> dict[str, Any]:
+    return {
+        "custom_id": custom_ids.make("ppl", version.payroll_id),
+        "title": "Paste the haul",
+        "components": [
+            _described(
+                text_input(
+                    "list",
+                    "Ores and SCU",
+                    paragraph=True,
+                    max_length=1500,
+                    placeholder="QUAN 32.5, LARA 120 avg, Gold 8 @ 6100",
+                ),
+                "Separate ores with commas or new lines; no thousands separators.",
+            )
+        ],
+    }
+
+
+def sale_modal(version: PayrollVersion) -> dict[str, Any]:
+    return {
+        "custom_id": custom_ids.make("psl", version.payroll_id),
+        "title": "Sale total",
+        "components": [
+            text_input("label", "What was sold, where", value="Sale", max_length=60),
+            _described(
+                text_input("total", "Total paid (aUEC)", placeholder="1250000", max_length=20),
+                "What the terminal actually paid, in whole aUEC.",
+            ),
+        ],
+    }
+
+
+# --- step 3: expenses and cuts ----------------------------------------------------------------
+
+
+def cuts_view(version: PayrollVersion) -> View:
+    pid = version.payroll_id
+    embed = Embed(_title(version, "expenses & cuts"), colour=COLOUR_INFO)
+    embed.description = (
+        "Step 3 of 4 · expenses come off the top (reimbursed to whoever paid them), then flat "
+        "amounts, then percentages of what is left; the rest is split by time. Adding one "
+        "with the same name replaces it."
+    )
+    entries = _cut_entries(version)
+    embed.add("Expenses", _lines([t for k, t in entries if k[0] == "e"], 1000) or "None")
+    embed.add("Flat amounts", _lines([t for k, t in entries if k[0] == "f"], 1000) or "None")
+    embed.add("Percentages", _lines([t for k, t in entries if k[0] == "p"], 1000) or "None")
+    components: Components = []
+    if entries:
+        components.append(
+            row(
+                select(
+                    custom_ids.make("pcut", pid),
+                    [
+                        (clip(text.replace("**", ""), 100), key, "remove this line")
+                        for key, text in entries
+                    ],
+                    placeholder="Remove a line…",
+                )
+            )
+        )
+    components.append(
+        row(
+            button("Add expense", custom_ids.make("pexp", pid)),
+            button("Add flat amount", custom_ids.make("pflat", pid)),
+            button("Add percentage", custom_ids.make("ppct", pid)),
+        )
+    )
+    components.append(steps_row(version, "c"))
+    return [_fit(embed)], components
+
+
+def _cut_entries(version: PayrollVersion) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for i, e in enumerate(version.expenses):
+        who = f", reimbursed to {payee(e.claimant_id)}" if e.claimant_id else ", deducted"
+        found.append((f"e{i}", f"**{e.label}** — {format_auec(e.amount)}{who}"))
+    for i, f in enumerate(version.flats):
+        found.append((f"f{i}", f"**{f.label}** — {format_auec(f.amount)} to {payee(f.payee_id)}"))
+    for i, p in enumerate(version.percentages):
+        found.append(
+            (f"p{i}", f"**{p.label}** — {percent(p.basis_points)} % to {payee(p.payee_id)}")
+        )
+    return found
+
+
+def expense_modal(version: PayrollVersion) -> dict[str, Any]:
+    return {
+        "custom_id": custom_ids.make("pexm", version.payroll_id),
+        "title": "Add an expense",
+        "components": [
+            text_input("label", "Expense", placeholder="Refinery fee", max_length=60),
+            text_input("amount", "Amount (aUEC)", placeholder="25000", max_length=20),
+            user_field(
+                "who",
+                "Paid by (reimbursed)",
+                "Leave empty when nobody is reimbursed.",
+                required=False,
+            ),
+        ],
+    }
+
+
+def flat_modal(version: PayrollVersion) -> dict[str, Any]:
+    return {
+        "custom_id": custom_ids.make("pflm", version.payroll_id),
+        "title": "Add a flat amount",
+        "components": [
+            text_input("label", "For", placeholder="Escort", max_length=60),
+            text_input("amount", "Amount (aUEC)", placeholder="50000", max_length=20),
+            user_field("who", "Paid to", "Who receives this amount.", required=True),
+        ],
+    }
+
+
+def percentage_modal(version: PayrollVersion, org_cut_bp: int) -> dict[str, Any]:
+    current = next((p for p in version.percentages if p.label.casefold() == "org cut"), None)
+    value = (
+        percent(current.basis_points if current else org_cut_bp)
+        if (current or org_cut_bp)
+        else None
+    )
+    return {
+        "custom_id": custom_ids.make("ppcm", version.payroll_id),
+        "title": "Add a percentage",
+        "components": [
+            text_input("label", "Name", value="Org cut", max_length=60),
+            _described(
+                text_input(
+                    "percent",
+                    "Percent of what is left",
+                    value=value,
+                    placeholder="10",
+                    max_length=6,
+                ),
+                "Of the pool after expenses and flat amounts; e.g. 10 or 12.5.",
+            ),
+            user_field("who", "Paid to", "Leave empty for the org.", required=False),
+        ],
+    }
+
+
+# --- step 4: preview, confirm -----------------------------------------------------------------
+
+
+def _payout_lines(
+    result: PayrollResult, version: PayrollVersion, start: int, payees: Sequence[tuple[str, int]]
+) -> list[str]:
+    by_payee: dict[str, list[str]] = {}
+    for line in result.lines:
+        if line.kind is LineKind.TRANSFER_FEE:
+            by_payee.setdefault(line.payee_id, []).append(f"fee {MINUS}{line.fee:,}")
+        elif line.amount:
+            by_payee.setdefault(line.payee_id, []).append(
+                f"{_KIND_WORDS[line.kind]} {line.amount:,}"
+            )
+    lines = []
+    for i, (payee_id, net) in enumerate(payees):
+        mark = ""
+        if version.status is not PayrollStatus.DRAFT:
+            mark = "✅ " if payee_id in version.paid else "⏳ "
+        parts = " · ".join(by_payee.get(payee_id, []))
+        lines.append(
+            f"`{start + i + 1:>3}.` {mark}{payee(payee_id)} — **{format_auec(net)}** ({parts})"
+        )
+    return lines
+
+
+_KIND_WORDS = {
+    LineKind.SHARE: "share",
+    LineKind.DONATION_RECEIVED: "donations",
+    LineKind.FLAT: "flat",
+    LineKind.PERCENTAGE: "cut",
+    LineKind.REIMBURSEMENT: "reimbursed",
+    LineKind.TRANSFER_FEE: "fee",
+}
+
+
+_USER_ID = re.compile(r"\b(\d{15,20})\b")
+
+
+def _named(sentence: str) -> str:
+    """The engine names payees by id; Discord shows a mention as the member's name."""
+    return _USER_ID.sub(r"<@\1>", sentence).replace(f"to {ORG_PAYEE_ID}", "to the org")
+
+
+def _totals(result: PayrollResult) -> str:
+    return (
+        f"Gross **{format_auec(result.gross)}** · pool after expenses and flats "
+        f"{format_auec(result.pool)} · split by time {format_auec(result.share_pool)} · "
+        f"donated {format_auec(result.donated)} ({result.donation_policy.value}) · transfer fees "
+        f"{format_auec(result.total_fees)} · unclaimed expenses {format_auec(result.deducted)}"
+    )
+
+
+def preview_view(version: PayrollVersion, result: PayrollResult, page: int) -> View:
+    payees = _payees(version, result)
+    total = pages(len(payees), PAYEES_PAGE)
+    page = _page(page, len(payees), PAYEES_PAGE)
+    start = page * PAYEES_PAGE
+    shown = payees[start : start + PAYEES_PAGE]
+    draft = version.status is PayrollStatus.DRAFT
+    title = "preview" if draft else f"how it was worked out ({version.status.value})"
+    embed = Embed(_title(version, title), colour=COLOUR_INFO if draft else COLOUR_OK)
+    # Who is not paid has a field of its own; on a big op those sentences would crowd out the
+    # steps that explain the money.
+    unpaid_notes = tuple(f"{u.user_id} is not paid" for u in result.unpaid)
+    story = [f"• {_named(s)}" for s in result.explanations if not s.startswith(unpaid_notes)]
+    embed.description = (
+        _totals(result) + "\n\n**How it was worked out**\n" + _lines(story, STORY_CHARS)
+    )
+    for n, chunk in enumerate(_chunks(_payout_lines(result, version, start, shown))[:2]):
+        embed.add(f"Payouts ({page + 1}/{total})" if n == 0 else "Payouts (cont.)", chunk)
+    if result.unpaid:
+        unpaid = [f"<@{u.user_id}> — {u.reason}" for u in result.unpaid]
+        embed.add("Listed, not paid", _lines(unpaid, 600))
+    pid = version.payroll_id
+    components = _pager("pv", pid, "r", page, total)
+    if draft:
+        finalize = button("Finalize…", custom_ids.make("pask", pid, version.rev), style=SUCCESS)
+        components.append(steps_row(version, "r", finalize))
+    else:
+        components.append(row(button("Back to payments", custom_ids.make("pgo", pid, "f"))))
+    return [_fit(embed)], components
+
+
+def _payees(version: PayrollVersion, result: PayrollResult) -> list[tuple[str, int]]:
+    if version.result is not None:
+        return version.payees()
+    nets = result.payouts_by_payee()
+    return sorted(((p, n) for p, n in nets.items() if n > 0), key=lambda x: (-x[1], x[0]))
+
+
+def confirm_view(version: PayrollVersion, result: PayrollResult) -> View:
+    payees = _payees(version, result)
+    embed = Embed(
+        f"Finalize version {version.number} of '{version.session_name}'?",
+        f"Gross {format_auec(result.gross)} to {len(payees)} payees, as in the preview.\n"
+        "A final payroll can't be edited: a correction is an amendment (a new version that "
+        "replaces this one when finalized). Payments are marked on the final payroll.",
+        COLOUR_WARN,
+    )
+    pid = version.payroll_id
+    return [embed], [
+        row(
+            button("Yes, finalize", custom_ids.make("pfin", pid, version.rev), style=SUCCESS),
+            button("Back to the preview", custom_ids.make("pgo", pid, "r")),
+        )
+    ]
+
+
+# --- after finalize: payments, still owed ------------------------------------------------------
+
+
+def final_view(version: PayrollVersion, page: int, owed_total: int) -> View:
+    result = version.result
+    assert result is not None  # only final and superseded versions come here
+    payees = version.payees()
+    total = pages(len(payees), PAYEES_PAGE)
+    page = _page(page, len(payees), PAYEES_PAGE)
+    start = page * PAYEES_PAGE
+    shown = payees[start : start + PAYEES_PAGE]
+    final = version.status is PayrollStatus.FINAL
+    state = "final" if final else "superseded by a newer version"
+    embed = Embed(_title(version, state), colour=COLOUR_OK if final else COLOUR_WARN)
+    when = f"<t:{(version.finalized_ms or 0) // 1000}:f>"
+    paid = sum(1 for p, _ in payees if p in version.paid)
+    embed.description = (
+        f"Finalized by <@{version.finalized_by}> {when}.\n{_totals(result)}\n\n"
+        f"{paid} of {len(payees)} payees marked paid · still owed **{format_auec(owed_total)}**."
+    )
+    for n, chunk in enumerate(_chunks(_payout_lines(result, version, start, shown))[:2]):
+        embed.add(f"Payouts ({page + 1}/{total})" if n == 0 else "Payouts (cont.)", chunk)
+    pid = version.payroll_id
+    components: Components = []
+    if final and shown:
+        options = [
+            (
+                f"#{start + i + 1} · {format_auec(net)}",
+                p,
+                "the org" if p == ORG_PAYEE_ID else f"member …{p[-6:]}",
+                p in version.paid,
+            )
+            for i, (p, net) in enumerate(shown)
+        ]
+        components.append(
+            row(
+                multi_select(
+                    custom_ids.make("ppaid", pid, page),
+                    options,
+                    placeholder="Who has been paid on this page? (selected = paid)",
+                )
+            )
+        )
+    components += _pager("pv", pid, "f", page, total)
+    buttons = [
+        button("Still owed", custom_ids.make("pgo", pid, "o")),
+        button("How it was worked out", custom_ids.make("pgo", pid, "r")),
+    ]
+    if final:
+        buttons.append(button("Amend", custom_ids.make("pamend", pid), style=DANGER))
+    components.append(row(*buttons))
+    return [_fit(embed)], components
+
+
+def owed_view(version: PayrollVersion, owed: Sequence[Owed], total: int, page: int) -> View:
+    count = pages(len(owed), MEMBERS_PAGE)
+    page = _page(page, len(owed), MEMBERS_PAGE)
+    start = page * MEMBERS_PAGE
+    lines = []
+    for o in owed[start : start + MEMBERS_PAGE]:
+        text = f"{payee(o.payee_id)} — **{format_auec(o.net)}**"
+        if o.paid_before is not None:
+            text += f" (was paid {format_auec(o.paid_before)} under the replaced version)"
+        lines.append(text)
+    embed = Embed(_title(version, "still owed"), colour=COLOUR_WARN if owed else COLOUR_OK)
+    embed.description = (
+        f"{_count(len(owed), 'payee')} still owed, **{format_auec(total)}** in total.\n\n"
+        + "\n".join(lines)
+        if owed
+        else "Everyone has been paid. ✅"
+    )
+    pid = version.payroll_id
+    components = _pager("pv", pid, "o", page, count)
+    components.append(row(button("Back to payments", custom_ids.make("pgo", pid, "f"))))
+    return [_fit(embed)], components

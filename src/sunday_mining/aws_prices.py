@@ -3,7 +3,8 @@
 Kept apart from :mod:`sunday_mining.aws_root` so that httpx never loads on the interactions
 path. Environment: ``SM_STORE``, ``SM_TABLE_NAME`` (and the other store settings of
 :class:`~sunday_mining.config.Settings`), ``UEX_API_TOKEN`` (optional: the public price
-endpoints need none), ``UEX_BASE_URL`` (optional).
+endpoints need none; on AWS it comes from the ``SM_SECRETS_ARN`` secret), ``UEX_BASE_URL``
+(optional).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import httpx
 
 from sunday_mining.adapters.system_clock import SystemClock
 from sunday_mining.adapters.uex import DEFAULT_BASE_URL, UexClient
+from sunday_mining.aws_secrets import load_into_env_once
 from sunday_mining.bootstrap import build_store
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import Clock
@@ -45,6 +47,7 @@ def pricing_refresh_handler(event: Mapping[str, Any], context: Any) -> dict[str,
     """One scheduled refresh; the outcome is stored by the service and returned small."""
     global _service  # noqa: PLW0603 - reused by a warm container
     if _service is None:
+        load_into_env_once()  # UEX_API_TOKEN from SM_SECRETS_ARN, once per cold start
         settings = Settings.from_env()
         _service = build_price_service(build_store(settings), SystemClock(), os.environ)
     outcome = _service.refresh()

@@ -15,10 +15,12 @@ def interactions_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if _interactions is None:
         from mangum import Mangum
 
+        from sunday_mining.aws_secrets import load_into_env_once
         from sunday_mining.bootstrap import build_from_settings
         from sunday_mining.config import Settings
         from sunday_mining.web.app import create_app_from_settings
 
+        load_into_env_once()  # secrets from SM_SECRETS_ARN, once per cold start
         settings = Settings.from_env()
         app = create_app_from_settings(build_from_settings(settings), settings)
         _interactions = Mangum(app, lifespan="off")

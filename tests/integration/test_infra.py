@@ -1,0 +1,336 @@
+"""infra/template.yaml against the code: the table, the handlers, and the handlers on moto.
+
+The Lambda handlers are invoked exactly as AWS would (an API Gateway v2 / Function URL event, an
+EventBridge Scheduler event) with the environment the template gives them, against a moto
+DynamoDB table and Secrets Manager secret, and must behave like the local app.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+import yaml
+from moto import mock_aws
+from tests.integration.test_prices_service import FakeUex
+
+from sunday_mining import aws_prices, aws_root, aws_secrets
+from sunday_mining.adapters.dynamodb_store import DynamoDbStore
+from sunday_mining.adapters.dynamodb_table import create_table, table_spec
+from sunday_mining.adapters.sqlite_store import SqliteStore
+from sunday_mining.domain.clock import FixedClock
+from sunday_mining.schema.table import TABLE
+from sunday_mining.services.prices import PriceService
+from sunday_mining.simulator import DevKeyPair
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "infra" / "template.yaml"
+REGION = "us-east-1"
+TABLE_NAME = "sunday-mining-infra-test"
+
+
+class CfnLoader(yaml.SafeLoader):
+    """A safe YAML loader that reads CloudFormation's short tags (!Ref, !GetAtt, !Sub, ...)."""
+
+
+def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        assert isinstance(node, yaml.MappingNode)
+        value = loader.construct_mapping(node, deep=True)
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    if suffix == "Condition":
+        return {"Condition": value}
+    return {f"Fn::{suffix}": value}
+
+
+CfnLoader.add_multi_constructor("!", _cfn_tag)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    document = yaml.load(TEMPLATE.read_text("utf-8"), Loader=CfnLoader)
+    assert isinstance(document, dict)
+    return document
+
+
+def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+# ------------------------------------------------------------------ the table
+
+
+def test_the_template_declares_exactly_the_table_the_code_declares(
+    template: dict[str, Any],
+) -> None:
+    tables = _resources(template, "AWS::DynamoDB::Table")
+    assert list(tables) == ["Table"], "one DynamoDB table"
+    declared = tables["Table"]["Properties"]
+    expected = table_spec("unused")
+
+    def key_set(items: list[dict[str, str]]) -> list[tuple[str, str]]:
+        return sorted((item["AttributeName"], item.get("KeyType", item.get("AttributeType", "")))
+                      for item in items)  # fmt: skip
+
+    assert declared["BillingMode"] == expected["BillingMode"] == "PAY_PER_REQUEST"
+    assert key_set(declared["AttributeDefinitions"]) == key_set(expected["AttributeDefinitions"])
+    assert declared["KeySchema"] == expected["KeySchema"]
+    indexes = {index["IndexName"]: index for index in declared["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {index.name for index in TABLE.indexes}
+    for index in expected["GlobalSecondaryIndexes"]:
+        assert indexes[index["IndexName"]]["KeySchema"] == index["KeySchema"]
+        assert indexes[index["IndexName"]]["Projection"] == index["Projection"]
+        assert set(indexes[index["IndexName"]]) == {"IndexName", "KeySchema", "Projection"}
+    assert "LocalSecondaryIndexes" not in declared
+    assert declared["TimeToLiveSpecification"] == {
+        "AttributeName": TABLE.ttl_attribute,
+        "Enabled": True,
+    }
+    assert declared["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert declared["SSESpecification"]["SSEEnabled"] is True
+    assert tables["Table"]["DeletionPolicy"] == "Retain"
+
+
+def test_the_bucket_is_private_encrypted_versioned_and_tls_only(template: dict[str, Any]) -> None:
+    buckets = _resources(template, "AWS::S3::Bucket")
+    assert list(buckets) == ["ReportsBucket"]
+    bucket = buckets["ReportsBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    rules = {rule["Id"]: rule for rule in bucket["LifecycleConfiguration"]["Rules"]}
+    assert rules["expire-old-reports"]["Prefix"] == "reports/"
+    (policy,) = _resources(template, "AWS::S3::BucketPolicy").values()
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_no_secret_sits_in_the_template_or_a_function_environment(
+    template: dict[str, Any],
+) -> None:
+    # A secret's name may appear only as a key of the secret ECS injects (ValueFrom).
+    def mentions(node: Any, key: str = "") -> list[str]:
+        if isinstance(node, dict):
+            return [
+                m
+                for k, v in node.items()
+                if k != "Description"
+                for m in mentions(v, key if k.startswith("Fn::") else k)
+            ]
+        if isinstance(node, list):
+            return [m for item in node for m in mentions(item, key)]
+        text = str(node)
+        return [f"{key}: {text}" for n in aws_secrets.SECRET_KEYS if n in text]
+
+    found = mentions(template["Resources"]) + mentions(template["Parameters"])
+    assert found
+    assert all(m.startswith(("ValueFrom:", "Name:")) for m in found), found
+    names = [m for m in found if m.startswith("Name:")]
+    assert names == ["Name: DISCORD_BOT_TOKEN", "Name: SM_WORKER_SECRET"]
+    variables = dict(template["Globals"]["Function"]["Environment"]["Variables"])
+    for function in _resources(template, "AWS::Serverless::Function").values():
+        variables.update(function["Properties"].get("Environment", {}).get("Variables", {}))
+    assert not set(variables) & aws_secrets.SECRET_KEYS
+    assert variables["SM_SECRETS_ARN"] == {"Ref": "SecretsArn"}
+
+
+# ------------------------------------------------------------------ the functions
+
+
+def test_every_function_handler_exists_and_imports(template: dict[str, Any]) -> None:
+    functions = _resources(template, "AWS::Serverless::Function")
+    expected = {"InteractionsFunction", "PricingRefreshFunction"}
+    if (ROOT / "functions" / "reports" / "handler.py").exists():
+        expected.add("ReportsFunction")
+    assert set(functions) == expected
+    globals_ = template["Globals"]["Function"]
+    assert globals_["Runtime"] == "python3.12"
+    assert globals_["Architectures"] == ["arm64"]
+    for name, function in functions.items():
+        properties = function["Properties"]
+        module_path, attribute = properties["Handler"].rsplit(".", 1)
+        assert (ROOT / f"{module_path}.py").is_file(), name
+        module = importlib.import_module(module_path.replace("/", "."))
+        assert callable(getattr(module, attribute)), name
+        assert function["Metadata"]["BuildMethod"] == "makefile"
+        assert properties["LoggingConfig"]["LogFormat"] == "JSON"
+        assert 0 < properties["Timeout"] <= 900
+    makefile = (ROOT / "infra" / "Makefile").read_text("utf-8")
+    for name in functions:
+        assert f"build-{name}:" in makefile
+
+
+def test_the_worker_service_never_runs_two_tasks(template: dict[str, Any]) -> None:
+    (service,) = _resources(template, "AWS::ECS::Service").values()
+    assert service["Condition"] == "DeployWorker"
+    properties = service["Properties"]
+    assert properties["DesiredCount"] == 1
+    assert properties["DeploymentConfiguration"]["MinimumHealthyPercent"] == 0
+    assert properties["DeploymentConfiguration"]["MaximumPercent"] == 100
+
+
+# ------------------------------------------------------------------ the handlers on moto
+
+WORKER_SECRET = "w" * 48
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A moto account with the table, the app secret, and the function's environment."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "SM_STORE": "dynamodb",
+        "SM_TABLE_NAME": TABLE_NAME,
+        "SM_LOG_LEVEL": "INFO",
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in (*aws_secrets.SECRET_KEYS, "SM_DYNAMODB_ENDPOINT", "DISCORD_PUBLIC_KEY"):
+        monkeypatch.delenv(name, raising=False)  # restored (or removed again) afterwards
+    monkeypatch.setattr(aws_secrets, "_loaded_from", None)
+    monkeypatch.setattr(aws_root, "_interactions", None)
+    monkeypatch.setattr(aws_prices, "_service", None)
+    with mock_aws():
+        create_table(boto3.client("dynamodb", region_name=REGION), TABLE_NAME)
+        secret = boto3.client("secretsmanager", region_name=REGION).create_secret(
+            Name="sunday-mining/app",
+            SecretString=json.dumps(
+                {"DISCORD_BOT_TOKEN": "bot-token-for-tests", "SM_WORKER_SECRET": WORKER_SECRET}
+            ),
+        )
+        monkeypatch.setenv("SM_SECRETS_ARN", secret["ARN"])
+        yield
+
+
+def _url_event(method: str, path: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    """A Lambda Function URL request (API Gateway payload format 2.0)."""
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {k.lower(): v for k, v in headers.items()},
+        "requestContext": {
+            "accountId": "anonymous",
+            "apiId": "abcdefghij",
+            "domainName": "abcdefghij.lambda-url.us-east-1.on.aws",
+            "domainPrefix": "abcdefghij",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.7",
+                "userAgent": "Discord-Interactions/1.0 (+https://discord.com)",
+            },
+            "requestId": "c0ffee00-0000-4000-8000-000000000000",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "23/Nov/2026:22:00:00 +0000",
+            "timeEpoch": 1795478400000,
+        },
+        "body": base64.b64encode(body).decode(),
+        "isBase64Encoded": True,
+    }
+
+
+class _Context:
+    function_name = "sunday-mining-interactions"
+    aws_request_id = "c0ffee00-0000-4000-8000-000000000000"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
+
+
+def test_the_interactions_handler_answers_a_signed_ping_on_dynamodb(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.interactions.handler import handler
+
+    keys = DevKeyPair.generate()
+    monkeypatch.setenv("DISCORD_PUBLIC_KEY", keys.public_key_hex)
+    body = b'{"type":1,"id":"1","application_id":"4242","token":"t","version":1}'
+    timestamp = str(int(time.time()))
+    signed = {
+        "X-Signature-Ed25519": keys.sign(timestamp, body),
+        "X-Signature-Timestamp": timestamp,
+        "Content-Type": "application/json",
+    }
+    answer = handler(_url_event("POST", "/interactions", body, signed), _Context())
+    assert answer["statusCode"] == 200
+    assert json.loads(answer["body"]) == {"type": 1}
+
+    forged = {**signed, "X-Signature-Ed25519": keys.sign(timestamp, body + b" ")}
+    refused = handler(_url_event("POST", "/interactions", body, forged), _Context())
+    assert refused["statusCode"] == 401
+
+    # The store is the moto table: /health reads it.
+    health = handler(_url_event("GET", "/health", b"", {}), _Context())
+    assert health["statusCode"] == 200, health["body"]
+    # The worker secret came from Secrets Manager (not the environment): the worker API is on
+    # and refuses an unsigned heartbeat instead of answering 404.
+    worker = handler(_url_event("POST", "/worker/v1/heartbeat", b"{}", {}), _Context())
+    assert worker["statusCode"] in (400, 401)
+
+
+def test_the_pricing_handler_refreshes_from_a_scheduler_event_like_the_local_app(
+    aws: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, template: dict[str, Any]
+) -> None:
+    uex = FakeUex()
+    fake_http = httpx.Client(transport=httpx.MockTransport(uex))
+    build = aws_prices.build_price_service
+    monkeypatch.setattr(
+        aws_prices,
+        "build_price_service",
+        lambda store, clock, env, http=None: build(store, clock, env, fake_http),
+    )
+    from functions.pricing_refresh.handler import handler
+
+    schedule = template["Resources"]["PricingRefreshSchedule"]["Properties"]
+    event = json.loads(schedule["Target"]["Input"])
+    answer = handler(event, _Context())
+    json.dumps(answer)
+
+    local_store = SqliteStore(tmp_path / "local.sqlite3")
+    try:
+        local = build(local_store, FixedClock(answer["fetched_ms"]), {}, fake_http).refresh()
+    finally:
+        local_store.close()
+    assert answer == {
+        "ok": local.ok,
+        "reason": local.reason,
+        "fetched_ms": answer["fetched_ms"],
+        "game_version": local.game_version,
+        "priced": local.priced,
+        "missing": len(local.missing),
+    }
+    assert answer["ok"] is True
+    on_dynamodb = PriceService(
+        DynamoDbStore(boto3.client("dynamodb", region_name=REGION), TABLE_NAME),
+        FixedClock(answer["fetched_ms"]),
+        lambda: pytest.fail("no UEX call when reading"),
+    )
+    stored = on_dynamodb.stored()
+    assert stored is not None
+    assert on_dynamodb.last_success_ms() == answer["fetched_ms"]

@@ -1,0 +1,131 @@
+"""The Lambda secret loader: one Secrets Manager JSON secret, read once per cold start."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from sunday_mining import aws_secrets
+from sunday_mining.aws_secrets import load_into_env_once
+from sunday_mining.config import Settings
+from sunday_mining.domain.errors import ValidationError
+
+REGION = "us-east-1"
+WORKER_SECRET = "k" * 64
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cold_start() -> Iterator[None]:
+    aws_secrets.reset_for_tests()
+    yield
+    aws_secrets.reset_for_tests()
+
+
+class CountingClient:
+    """A moto-backed Secrets Manager client that counts its calls."""
+
+    def __init__(self) -> None:
+        self.client = boto3.client(
+            "secretsmanager",
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        self.calls = 0
+
+    def get_secret_value(self, *, SecretId: str) -> dict[str, Any]:
+        self.calls += 1
+        return dict(self.client.get_secret_value(SecretId=SecretId))
+
+    def create(self, value: str) -> str:
+        return self.client.create_secret(Name=f"app-{self.calls}", SecretString=value)["ARN"]
+
+
+@pytest.fixture
+def secrets() -> Iterator[CountingClient]:
+    with mock_aws():
+        yield CountingClient()
+
+
+def test_without_an_arn_nothing_is_read() -> None:
+    env: dict[str, str] = {}
+    assert load_into_env_once(env, lambda: pytest.fail("no AWS call")) == ()
+    assert env == {}
+
+
+def test_the_secret_reaches_settings_and_is_read_once(secrets: CountingClient) -> None:
+    arn = secrets.create(
+        json.dumps(
+            {
+                "DISCORD_BOT_TOKEN": "bot-token",
+                "SM_WORKER_SECRET": WORKER_SECRET,
+                "UEX_API_TOKEN": " uex-token ",
+                "SM_LINK_SIGNING_KEY": None,
+            }
+        )
+    )
+    env = {"SM_SECRETS_ARN": arn}
+    assert load_into_env_once(env, lambda: secrets) == (
+        "DISCORD_BOT_TOKEN",
+        "SM_WORKER_SECRET",
+        "UEX_API_TOKEN",
+    )
+    settings = Settings.from_env(env)
+    assert settings.discord_bot_token == "bot-token"
+    assert settings.worker_secret == WORKER_SECRET
+    assert env["UEX_API_TOKEN"] == "uex-token"
+    assert "SM_LINK_SIGNING_KEY" not in env
+    assert WORKER_SECRET not in repr(settings)
+    # A warm container: no second call.
+    assert load_into_env_once(env, lambda: secrets) == ()
+    assert secrets.calls == 1
+
+
+def test_the_environment_overrides_the_secret(secrets: CountingClient) -> None:
+    arn = secrets.create(json.dumps({"DISCORD_BOT_TOKEN": "from-secret"}))
+    env = {"SM_SECRETS_ARN": arn, "DISCORD_BOT_TOKEN": "from-env"}
+    assert load_into_env_once(env, lambda: secrets) == ()
+    assert env["DISCORD_BOT_TOKEN"] == "from-env"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("not json", "not a JSON object"),
+        ('["a list"]', "not a JSON object"),
+        ('{"DISCORD_BOT_TOKEN": 5}', "must be a string"),
+        ('{"AWS_SECRET_ACCESS_KEY": "x", "DISCORD_BOT_TOKEN": "t"}', "AWS_SECRET_ACCESS_KEY"),
+    ],
+)
+def test_a_malformed_secret_is_refused_without_showing_a_value(
+    secrets: CountingClient, value: str, message: str
+) -> None:
+    env = {"SM_SECRETS_ARN": secrets.create(value)}
+    with pytest.raises(ValidationError, match=message) as error:
+        load_into_env_once(env, lambda: secrets)
+    assert '"x"' not in str(error.value)
+    assert list(env) == ["SM_SECRETS_ARN"]
+
+
+def test_a_failed_read_is_retried_on_the_next_invocation(secrets: CountingClient) -> None:
+    env = {"SM_SECRETS_ARN": secrets.create("not json")}
+    with pytest.raises(ValidationError):
+        load_into_env_once(env, lambda: secrets)
+    env["SM_SECRETS_ARN"] = secrets.create(json.dumps({"DISCORD_BOT_TOKEN": "t"}))
+    assert load_into_env_once(env, lambda: secrets) == ("DISCORD_BOT_TOKEN",)
+
+
+def test_the_default_client_is_boto3s(monkeypatch: pytest.MonkeyPatch) -> None:
+    with mock_aws():
+        monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        client = boto3.client("secretsmanager", region_name=REGION)
+        arn = client.create_secret(Name="app", SecretString='{"UEX_API_TOKEN": "u"}')["ARN"]
+        env = {"SM_SECRETS_ARN": arn}
+        assert load_into_env_once(env) == ("UEX_API_TOKEN",)

@@ -1,0 +1,49 @@
+"""Payroll versions of a stopped session: drafts, finalize, amend, paid flags and an audit log.
+
+Every amount comes from :func:`sunday_mining.domain.payroll.compute`; this service keeps the
+inputs, stores what compute() returned when a version is finalized, and guards the states with
+conditional writes so that two tabs, two officers or a retried click can never produce two final
+payrolls or lose an edit.
+
+Items, all under the guild's partition ``G#<guild>``:
+  ``PAYHEAD#<session_id>``   which version is the open draft and which is final, the version
+                             ids in order, and a cached participant count for the pick list
+  ``PAYROLL#<payroll_id>``   one version: inputs, the price snapshot time used, status
+                             (draft / final / superseded), a revision number that every write
+                             checks, and once final the computed lines and per-payee paid flags
+  ``AUDIT#<ms>#<id>#<rev>``  who did what, when, to which version (and the revision made)
+A version's id sorts by creation time, so a custom_id can carry it and a day-old click still
+finds it.
+
+Modules: ``model`` (versions, members, lists), ``codec`` (keys and items), ``rules`` (limits and
+shared checks), ``text`` and ``pricing`` (pure helpers), ``base`` (ports, reading, saving) and one
+module per part of the flow, which ``service`` puts together as :class:`PayrollService`.
+"""
+
+from sunday_mining.services.payroll.codec import version_key
+from sunday_mining.services.payroll.model import (
+    Member,
+    OreEntry,
+    Owed,
+    PayableSession,
+    PayrollStatus,
+    PayrollVersion,
+    PriceMode,
+)
+from sunday_mining.services.payroll.rules import MAX_LABEL
+from sunday_mining.services.payroll.service import PayrollService
+from sunday_mining.services.payroll.text import age_text
+
+__all__ = [
+    "MAX_LABEL",
+    "Member",
+    "OreEntry",
+    "Owed",
+    "PayableSession",
+    "PayrollService",
+    "PayrollStatus",
+    "PayrollVersion",
+    "PriceMode",
+    "age_text",
+    "version_key",
+]

@@ -1,0 +1,183 @@
+"""Preview, finalize once, and amend a final payroll with a new draft."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sunday_mining.domain.errors import ConditionFailed, StateConflict, ValidationError
+from sunday_mining.domain.ids import new_id
+from sunday_mining.domain.payroll import (
+    PayrollResult,
+    compute,
+    format_auec,
+)
+from sunday_mining.domain.session import PayrollState, SessionStatus
+from sunday_mining.ports.store import (
+    And,
+    AttrAbsent,
+    ItemAbsent,
+    TxCheck,
+    TxOp,
+    TxPut,
+    TxUpdate,
+    Update,
+    eq,
+)
+from sunday_mining.services import keys
+from sunday_mining.services.payroll.base import PayrollBase
+from sunday_mining.services.payroll.codec import head_key, version_key, version_to_item
+from sunday_mining.services.payroll.model import PayrollStatus, PayrollVersion
+
+
+class Finalizing(PayrollBase):
+    """The version states: draft to final, final to superseded."""
+
+    def preview(self, guild_id: str, payroll_id: str) -> tuple[PayrollVersion, PayrollResult]:
+        """A draft and what compute() makes of it now (a final version: what it stored)."""
+        version = self.get(guild_id, payroll_id)
+        if version.result is not None:
+            return version, version.result
+        if not version.income:
+            raise ValidationError("Enter the haul first: pick ores, paste a list or a sale total.")
+        return version, compute(version.to_input())
+
+    def finalize(
+        self, guild_id: str, draft_id: str, user_id: str, *, expected_rev: int
+    ) -> PayrollVersion:
+        """Make the previewed draft final, once: conditions on the draft's revision and status,
+        the head and the session make a second click, a second tab or a race a refusal."""
+        draft = self.draft(guild_id, draft_id)
+        if draft.rev != expected_rev:
+            raise StateConflict(
+                f"<@{draft.updated_by}> changed this payroll after the preview you confirmed; "
+                "check the new preview, then finalize."
+            )
+        if not draft.income:
+            raise ValidationError("Enter the haul first: pick ores, paste a list or a sale total.")
+        result = compute(draft.to_input())  # refused with the reason: nothing is written
+        now = self._clock.now_ms()
+        final = replace(
+            draft,
+            status=PayrollStatus.FINAL,
+            rev=draft.rev + 1,
+            finalized_by=user_id,
+            finalized_ms=now,
+            updated_by=user_id,
+            updated_ms=now,
+            result=result,
+        )
+        ops = self._finalize_ops(draft, final, user_id, result)
+        try:
+            self._store.transact(ops)
+        except ConditionFailed:
+            raise self._finalize_conflict(guild_id, draft_id) from None
+        return final
+
+    def _finalize_ops(
+        self, draft: PayrollVersion, final: PayrollVersion, user_id: str, result: PayrollResult
+    ) -> list[TxOp]:
+        guild, session_key = draft.guild_id, keys.session_key(draft.guild_id, draft.session_id)
+        ops: list[TxOp] = [
+            TxPut(
+                version_to_item(final),
+                And(eq("status", PayrollStatus.DRAFT.value), eq("rev", draft.rev)),
+            ),
+            TxUpdate(
+                head_key(guild, draft.session_id),
+                Update(set={"final_id": final.payroll_id}, remove=("draft_id",)),
+                eq("draft_id", draft.payroll_id),
+            ),
+        ]
+        if draft.supersedes is None:
+            ops.append(
+                TxUpdate(
+                    session_key,
+                    Update(set={"payroll_state": PayrollState.FINAL.value}, add={"version": 1}),
+                    And(
+                        eq("version", draft.session_version),
+                        eq("status", SessionStatus.STOPPED.value),
+                    ),
+                )
+            )
+        else:
+            ops.append(
+                TxUpdate(
+                    version_key(guild, draft.supersedes),
+                    Update(
+                        set={
+                            "status": PayrollStatus.SUPERSEDED.value,
+                            "superseded_by": final.payroll_id,
+                        },
+                        add={"rev": 1},
+                    ),
+                    eq("status", PayrollStatus.FINAL.value),
+                )
+            )
+            ops.append(TxCheck(session_key, eq("payroll_state", PayrollState.FINAL.value)))
+        said = f"finalized v{final.number}: gross {format_auec(result.gross)}"
+        if draft.supersedes:
+            said += f", superseding {draft.supersedes}"
+        ops.append(self._audit_op(final, user_id, "finalize", said))
+        return ops
+
+    def _finalize_conflict(self, guild_id: str, draft_id: str) -> StateConflict:
+        now = self.get(guild_id, draft_id)
+        if now.status is PayrollStatus.FINAL:
+            return StateConflict(
+                f"<@{now.finalized_by}> finalized this payroll a moment ago; it is final once."
+            )
+        if now.is_draft:
+            session = self._sessions.get(guild_id, now.session_id)
+            if session.is_active or session.version != now.session_version:
+                return StateConflict(
+                    f"'{session.name}' was reopened or changed since this draft began; run "
+                    "/mining payroll again to reload its times, then finalize."
+                )
+            return StateConflict(
+                "Someone changed this payroll while you finalized; check the preview again."
+            )
+        return StateConflict("This payroll was replaced meanwhile; run /mining payroll again.")
+
+    # --- amend ------------------------------------------------------------------------------
+
+    def amend(self, guild_id: str, final_id: str, user_id: str) -> PayrollVersion:
+        """A new draft prefilled from the final version; finalizing it supersedes that one."""
+        final = self.get(guild_id, final_id)
+        if final.status is not PayrollStatus.FINAL:
+            raise StateConflict("Only the current final payroll can be amended.")
+        head = self.head(guild_id, final.session_id)
+        if head.draft_id:
+            return self.get(guild_id, head.draft_id)  # an amendment is already open
+        now = self._clock.now_ms()
+        draft = replace(
+            final,
+            payroll_id=new_id(now),
+            number=len(head.version_ids) + 1,
+            status=PayrollStatus.DRAFT,
+            rev=0,
+            created_by=user_id,
+            created_ms=now,
+            updated_by=user_id,
+            updated_ms=now,
+            supersedes=final.payroll_id,
+            superseded_by=None,
+            finalized_by=None,
+            finalized_ms=None,
+            result=None,
+            paid={},
+        )
+        ops: list[TxOp] = [
+            TxPut(version_to_item(draft), ItemAbsent()),
+            self._head_op(draft, And(AttrAbsent("draft_id"), eq("final_id", final_id))),
+            self._audit_op(draft, user_id, "amend", f"started amendment v{draft.number}"),
+        ]
+        try:
+            self._store.transact(ops)
+        except ConditionFailed:
+            raced = self.head(guild_id, final.session_id)
+            if raced.draft_id:
+                return self.get(guild_id, raced.draft_id)
+            raise StateConflict(
+                "The payroll changed meanwhile; run /mining payroll again."
+            ) from None
+        return draft

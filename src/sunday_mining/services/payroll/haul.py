@@ -1,0 +1,112 @@
+"""Editing a draft's haul: ore lines priced now, sale totals, stale prices accepted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from sunday_mining.domain import ores as ore_catalogue
+from sunday_mining.domain.errors import StateConflict, ValidationError
+from sunday_mining.domain.payroll import (
+    IncomeLine,
+    format_auec,
+)
+from sunday_mining.services.payroll.base import PayrollBase
+from sunday_mining.services.payroll.model import OreEntry, PayrollVersion
+from sunday_mining.services.payroll.pricing import price_line
+from sunday_mining.services.payroll.rules import MAX_INCOME_LINES, clean_label, probe, same_label
+from sunday_mining.services.payroll.text import age_text, scu_text
+
+
+class HaulEdits(PayrollBase):
+    """Income lines of a draft."""
+
+    def set_ores(
+        self, guild_id: str, draft_id: str, user_id: str, entries: Sequence[OreEntry]
+    ) -> PayrollVersion:
+        """Add or replace the lines of these ores, priced now (from the snapshot or as typed)."""
+        if not entries:
+            raise ValidationError("Pick at least one ore.")
+        ids = [e.ore_id for e in entries]
+        if len(set(ids)) != len(ids):
+            twice = next(i for i in ids if ids.count(i) > 1)
+            raise ValidationError(f"{_ore_name(twice)} is listed twice; keep one amount for it.")
+        snapshot = self._prices.current()
+        now = self._clock.now_ms()
+
+        def change(draft: PayrollVersion) -> PayrollVersion:
+            lines = [price_line(e, snapshot, draft, now) for e in entries]
+            kept = [x for x in draft.income if x.ore_id not in set(ids) or x.is_sale]
+            income = tuple(kept + lines)
+            if len(income) > MAX_INCOME_LINES:
+                raise ValidationError(
+                    f"A payroll holds at most {MAX_INCOME_LINES} income lines; combine some."
+                )
+            used = snapshot.fetched_ms if any(x.snapshot_ms for x in lines) else None
+            updated = replace(
+                draft, income=income, price_snapshot_ms=used or draft.price_snapshot_ms
+            )
+            probe(updated)
+            return updated
+
+        def detail(_: PayrollVersion) -> str:
+            return "; ".join(
+                f"{_ore_name(e.ore_id)} {scu_text(e.scu_centi)} SCU ({e.mode.value}"
+                + (f" {e.typed_price:,}" if e.typed_price is not None else "")
+                + ")"
+                for e in entries
+            )
+
+        return self._edit(guild_id, draft_id, user_id, change, "ores", detail)
+
+    def add_sale(
+        self, guild_id: str, draft_id: str, user_id: str, label: str, total: int
+    ) -> PayrollVersion:
+        name = clean_label(label, "sale")
+
+        def change(draft: PayrollVersion) -> PayrollVersion:
+            kept = [x for x in draft.income if not (x.is_sale and same_label(x.label, name))]
+            if len(kept) >= MAX_INCOME_LINES:
+                raise ValidationError(
+                    f"A payroll holds at most {MAX_INCOME_LINES} income lines; combine some."
+                )
+            updated = replace(draft, income=(*kept, IncomeLine.sale(total, name)))
+            probe(updated)
+            return updated
+
+        return self._edit(
+            guild_id, draft_id, user_id, change, "sale", f"sale {name}: {format_auec(total)}"
+        )
+
+    def remove_income(
+        self, guild_id: str, draft_id: str, user_id: str, index: int
+    ) -> PayrollVersion:
+        def change(draft: PayrollVersion) -> PayrollVersion:
+            if not 0 <= index < len(draft.income):
+                raise ValidationError("That line is gone already; pick one from the list.")
+            return replace(draft, income=draft.income[:index] + draft.income[index + 1 :])
+
+        def detail(draft: PayrollVersion) -> str:
+            return f"removed {draft.income[index].name}" if index < len(draft.income) else ""
+
+        return self._edit(guild_id, draft_id, user_id, change, "income", detail)
+
+    def accept_stale_prices(
+        self, guild_id: str, draft_id: str, user_id: str, fetched_ms: int
+    ) -> PayrollVersion:
+        snapshot = self._prices.current()
+        if snapshot.fetched_ms != fetched_ms:
+            raise StateConflict("The prices were refreshed meanwhile; look at the haul again.")
+
+        def change(draft: PayrollVersion) -> PayrollVersion:
+            return replace(draft, stale_accepted_ms=fetched_ms)
+
+        age = age_text(snapshot.age_ms(self._clock.now_ms()))
+        return self._edit(
+            guild_id, draft_id, user_id, change, "prices", f"accepted prices {age} old"
+        )
+
+
+def _ore_name(ore_id: int) -> str:
+    ore = ore_catalogue.get(ore_id)
+    return ore.name if ore else f"ore {ore_id}"

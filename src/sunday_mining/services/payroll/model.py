@@ -1,0 +1,173 @@
+"""The payroll model: versions, their members, the head of a session, and what lists show."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sunday_mining.domain.errors import ValidationError
+from sunday_mining.domain.guild import DonationPolicy
+from sunday_mining.domain.payroll import (
+    MILLI,
+    Expense,
+    FlatAmount,
+    IncomeLine,
+    Participant,
+    PayrollInput,
+    PayrollResult,
+    Percentage,
+)
+from sunday_mining.domain.session import Session, SessionType
+
+
+class PayrollStatus(StrEnum):
+    DRAFT = "draft"
+    FINAL = "final"
+    SUPERSEDED = "superseded"
+
+
+class PriceMode(StrEnum):
+    BEST = "best"
+    AVERAGE = "average"
+    TYPED = "typed"
+
+
+@dataclass(frozen=True)
+class Member:
+    """A participant as the officer validated them; ``credited_s`` is what voice time says."""
+
+    user_id: str
+    credited_s: int
+    below_minimum: bool
+    gap_affected: bool
+    included: bool
+    donates: bool = False
+    multiplier_milli: int = MILLI
+    adjust_s: int = 0
+    reason: str = ""
+    decided_by: str | None = None
+    decided_ms: int | None = None
+
+    @property
+    def seconds(self) -> int:
+        """Credited seconds after the officer's adjustment (never below 0 by validation)."""
+        return self.credited_s + self.adjust_s
+
+    def participant(self) -> Participant:
+        return Participant(
+            self.user_id, self.seconds, self.multiplier_milli, self.included, self.donates
+        )
+
+
+@dataclass(frozen=True)
+class PaidMark:
+    by: str
+    at_ms: int
+
+
+@dataclass(frozen=True)
+class OreEntry:
+    """An ore amount as typed: the price is resolved from the snapshot unless typed."""
+
+    ore_id: int
+    scu_centi: int
+    mode: PriceMode = PriceMode.BEST
+    typed_price: int | None = None
+
+
+@dataclass(frozen=True)
+class PayrollVersion:
+    guild_id: str
+    payroll_id: str
+    session_id: str
+    session_name: str
+    session_type: SessionType
+    session_creator: str
+    session_version: int
+    number: int
+    status: PayrollStatus
+    rev: int
+    created_by: str
+    created_ms: int
+    updated_by: str
+    updated_ms: int
+    donation_policy: DonationPolicy
+    transfer_fee_bp: int
+    minimum_s: int
+    members: tuple[Member, ...] = ()
+    income: tuple[IncomeLine, ...] = ()
+    expenses: tuple[Expense, ...] = ()
+    flats: tuple[FlatAmount, ...] = ()
+    percentages: tuple[Percentage, ...] = ()
+    stale_accepted_ms: int | None = None  # the old snapshot the officer chose to use anyway
+    price_snapshot_ms: int | None = None  # the snapshot the latest snapshot price came from
+    supersedes: str | None = None
+    superseded_by: str | None = None
+    finalized_by: str | None = None
+    finalized_ms: int | None = None
+    result: PayrollResult | None = None
+    paid: Mapping[str, PaidMark] = field(default_factory=dict)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status is PayrollStatus.DRAFT
+
+    def member(self, user_id: str) -> Member:
+        found = next((m for m in self.members if m.user_id == user_id), None)
+        if found is None:
+            raise ValidationError("That member is not a participant of this session.")
+        return found
+
+    def to_input(self) -> PayrollInput:
+        return PayrollInput(
+            income=self.income,
+            expenses=self.expenses,
+            flats=self.flats,
+            percentages=self.percentages,
+            participants=[m.participant() for m in self.members],
+            donation_policy=self.donation_policy,
+            transfer_fee_bp=self.transfer_fee_bp,
+        )
+
+    def payees(self) -> list[tuple[str, int]]:
+        """(payee, net aUEC) of a computed version, most first; nobody with nothing to get."""
+        if self.result is None:
+            return []
+        nets = self.result.payouts_by_payee()
+        return sorted(
+            ((payee, net) for payee, net in nets.items() if net > 0), key=lambda p: (-p[1], p[0])
+        )
+
+
+@dataclass(frozen=True)
+class PayrollHead:
+    session_id: str
+    draft_id: str | None = None
+    final_id: str | None = None
+    version_ids: tuple[str, ...] = ()
+    participants: int | None = None
+    participants_version: int | None = None
+
+
+@dataclass(frozen=True)
+class PayableSession:
+    session: Session
+    participants: int | None  # None: not counted yet
+
+
+@dataclass(frozen=True)
+class Owed:
+    payee_id: str
+    net: int
+    paid_before: int | None  # what the superseded version recorded as paid, for reference
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at_ms: int
+    by: str
+    action: str
+    payroll_id: str
+    session_id: str
+    detail: str

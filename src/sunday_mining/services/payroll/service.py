@@ -1,0 +1,17 @@
+"""The payroll service: one class made of the parts of the flow, each in its own module."""
+
+from __future__ import annotations
+
+from sunday_mining.services.payroll.cuts import CutEdits
+from sunday_mining.services.payroll.finalizing import Finalizing
+from sunday_mining.services.payroll.haul import HaulEdits
+from sunday_mining.services.payroll.listing import PayrollListing
+from sunday_mining.services.payroll.members import MemberEdits
+from sunday_mining.services.payroll.opening import PayrollOpening
+from sunday_mining.services.payroll.payments import Payments
+
+
+class PayrollService(
+    PayrollListing, PayrollOpening, MemberEdits, HaulEdits, CutEdits, Finalizing, Payments
+):
+    """Payroll versions of stopped sessions; built with its ports by the composition root."""

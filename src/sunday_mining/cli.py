@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     migrate.set_defaults(run=_migrate)
 
+    prices = commands.add_parser(
+        "refresh-prices",
+        help="fetch UEX prices into the store now (UEX_API_TOKEN, UEX_BASE_URL optional)",
+    )
+    prices.set_defaults(run=_refresh_prices)
+
     worker = commands.add_parser(
         "worker",
         help="run the voice worker (needs DISCORD_BOT_TOKEN, SM_APP_URL, SM_WORKER_SECRET)",
@@ -93,6 +99,25 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print(f"Already at schema version {report.to_version}; nothing to do.")
     return 0
+
+
+def _refresh_prices(settings: Settings, args: argparse.Namespace) -> int:
+    import os
+
+    from sunday_mining.adapters.system_clock import SystemClock
+    from sunday_mining.aws_prices import build_price_service
+    from sunday_mining.bootstrap import build_store
+
+    service = build_price_service(build_store(settings), SystemClock(), os.environ)
+    outcome = service.refresh()
+    if outcome.ok:
+        print(f"Stored prices for {outcome.priced} ores (game version {outcome.game_version}).")
+        return 0
+    print(
+        f"error: the refresh failed ({outcome.reason}); the last prices stay in use.",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:

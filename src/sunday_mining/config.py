@@ -28,6 +28,7 @@ class Settings:
     discord_api_base: str = "https://discord.com/api/v10"
     signature_max_age_s: int | None = 300
     worker_secret: str | None = field(default=None, repr=False)
+    price_refresh_s: int = 3600
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -53,6 +54,7 @@ class Settings:
             discord_api_base=env.get("SM_DISCORD_API_BASE", cls.discord_api_base).rstrip("/"),
             signature_max_age_s=_max_age(env.get("SM_SIGNATURE_MAX_AGE_S")),
             worker_secret=_secret(env.get("SM_WORKER_SECRET"), "SM_WORKER_SECRET"),
+            price_refresh_s=_seconds(env.get("SM_PRICE_REFRESH_S"), 3600, "SM_PRICE_REFRESH_S"),
         )
 
 
@@ -79,3 +81,11 @@ def _secret(value: str | None, name: str) -> str | None:
             "`python -c 'import secrets; print(secrets.token_hex(32))'`."
         )
     return value
+
+
+def _seconds(text: str | None, default: int, name: str) -> int:
+    if text is None or text == "":
+        return default
+    if not text.isdigit():
+        raise ValidationError(f"{name} must be a whole number of seconds, not '{text[:20]}'.")
+    return int(text)

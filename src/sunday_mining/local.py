@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import threading
 import time
@@ -16,6 +17,8 @@ from sunday_mining.bootstrap import build_from_settings, build_store
 from sunday_mining.config import Settings
 from sunday_mining.domain.errors import Unavailable
 from sunday_mining.schema.migrations import MigrationReport, migrate
+
+log = logging.getLogger(__name__)
 
 
 def migrate_table(settings: Settings, *, create_table: bool = False) -> MigrationReport:
@@ -61,8 +64,43 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     from sunday_mining.web.app import create_app_from_settings
 
     migrate_table(settings)
-    app = create_app_from_settings(build_from_settings(settings), settings)
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    services = build_from_settings(settings)
+    app = create_app_from_settings(services, settings)
+    refresher = PriceRefresher(settings, interval_s=settings.price_refresh_s)
+    if settings.price_refresh_s:
+        refresher.start()
+    try:
+        uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    finally:
+        refresher.stop()
+
+
+class PriceRefresher:
+    """The embedded default's stand-in for the scheduled pricing Lambda: a background timer."""
+
+    def __init__(self, settings: Settings, *, interval_s: int) -> None:
+        self._settings = settings
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sm-prices", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        import os
+
+        from sunday_mining.adapters.system_clock import SystemClock
+        from sunday_mining.aws_prices import build_price_service
+
+        service = build_price_service(build_store(self._settings), SystemClock(), os.environ)
+        while not self._stop.is_set():
+            outcome = service.refresh()  # a failure is recorded by the service, never raised
+            log.info("price refresh", extra={"ok": outcome.ok, "reason": outcome.reason})
+            self._stop.wait(self._interval_s)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -2,7 +2,8 @@
 
     .venv/bin/python tools/build_ore_catalogue.py [DUMP] [--check]
 
-DUMP defaults to the shared sample (``/work/shared/reference/uex-samples/commodities.json``);
+DUMP defaults to the shared sample (``../shared/reference/uex-samples/commodities.json`` beside
+the repository);
 a bare list of rows or a ``{"status": "ok", "data": [...]}`` envelope both work. Writes
 ``src/sunday_mining/data/ores.json`` and ``src/sunday_mining/data/prices_bundled.json``;
 ``--check`` only compares and exits 1 when the shipped files differ.
@@ -28,7 +29,7 @@ from sunday_mining.domain.prices import OrePrice, PriceSnapshot, to_auec
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "src" / "sunday_mining" / "data"
-DEFAULT_DUMP = Path("/work/shared/reference/uex-samples/commodities.json")
+DEFAULT_DUMP = ROOT.parent / "shared" / "reference" / "uex-samples" / "commodities.json"
 
 # Ship-mineable ores of 4.x, most valuable first (uex.md "Mineable ores"), by UEX spelling,
 # with the other names officers type. Each has a refined row "X" and a raw row "X (Ore|Raw)".

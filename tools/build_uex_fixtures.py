@@ -2,11 +2,12 @@
 
     .venv/bin/python tools/build_uex_fixtures.py [SAMPLES_DIR]
 
-The samples (``/work/shared/reference/uex-samples``) give real ids, names, codes and terminal
-names; the per-terminal prices are invented around the dump's UEX-wide averages with a fixed
-seed, in the exact row shapes of uex.md, wrapped in the ``{status, http_code, data, message}``
-envelope. A few rows are deliberately awkward: a terminal paying 0, ``status_sell`` null,
-halves to round, commodities outside the catalogue, a raw ore sold at commodity terminals.
+The samples (``../shared/reference/uex-samples`` beside the repository) give real ids, names,
+codes and terminal names; the per-terminal prices are invented around the dump's UEX-wide
+averages with a fixed seed, in the exact row shapes of uex.md, wrapped in the
+``{status, http_code, data, message}`` envelope. A few rows are deliberately awkward: a
+terminal paying 0, ``status_sell`` null, halves to round, commodities outside the catalogue, a
+raw ore sold at commodity terminals.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sunday_mining.domain.ores import all_ores
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "fixtures" / "uex"
-SAMPLES = Path("/work/shared/reference/uex-samples")
+SAMPLES = ROOT.parent / "shared" / "reference" / "uex-samples"
 GAME_VERSION = "4.9"
 SEED = 20260605
 MODIFIED_S = 1_780_600_000  # early June 2026, like the dump

@@ -25,7 +25,7 @@ callback answer to an interaction, a follow-up (``POST /webhooks/{app}/{token}``
 **Where the OpenAPI file comes from.** ``$DISCORD_OPENAPI`` if set (a set-but-missing path is
 always an error: an explicit setting must not silently degrade); otherwise the first
 ``shared/reference/discord-openapi.json`` found walking up from the repository root (it lives in
-``/work/shared/reference``, i.e. ``../shared/reference`` from the repo). It is loaded once and
+``../shared/reference`` beside the repository). It is loaded once and
 the compiled validators are cached per schema.
 
 **When it cannot be found.** With ``$CI`` set, checking raises :class:`OpenAPIUnavailable`: CI is

@@ -1,0 +1,155 @@
+"""What a payroll report says, as plain data: the contract between the report service (which
+reads the store) and the renderers (PDF and CSV), so each can be tested without the other.
+
+Standard library only, like the domain. Money is whole aUEC, SCU is centi-SCU, multipliers are
+thousandths, times are epoch milliseconds (rendered in ``time_zone``). Every amount here was
+computed by the payroll engine or typed by an officer; renderers show them and add nothing up
+except to print totals that must equal the gross.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+
+class ReportStatus(StrEnum):
+    FINAL = "final"
+    SUPERSEDED = "superseded"
+
+
+class DeductionKind(StrEnum):
+    EXPENSE = "expense"  # reimbursed to ``party`` or, with no claimant, just deducted
+    FLAT = "flat"  # a fixed amount to ``party``
+    PERCENTAGE = "percentage"  # ``detail`` says the rate, e.g. "10 %"
+    FEE = "fee"  # transfer fees, all payees together
+    DONATION = "donation"  # shares given up and where they went (``detail``)
+
+
+@dataclass(frozen=True)
+class ReportIncome:
+    """One haul line: ore x price, or a sale total (``scu_centi``/``price_per_scu`` None)."""
+
+    name: str
+    value: int
+    scu_centi: int | None = None
+    price_per_scu: int | None = None
+    source: str = ""  # in words: "UEX best sell", "UEX average", "typed by the officer", "sale"
+    snapshot_ms: int | None = None  # when the price snapshot was taken, for snapshot prices
+
+
+@dataclass(frozen=True)
+class ReportDeduction:
+    kind: DeductionKind
+    label: str
+    amount: int
+    party: str = ""  # display name of who receives it ("" for nobody, e.g. unclaimed expense)
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ReportPayee:
+    """One payee's line: time share plus everything else they receive, minus the fee."""
+
+    user_id: str  # a Discord id, or "org" for the org's account
+    name: str  # display name (any Unicode), or a fallback such as "user 1234"
+    payout: int  # net aUEC that arrives: share + other - fee
+    share: int = 0  # time share (after donations given/received)
+    other: int = 0  # flats, percentages, reimbursements received
+    fee: int = 0
+    credited_s: int | None = None  # None: not a voice participant (e.g. a flat-amount payee)
+    multiplier_milli: int | None = None
+    donated: bool = False
+    paid: bool = False
+
+
+@dataclass(frozen=True)
+class ReportUnpaid:
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TimelineBar:
+    """One stretch of one member in one channel; ``gap`` marks a stretch touched by a gap."""
+
+    user_id: str
+    channel_id: str
+    start_ms: int
+    end_ms: int
+    gap: bool = False
+
+
+@dataclass(frozen=True)
+class ReportChannel:
+    channel_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Span:
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class ReportData:
+    report_id: str
+    guild_id: str
+    guild_name: str
+    session_id: str
+    session_name: str
+    session_type: str  # "op" or "adhoc"
+    payroll_id: str
+    version: int
+    status: ReportStatus
+    time_zone: str  # IANA name, e.g. "Europe/Berlin"
+    started_ms: int
+    stopped_ms: int
+    length_s: int
+    finalized_by: str  # display name
+    finalized_ms: int
+    generated_ms: int  # fixed per version so the same version gives the same bytes
+    channels: tuple[ReportChannel, ...]
+    income: tuple[ReportIncome, ...]
+    gross: int
+    deductions: tuple[ReportDeduction, ...]
+    payees: tuple[ReportPayee, ...]  # most paid first
+    unpaid: tuple[ReportUnpaid, ...] = ()
+    deducted: int = 0  # expenses nobody claimed: spent, paid to nobody here
+    timeline: tuple[TimelineBar, ...] = ()
+    windows: tuple[Span, ...] = ()  # when the session counted (more than one after a reopen)
+    gaps: tuple[Span, ...] = ()  # when the worker was not reporting
+    names: dict[str, str] = field(default_factory=dict)  # user id -> display name, for bars
+
+    @property
+    def paid_out(self) -> int:
+        return sum(p.payout for p in self.payees)
+
+    @property
+    def fees(self) -> int:
+        return sum(p.fee for p in self.payees)
+
+    @property
+    def balances(self) -> bool:
+        """Payouts + fees + unclaimed expenses = gross: what the totals row must show."""
+        return self.paid_out + self.fees + self.deducted == self.gross
+
+    def name_of(self, user_id: str) -> str:
+        return self.names.get(user_id) or fallback_name(user_id)
+
+
+def fallback_name(user_id: str) -> str:
+    return "the org" if user_id == "org" else f"user {user_id}"
+
+
+def content_hash(data: ReportData) -> str:
+    """SHA-256 over what the report says (not when it was generated): 16 hex characters are
+    printed in the footer, so a printed copy can be matched with the stored one."""
+    body = asdict(data)
+    body.pop("generated_ms")
+    body.pop("report_id")
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

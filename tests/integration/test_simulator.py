@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -454,7 +455,8 @@ def test_followup_with_a_multipart_file_stores_the_bytes(
     assert httpx.get(attachment["url"]).content == pdf
     call = sink.log.by_route(Route.EXECUTE_WEBHOOK)[0]
     assert call.files == [{"field": "files[0]", "filename": "upload.bin", "size": len(pdf),
-                           "type": "application/pdf"}]  # fmt: skip
+                           "type": "application/pdf",
+                           "sha256": hashlib.sha256(pdf).hexdigest()}]  # fmt: skip
     assert call.request["allowed_mentions"] == {"parse": []}
     assert call.user_agent.startswith("DiscordBot")
     assert [m["id"] for m in sink.followup_messages(token)] == [message["id"]]

@@ -1,30 +1,98 @@
-"""A small Discord REST client (API v10) for the few calls the app makes as itself.
+"""A small Discord REST client (API v10) for the few calls the app makes as itself or on behalf of
+an interaction (follow-ups), including messages with one file attached.
 
-Honours rate limits: waits out a 429's Retry-After and an exhausted bucket's reset before the
-next call. Never puts the bot token in an error or a log line.
+Retries only what Discord documents or is known to fix itself: a 429 waits out its Retry-After,
+a 5xx is tried again twice, and a follow-up's 404 Unknown Webhook (10015) right after a defer is
+tried again briefly. Everything else raises at once. Never puts the bot token or an interaction
+token in an error or a log line. httpx is imported only when a client is built, so services that
+merely name these types stay off the interactions function's lean import path.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 import time
 from collections.abc import Callable
-from typing import Any
-
-import httpx
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from sunday_mining import __version__
 from sunday_mining.domain.errors import DomainError, Unavailable
 
+if TYPE_CHECKING:
+    import httpx
+
+log = logging.getLogger(__name__)
+
 USER_AGENT = f"DiscordBot (https://sunday-mining.invalid, {__version__})"
-MAX_ATTEMPTS = 4
 MAX_WAIT_S = 60.0
+RATE_LIMIT_RETRIES = 3
+SERVER_ERROR_BACKOFF_S = (1.0, 2.0)
+# Discord may not have processed the defer yet; it settles within seconds (discord.md §2.2), and
+# hammering a 404 webhook gets an IP restricted, so the retries are few and short (3.5 s in all).
+UNKNOWN_WEBHOOK_BACKOFF_S = (0.5, 1.0, 2.0)
+UNKNOWN_WEBHOOK = 10015
+EPHEMERAL = 1 << 6
+# Reports name people; they must never ping anyone (discord.md §1.5).
+NO_MENTIONS: dict[str, list[str]] = {"parse": []}
+_TOKEN_IN_PATH = re.compile(r"(/(?:webhooks|interactions)/[^/\s]+/)([^/?#\s]+)")
+
+
+@dataclass(frozen=True)
+class MessageFile:
+    """One file sent with a message: the ``files[0]`` part, described in ``attachments``."""
+
+    filename: str
+    data: bytes = field(repr=False)
+    content_type: str = "application/pdf"
 
 
 class DiscordApiError(DomainError):
+    """Discord answered with a 4xx it will keep answering: the request itself must change."""
+
     def __init__(self, status: int, code: int | None, what: str) -> None:
         super().__init__(f"Discord refused {what} (HTTP {status}, code {code}).")
         self.status = status
         self.code = code
+
+
+def redact_tokens(text: str) -> str:
+    """Hide the token in a webhook or interaction path; it is a credential for 15 minutes."""
+    return _TOKEN_IN_PATH.sub(lambda match: match.group(1) + "***", text)
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    method: str
+    path: str
+    what: str
+    json_body: Any = None
+    file: MessageFile | None = None
+    # Webhook routes take the interaction token in the path and no bot token.
+    webhook: bool = False
+
+
+@dataclass
+class _RetryBudget:
+    """What is left of each kind of retry for one request."""
+
+    unknown_webhook: list[float]
+    rate_limited: int = RATE_LIMIT_RETRIES
+    server: list[float] = field(default_factory=lambda: list(SERVER_ERROR_BACKOFF_S))
+
+    def wait_before_retry(self, response: httpx.Response) -> float | None:
+        """Seconds to wait before trying again, or None when this answer is final."""
+        status = response.status_code
+        if status == 429 and self.rate_limited > 0:
+            self.rate_limited -= 1
+            return _retry_after(response)
+        if status >= 500 and self.server:
+            return self.server.pop(0)
+        if status == 404 and self.unknown_webhook and _error_code(response) == UNKNOWN_WEBHOOK:
+            return self.unknown_webhook.pop(0)
+        return None
 
 
 class DiscordRest:
@@ -37,10 +105,14 @@ class DiscordRest:
         client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        if client is None:
+            import httpx
+
+            client = httpx.Client(timeout=10.0)
         self._application_id = application_id
         self._base = base_url.rstrip("/")
-        self._client = client or httpx.Client(timeout=10.0)
-        self._headers = {"Authorization": f"Bot {token}", "User-Agent": USER_AGENT}
+        self._client = client
+        self._bot_headers = {"Authorization": f"Bot {token}", "User-Agent": USER_AGENT}
         self._sleep = sleep
 
     def bulk_overwrite_commands(
@@ -49,37 +121,134 @@ class DiscordRest:
         """Replace the whole command set (global, or one guild's for instant updates)."""
         scope = f"/guilds/{guild_id}" if guild_id else ""
         path = f"/applications/{self._application_id}{scope}/commands"
-        result: list[dict[str, Any]] = self._request("PUT", path, "the command set", commands)
+        result: list[dict[str, Any]] = self._send(
+            _Outgoing("PUT", path, "the command set", commands)
+        )
         return result
 
     def commands(self, *, guild_id: str | None = None) -> list[dict[str, Any]]:
         scope = f"/guilds/{guild_id}" if guild_id else ""
         path = f"/applications/{self._application_id}{scope}/commands"
-        result: list[dict[str, Any]] = self._request("GET", path, "the command list")
+        result: list[dict[str, Any]] = self._send(_Outgoing("GET", path, "the command list"))
         return result
 
     def current_user(self) -> dict[str, Any]:
         """GET /users/@me: a cheap call that proves the bot token is accepted."""
-        result: dict[str, Any] = self._request("GET", "/users/@me", "the bot token")
+        result: dict[str, Any] = self._send(_Outgoing("GET", "/users/@me", "the bot token"))
         return result
 
-    def _request(self, method: str, path: str, what: str, body: Any = None) -> Any:
-        for _ in range(MAX_ATTEMPTS):
-            try:
-                response = self._client.request(
-                    method, self._base + path, json=body, headers=self._headers
+    def send_followup(
+        self,
+        application_id: str,
+        interaction_token: str,
+        *,
+        content: str,
+        file: MessageFile | None = None,
+        components: list[dict[str, Any]] | None = None,
+        ephemeral: bool = False,
+    ) -> str:
+        """POST a follow-up with the interaction token (no bot token); returns the message id."""
+        payload = message_payload(content, file, components, EPHEMERAL if ephemeral else 0)
+        path = f"/webhooks/{application_id}/{interaction_token}"
+        request = _Outgoing("POST", path, "the follow-up message", payload, file, webhook=True)
+        return _message_id(self._send(request))
+
+    def send_channel_message(
+        self,
+        channel_id: str,
+        *,
+        content: str,
+        file: MessageFile | None = None,
+        components: list[dict[str, Any]] | None = None,
+    ) -> str:
+        """POST a message as the bot, for when no interaction token is left; returns its id."""
+        payload = message_payload(content, file, components, 0)
+        path = f"/channels/{channel_id}/messages"
+        return _message_id(
+            self._send(_Outgoing("POST", path, "the channel message", payload, file))
+        )
+
+    def _send(self, request: _Outgoing) -> Any:
+        budget = _RetryBudget(list(UNKNOWN_WEBHOOK_BACKOFF_S) if request.webhook else [])
+        while True:
+            response = self._transmit(request)
+            wait = budget.wait_before_retry(response)
+            if wait is None:
+                return self._result(request, response)
+            log.info(
+                "Discord answered %s to %s %s; retrying in %.1f s",
+                response.status_code,
+                request.method,
+                redact_tokens(request.path),
+                wait,
+            )
+            self._sleep(wait)
+
+    def _transmit(self, request: _Outgoing) -> httpx.Response:
+        import httpx
+
+        headers = {"User-Agent": USER_AGENT} if request.webhook else self._bot_headers
+        url = self._base + request.path
+        try:
+            if request.file is None:
+                return self._client.request(
+                    request.method, url, json=request.json_body, headers=headers
                 )
-            except httpx.HTTPError:
-                raise Unavailable("Discord could not be reached; try again shortly.") from None
-            if response.status_code == 429:
-                self._sleep(_retry_after(response))
-                continue
-            if response.headers.get("x-ratelimit-remaining") == "0":
-                self._sleep(_float_header(response, "x-ratelimit-reset-after"))
-            if response.status_code >= 400:
-                raise DiscordApiError(response.status_code, _error_code(response), what)
-            return response.json() if response.content else None
-        raise Unavailable("Discord kept rate-limiting the request; try again in a minute.")
+            upload = (request.file.filename, request.file.data, request.file.content_type)
+            return self._client.request(
+                request.method,
+                url,
+                data={"payload_json": json.dumps(request.json_body)},
+                files={"files[0]": upload},
+                headers=headers,
+            )
+        except httpx.HTTPError:
+            # httpx errors may quote the URL, and a webhook URL holds the token: drop the cause.
+            raise Unavailable("Discord could not be reached; try again shortly.") from None
+
+    def _result(self, request: _Outgoing, response: httpx.Response) -> Any:
+        status = response.status_code
+        if response.headers.get("x-ratelimit-remaining") == "0" and status != 429:
+            self._sleep(_float_header(response, "x-ratelimit-reset-after"))
+        if status == 429:
+            raise Unavailable("Discord kept rate-limiting the request; try again in a minute.")
+        if status >= 500:
+            raise Unavailable("Discord is having trouble right now; try again in a few minutes.")
+        if status >= 400:
+            code = _error_code(response)
+            log.warning(
+                "Discord refused %s %s: HTTP %s code %s",
+                request.method,
+                redact_tokens(request.path),
+                status,
+                code,
+            )
+            raise DiscordApiError(status, code, request.what)
+        return response.json() if response.content else None
+
+
+def message_payload(
+    content: str,
+    file: MessageFile | None,
+    components: list[dict[str, Any]] | None,
+    flags: int,
+) -> dict[str, Any]:
+    """The JSON of a new message: never pings; an attached file is described as ``files[0]``."""
+    payload: dict[str, Any] = {"content": content, "allowed_mentions": NO_MENTIONS}
+    if components:
+        payload["components"] = components
+    if flags:
+        payload["flags"] = flags
+    if file is not None:
+        # Discord's OpenAPI types the id as a snowflake string; "0" pairs it with files[0].
+        payload["attachments"] = [{"id": "0", "filename": file.filename}]
+    return payload
+
+
+def _message_id(message: Any) -> str:
+    if not isinstance(message, dict) or not message.get("id"):
+        raise Unavailable("Discord did not say which message it created; try again shortly.")
+    return str(message["id"])
 
 
 def _float_header(response: httpx.Response, name: str) -> float:
@@ -90,12 +259,15 @@ def _float_header(response: httpx.Response, name: str) -> float:
 
 
 def _retry_after(response: httpx.Response) -> float:
+    """The body's ``retry_after`` is exact (the header is whole seconds); either, capped."""
+    try:
+        body = response.json()
+        return min(MAX_WAIT_S, max(0.0, float(body["retry_after"])))
+    except (ValueError, TypeError, KeyError):
+        pass
     if "retry-after" in response.headers:
         return _float_header(response, "retry-after")
-    try:
-        return min(MAX_WAIT_S, float(response.json().get("retry_after", 1.0)))
-    except (ValueError, AttributeError):
-        return 1.0
+    return 1.0
 
 
 def _error_code(response: httpx.Response) -> int | None:

@@ -26,6 +26,13 @@ class FormData:
     files: list[UploadedFile] = field(default_factory=list)
 
 
+def file_index(field_name: str, position: int) -> str:
+    """The id a part pairs with in ``payload_json.attachments``: ``files[3]`` is 3; a part named
+    otherwise (a bare ``file``) goes by its position."""
+    inner = field_name.partition("[")[2].rstrip("]")
+    return inner if field_name.startswith("files[") and inner.isdigit() else str(position)
+
+
 def header_params(value: str) -> dict[str, str]:
     """``form-data; name="a"; filename="b.pdf"`` → ``{"name": "a", "filename": "b.pdf"}``."""
     params: dict[str, str] = {}

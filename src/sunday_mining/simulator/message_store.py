@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sunday_mining.simulator.form_data import UploadedFile
+from sunday_mining.simulator.form_data import UploadedFile, file_index
 from sunday_mining.simulator.interactions_state import InteractionRecord
 from sunday_mining.simulator.messages import (
     MessageType,
@@ -76,7 +76,7 @@ class MessageStore:
         described = {str(a.get("id")): a for a in fields.get("attachments") or []}
         stored = list(kept)
         for position, upload in enumerate(files):
-            meta = described.get(_file_index(upload.field, position), {})
+            meta = described.get(file_index(upload.field, position), {})
             stored.append(self._store_file(channel_id, upload, meta))
         return stored
 
@@ -97,9 +97,3 @@ class MessageStore:
         if meta.get("description"):
             attachment["description"] = meta["description"]
         return attachment
-
-
-def _file_index(field_name: str, position: int) -> str:
-    # "files[3]" pairs with payload_json.attachments[].id == 3; a bare "file" uses its position.
-    inner = field_name.partition("[")[2].rstrip("]")
-    return inner if inner.isdigit() else str(position)

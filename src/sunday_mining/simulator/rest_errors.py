@@ -88,6 +88,30 @@ def invalid_form_body(path: str, code: str, message: str) -> DiscordError:
     return DiscordError(400, 50035, "Invalid Form Body", errors)
 
 
+_FAULT_MESSAGES = {
+    10003: "Unknown Channel",
+    10008: "Unknown Message",
+    10015: "Unknown Webhook",
+    10062: "Unknown interaction",
+    50001: "Missing Access",
+    50013: "Missing Permissions",
+    50027: "Invalid Webhook Token",
+    40005: "Request entity too large",
+}
+_STATUS_MESSAGES = {
+    401: "401: Unauthorized",
+    403: "403: Forbidden",
+    404: "404: Not Found",
+    500: "500: Internal Server Error",
+    502: "502: Bad Gateway",
+    503: "503: Service Unavailable",
+}
+
+
+def entity_too_large() -> DiscordError:
+    return DiscordError(413, 40005, "Request entity too large")
+
+
 @dataclass(frozen=True)
 class Fault:
     """An answer forced onto the next call(s) of a route, whatever the request."""
@@ -104,7 +128,27 @@ class Fault:
 
     @classmethod
     def unknown_webhook(cls) -> Fault:
-        return cls(404, 10015, "Unknown Webhook")
+        return cls.of(404, code=10015)
+
+    @classmethod
+    def server_error(cls, status: int = 500) -> Fault:
+        return cls.of(status)
+
+    @classmethod
+    def missing_access(cls) -> Fault:
+        """What a channel post gets when the bot cannot see or write in that channel."""
+        return cls.of(403, code=50001)
+
+    @classmethod
+    def of(cls, status: int, *, code: int = 0, retry_after: float | None = None) -> Fault:
+        """A fault from its status and code, worded the way Discord words the known ones.
+
+        ``retry_after`` only means something on a 429 (the default wait there is 1 s).
+        """
+        if status == 429:
+            return cls.rate_limited(1.0 if retry_after is None else retry_after)
+        message = _FAULT_MESSAGES.get(code) or _STATUS_MESSAGES.get(status, f"{status}: Error")
+        return cls(status, code, message)
 
     @property
     def label(self) -> str:

@@ -11,14 +11,21 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from sunday_mining.simulator.form_data import UploadedFile, file_index
 from sunday_mining.simulator.messages import MessageFlag, iter_components
 from sunday_mining.simulator.objects import JSON
-from sunday_mining.simulator.rest_errors import empty_message, invalid_form_body
+from sunday_mining.simulator.rest_errors import (
+    empty_message,
+    entity_too_large,
+    invalid_form_body,
+)
 
 _NAME_RE = re.compile(r"[-_'\w]{1,32}")
 _EMBED_LIMITS = {"title": 256, "description": 4096}
 _SUBS = (1, 2)
 _MAX_PER_TYPE = {1: 100, 2: 15, 3: 15}
+_MAX_FILES = 10
+_MENTION_KINDS = {"roles", "users", "everyone"}
 
 
 def _too_long(path: str, limit: int) -> Exception:
@@ -45,9 +52,61 @@ def check_message(payload: Any, files: Sequence[object], *, creating: bool) -> N
             "The 'content' and 'embeds' fields cannot be used with IS_COMPONENTS_V2.",
         )
     _check_components(components, cv2)
+    _check_allowed_mentions(payload.get("allowed_mentions"))
     has_body = content or embeds or components or files or payload.get("poll")
     if creating and not has_body:
         raise empty_message()
+
+
+def check_uploads(
+    payload: Any, files: Sequence[UploadedFile], *, creating: bool, limit: int
+) -> None:
+    """Files against ``payload_json``: within the size limit, each ``files[n]`` once, and, on a
+    new message, every ``attachments[].id`` naming an uploaded part."""
+    if any(len(upload.data) > limit for upload in files):
+        raise entity_too_large()
+    if len(files) > _MAX_FILES:
+        raise _too_long("files", _MAX_FILES)
+    indexes = [file_index(upload.field, position) for position, upload in enumerate(files)]
+    if len(set(indexes)) != len(indexes):
+        raise invalid_form_body("files", "FILE_FIELD_DUPLICATED", "Each files[n] may appear once.")
+    described = payload.get("attachments") if isinstance(payload, dict) else None
+    if described is None:
+        return
+    if not isinstance(described, list) or not all(isinstance(a, dict) for a in described):
+        raise invalid_form_body("attachments", "LIST_TYPE_CONVERT", "Only iterables may be used.")
+    for position, attachment in enumerate(described):
+        # On an edit an id may also name an attachment the message already has.
+        if creating and str(attachment.get("id")) not in indexes:
+            raise invalid_form_body(
+                f"attachments.{position}.id",
+                "ATTACHMENT_NOT_FOUND",
+                "No uploaded files[n] has this id.",
+            )
+
+
+def _check_allowed_mentions(mentions: Any) -> None:
+    if mentions is None:
+        return
+    if not isinstance(mentions, dict):
+        raise invalid_form_body("allowed_mentions", "DICT_TYPE_CONVERT", "Must be an object.")
+    parse = mentions.get("parse") or []
+    if not isinstance(parse, list) or not set(parse) <= _MENTION_KINDS:
+        raise invalid_form_body(
+            "allowed_mentions.parse",
+            "BASE_TYPE_CHOICES",
+            "Value(s) not one of roles/users/everyone",
+        )
+    for kind in ("users", "roles"):
+        listed = mentions.get(kind) or []
+        if kind in parse and listed:
+            raise invalid_form_body(
+                f"allowed_mentions.{kind}",
+                "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                f"parse:[{kind}] and {kind}: [ids] are mutually exclusive.",
+            )
+        if len(listed) > 100:
+            raise _too_long(f"allowed_mentions.{kind}", 100)
 
 
 def _check_embed(path: str, embed: JSON) -> None:
@@ -100,6 +159,25 @@ def _check_component(component: JSON) -> None:
             )
     if component.get("type") == 3 and len(component.get("options") or []) > 25:
         raise _too_long("components.options", 25)
+    if component.get("type") == 2:
+        _check_button(component)
+
+
+def _check_button(button: JSON) -> None:
+    if len(str(button.get("label") or "")) > 80:
+        raise _too_long("components.label", 80)
+    if button.get("style") != 5:
+        return
+    # A Link button opens its url and sends no interaction (discord.md §1.9).
+    url = str(button.get("url") or "")
+    if not 1 <= len(url) <= 512:
+        raise invalid_form_body(
+            "components.url", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 512 in length."
+        )
+    if "custom_id" in button:
+        raise invalid_form_body(
+            "components.custom_id", "BUTTON_COMPONENT_INVALID", "A link button has no custom_id."
+        )
 
 
 def check_commands(body: Any) -> None:

@@ -8,6 +8,7 @@ is recorded in ``state.log``. Run it in-process with :func:`running_sink`, or on
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -59,15 +60,22 @@ class _Call:
             self.auth = self.state.check_bot(self.request.headers.get("authorization"))
         if body:
             self.payload, self.files = await _read_body(self.request)
-        fault = self.state.take_fault(self.route)
+        fault = self.state.take_fault(self.route, self.request.url.path.removeprefix(API_PREFIX))
         if fault is not None:
             self.fault = fault.label
             return fault.reply()
         return operation(self.payload, self.files)
 
     def _record(self, seq: int, reply: Reply) -> None:
+        # The digest lets a saved transcript prove which bytes went out without holding them.
         files = [
-            {"field": f.field, "filename": f.filename, "size": len(f.data), "type": f.content_type}
+            {
+                "field": f.field,
+                "filename": f.filename,
+                "size": len(f.data),
+                "type": f.content_type,
+                "sha256": hashlib.sha256(f.data).hexdigest(),
+            }
             for f in self.files
         ]
         call = RestCall(
@@ -90,7 +98,12 @@ async def _read_body(request: Request) -> tuple[Any, list[UploadedFile]]:
     content_type = request.headers.get("content-type", "")
     raw = await request.body()
     if content_type.startswith("multipart/form-data"):
-        form = parse_multipart(content_type, raw)
+        try:
+            form = parse_multipart(content_type, raw)
+        except (ValueError, UnicodeDecodeError):
+            raise invalid_form_body(
+                "", "CONTENT_TYPE_INVALID", "Malformed multipart body"
+            ) from None
         payload = _json(form.fields.get("payload_json", "{}"))
         return payload, form.files
     if not content_type.startswith("application/json"):

@@ -35,12 +35,14 @@ from sunday_mining.simulator.rest_errors import (
     unknown_message,
     unknown_webhook,
 )
-from sunday_mining.simulator.rest_rules import check_message
+from sunday_mining.simulator.rest_rules import check_message, check_uploads
 from sunday_mining.simulator.snowflakes import SnowflakeGen
 from sunday_mining.simulator.transcript import RestLog
 
 # 2025-03-01T00:00:00Z
 _SINK_START_MS = 1_740_787_200_000
+# Discord's default per-file upload limit, 10 MiB (discord.md §1.4).
+DEFAULT_UPLOAD_LIMIT = 10_485_760
 _EDIT_FLAGS = MessageFlag.SUPPRESS_EMBEDS | MessageFlag.IS_COMPONENTS_V2
 
 
@@ -54,12 +56,15 @@ class SinkState:
         now_s: Callable[[], float] = time.time,
         seed: int = 7,
         bot_name: str = APP_NAME,
+        upload_limit: int = DEFAULT_UPLOAD_LIMIT,
     ) -> None:
         self.application_id = application_id
         # None: any "Bot …" header is accepted (and recorded as unchecked).
         self.bot_token = bot_token
         # False: a webhook call with a token nobody registered gets a fresh deferred interaction.
         self.strict_tokens = strict_tokens
+        # Per file, like an interaction's attachment_size_limit; larger uploads get Discord's 413.
+        self.upload_limit = upload_limit
         self.log = RestLog()
         # Later than the simulator's ids (as messages follow interactions), so they never collide.
         self.ids = SnowflakeGen(seed, start_ms=_SINK_START_MS)
@@ -91,15 +96,37 @@ class SinkState:
 
     # -- faults and auth -------------------------------------------------------------------
 
-    def inject(self, route: Route | str, fault: Fault, times: int = 1) -> None:
-        """The next ``times`` calls of ``route`` answer with ``fault`` instead."""
+    def inject(
+        self,
+        route: Route | str,
+        fault: Fault | int,
+        times: int = 1,
+        *,
+        code: int = 0,
+        retry_after: float | None = None,
+    ) -> None:
+        """The next ``times`` matching calls answer with ``fault`` instead of being served.
+
+        ``route`` is a route name or the start of one (``"webhook."``: every webhook route), or
+        the start of an API path (``"/channels/77/"``: that channel only). ``fault`` may be a bare
+        status: ``inject(Route.EXECUTE_WEBHOOK, 404, code=10015, times=2)``.
+        """
+        if isinstance(fault, int):
+            fault = Fault.of(fault, code=code, retry_after=retry_after)
         with self._lock:
             self._faults.setdefault(str(route), deque()).extend([fault] * times)
 
-    def take_fault(self, route: Route | str) -> Fault | None:
+    def take_fault(self, route: Route | str, path: str = "") -> Fault | None:
+        """The first pending fault injected for this call (``path`` without ``/api/v10``)."""
         with self._lock:
-            pending = self._faults.get(str(route))
-            return pending.popleft() if pending else None
+            for key, pending in self._faults.items():
+                if pending and _fault_matches(key, str(route), path):
+                    return pending.popleft()
+            return None
+
+    def pending_faults(self) -> int:
+        with self._lock:
+            return sum(len(pending) for pending in self._faults.values())
 
     def check_bot(self, authorization: str | None) -> str:
         if not authorization or not authorization.startswith("Bot "):
@@ -198,6 +225,7 @@ class SinkState:
     def execute_webhook(
         self, app_id: str, token: str, payload: JSON, files: Sequence[UploadedFile]
     ) -> JSON:
+        check_uploads(payload, files, creating=True, limit=self.upload_limit)
         check_message(payload, files, creating=True)
         with self._lock:
             record = self._record(app_id, token)
@@ -224,6 +252,7 @@ class SinkState:
         payload: JSON,
         files: Sequence[UploadedFile],
     ) -> JSON:
+        check_uploads(payload, files, creating=False, limit=self.upload_limit)
         check_message(payload, files, creating=False)
         with self._lock:
             record = self._record(app_id, token)
@@ -317,6 +346,7 @@ class SinkState:
     def create_channel_message(
         self, channel_id: str, payload: JSON, files: Sequence[UploadedFile]
     ) -> JSON:
+        check_uploads(payload, files, creating=True, limit=self.upload_limit)
         check_message(payload, files, creating=True)
         with self._lock:
             message = self._create(None, payload, files, MessageType.DEFAULT, channel_id)
@@ -329,6 +359,10 @@ class SinkState:
 
 
 _EPHEMERAL = int(MessageFlag.EPHEMERAL)
+
+
+def _fault_matches(key: str, route: str, path: str) -> bool:
+    return path.startswith(key) if key.startswith("/") else route.startswith(key)
 
 
 def _ephemeral(data: JSON) -> int:

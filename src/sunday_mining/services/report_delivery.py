@@ -1,0 +1,240 @@
+"""Getting a finished payroll report into Discord: as a follow-up to the command that asked for
+it while its token lasts, else in the guild's report channel as the bot.
+
+The PDF rides along when it fits the interaction's ``attachment_size_limit``; a link button to
+the durable report link is always there, so a report too big to attach is still one click away.
+Lean on purpose (no httpx, no fpdf2): it only names the REST client's types.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sunday_mining.adapters.discord_rest import DiscordApiError, MessageFile
+from sunday_mining.domain.clock import Clock
+from sunday_mining.domain.errors import DomainError, Unavailable
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ATTACHMENT_LIMIT = 10_485_760
+# Discord honours an interaction token for 15 minutes; a minute's margin leaves room for the
+# follow-up's own retries and for clock skew between Discord and us.
+TOKEN_WINDOW_MS = 14 * 60_000
+# A follow-up sent the instant after a defer can beat Discord's processing of it (404 10015);
+# waiting out the first second is cheaper than retrying into a 404 (discord.md §2.2).
+DEFER_SETTLE_MS = 1_000
+MAX_CONTENT = 2000
+MAX_LINK_URL = 512
+MAX_BUTTON_LABEL = 80
+_MIB = 1_048_576
+
+
+class MessagePoster(Protocol):
+    """The two calls delivery needs; :class:`~sunday_mining.adapters.discord_rest.DiscordRest`."""
+
+    def send_followup(
+        self,
+        application_id: str,
+        interaction_token: str,
+        *,
+        content: str,
+        file: MessageFile | None = None,
+        components: list[dict[str, Any]] | None = None,
+        ephemeral: bool = False,
+    ) -> str: ...
+
+    def send_channel_message(
+        self,
+        channel_id: str,
+        *,
+        content: str,
+        file: MessageFile | None = None,
+        components: list[dict[str, Any]] | None = None,
+    ) -> str: ...
+
+
+@dataclass(frozen=True)
+class DeliveryTarget:
+    """Where a report may go. The token is a credential: it stays out of reprs and logs."""
+
+    application_id: str
+    interaction_token: str | None = field(repr=False)
+    interaction_ms: int
+    attachment_size_limit: int = DEFAULT_ATTACHMENT_LIMIT
+    report_channel_id: str | None = None
+
+    @classmethod
+    def from_interaction(
+        cls, payload: Mapping[str, Any], *, received_ms: int, report_channel_id: str | None = None
+    ) -> DeliveryTarget:
+        """From the interaction payload the job was started by; ``received_ms`` is its arrival."""
+        limit = payload.get("attachment_size_limit")
+        return cls(
+            application_id=str(payload["application_id"]),
+            interaction_token=payload.get("token"),
+            interaction_ms=received_ms,
+            attachment_size_limit=limit if isinstance(limit, int) else DEFAULT_ATTACHMENT_LIMIT,
+            report_channel_id=report_channel_id,
+        )
+
+
+@dataclass(frozen=True)
+class DeliverableReport:
+    summary: str
+    pdf_filename: str
+    pdf: bytes = field(repr=False)
+    link_url: str
+    link_label: str = "Open the report"
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    followup_message_id: str | None
+    channel_message_id: str | None
+    attached: bool
+    # The report channel stood in for a follow-up that could not be sent.
+    fallback_used: bool
+    # What went wrong on the way, in words (never a token), e.g. for the job's log.
+    problems: tuple[str, ...] = ()
+
+
+class ReportNotDelivered(DomainError):
+    """Neither route took the report: the caller sends the job to its on-failure queue."""
+
+    def __init__(self, message: str, problems: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ReportMessage:
+    """What both routes send, decided once so the channel post matches the follow-up."""
+
+    content: str
+    file: MessageFile | None
+    components: list[dict[str, Any]]
+
+
+class ReportDelivery:
+    def __init__(
+        self, rest: MessagePoster, clock: Clock, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self._rest = rest
+        self._clock = clock
+        self._sleep = sleep
+
+    def deliver(
+        self, target: DeliveryTarget, report: DeliverableReport, *, also_to_channel: bool = False
+    ) -> DeliveryOutcome:
+        """Follow-up first; the report channel when that fails, or as well if asked to."""
+        message = compose(report, target.attachment_size_limit)
+        problems: list[str] = []
+        followup_id = self._followup(target, message, problems)
+        channel_id = None
+        if target.report_channel_id and (followup_id is None or also_to_channel):
+            channel_id = self._post_in_channel(target.report_channel_id, message, problems)
+        if followup_id is None and channel_id is None:
+            raise ReportNotDelivered(_advice(target), tuple(problems))
+        return DeliveryOutcome(
+            followup_message_id=followup_id,
+            channel_message_id=channel_id,
+            attached=message.file is not None,
+            fallback_used=followup_id is None,
+            problems=tuple(problems),
+        )
+
+    def token_usable(self, target: DeliveryTarget) -> bool:
+        age_ms = self._clock.now_ms() - target.interaction_ms
+        return target.interaction_token is not None and age_ms < TOKEN_WINDOW_MS
+
+    def _followup(
+        self, target: DeliveryTarget, message: ReportMessage, problems: list[str]
+    ) -> str | None:
+        token = target.interaction_token
+        if token is None:
+            problems.append("follow-up: no interaction to answer")
+            return None
+        if not self.token_usable(target):
+            problems.append("follow-up: the interaction's 15-minute window is over")
+            return None
+        self._let_defer_settle(target)
+        try:
+            return self._rest.send_followup(
+                target.application_id,
+                token,
+                content=message.content,
+                file=message.file,
+                components=message.components,
+            )
+        except (DiscordApiError, Unavailable) as error:
+            log.warning("report follow-up failed: %s", error.message)
+            problems.append(f"follow-up: {error.message}")
+            return None
+
+    def _post_in_channel(
+        self, channel_id: str, message: ReportMessage, problems: list[str]
+    ) -> str | None:
+        try:
+            return self._rest.send_channel_message(
+                channel_id,
+                content=message.content,
+                file=message.file,
+                components=message.components,
+            )
+        except (DiscordApiError, Unavailable) as error:
+            log.warning("report post in channel %s failed: %s", channel_id, error.message)
+            problems.append(f"report channel: {error.message}")
+            return None
+
+    def _let_defer_settle(self, target: DeliveryTarget) -> None:
+        age_ms = self._clock.now_ms() - target.interaction_ms
+        if 0 <= age_ms < DEFER_SETTLE_MS:
+            self._sleep((DEFER_SETTLE_MS - age_ms) / 1000)
+
+
+def compose(report: DeliverableReport, attachment_size_limit: int) -> ReportMessage:
+    """The message both routes send: summary, the PDF if it fits, and the link as a button."""
+    size = len(report.pdf)
+    fits = size <= attachment_size_limit
+    file = MessageFile(report.pdf_filename, report.pdf) if fits else None
+    notes: list[str] = []
+    if not fits:
+        notes.append(f"The PDF ({size / _MIB:.1f} MB) is too large to attach; use the link.")
+    components: list[dict[str, Any]] = []
+    if len(report.link_url) <= MAX_LINK_URL:
+        components.append(_link_row(report))
+    else:
+        # A Link button takes at most 512 characters; a longer link still works as text.
+        notes.append(report.link_url)
+    return ReportMessage(_fit(report.summary, notes), file, components)
+
+
+def _link_row(report: DeliverableReport) -> dict[str, Any]:
+    label = report.link_label[:MAX_BUTTON_LABEL] or "Open the report"
+    button = {"type": 2, "style": 5, "label": label, "url": report.link_url}
+    return {"type": 1, "components": [button]}
+
+
+def _fit(summary: str, notes: list[str]) -> str:
+    """Shorten the summary, never the notes, so the message stays within Discord's 2000."""
+    tail = "".join("\n" + note for note in notes)
+    room = MAX_CONTENT - len(tail)
+    if len(summary) > room:
+        summary = summary[: max(0, room - 1)] + "…"
+    return (summary + tail).strip()[:MAX_CONTENT]
+
+
+def _advice(target: DeliveryTarget) -> str:
+    if target.report_channel_id:
+        return (
+            "The report could not be posted in Discord; check that the bot may send messages "
+            "and attach files in the report channel."
+        )
+    return (
+        "The report could not be posted in Discord; set a report channel with "
+        "/mining-admin settings set so late reports have somewhere to go."
+    )

@@ -15,6 +15,7 @@ def interactions_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if _interactions is None:
         from mangum import Mangum
 
+        from sunday_mining import observability
         from sunday_mining.aws_secrets import load_into_env_once
         from sunday_mining.bootstrap import build_from_settings
         from sunday_mining.config import Settings
@@ -22,7 +23,8 @@ def interactions_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
         load_into_env_once()  # secrets from SM_SECRETS_ARN, once per cold start
         settings = Settings.from_env()
+        observability.configure_lambda("interactions", settings.log_level)
         app = create_app_from_settings(build_from_settings(settings), settings)
-        _interactions = Mangum(app, lifespan="off")
+        _interactions = observability.lambda_entry(Mangum(app, lifespan="off"))
     response: dict[str, Any] = _interactions(event, context)
     return response

@@ -69,6 +69,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     register.set_defaults(run=_register_commands)
 
+    status = commands.add_parser(
+        "status",
+        help="the health summary /mining diagnostics shows; exit code 1 if any check fails",
+    )
+    status.add_argument(
+        "--guild", metavar="ID", help="also check this server's channels and the bot's seat"
+    )
+    status.add_argument("--json", action="store_true", help="print the checks as JSON")
+    status.set_defaults(run=_status)
+
     health = commands.add_parser(
         "schema-health", help="compare the live table with the one this build declares"
     )
@@ -77,7 +87,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from sunday_mining import observability
     from sunday_mining.local import serve
+
+    observability.configure_logging("sunday-mining", level=settings.log_level)
 
     serve(settings, host=args.host or settings.host, port=args.port or settings.port)
     return 0
@@ -121,8 +134,12 @@ def _refresh_prices(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from sunday_mining import observability
     from sunday_mining.worker.main import main as worker_main
 
+    # The worker installs its own JSON handler (worker/logs.py); this keeps secrets out of
+    # every message whichever handler writes it.
+    observability.install_record_redaction()
     return worker_main()
 
 
@@ -164,6 +181,13 @@ def _schema_health(settings: Settings, args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"- {problem}")
     return 2
+
+
+def _status(settings: Settings, args: argparse.Namespace) -> int:
+    from sunday_mining.status import health_summary, print_summary
+
+    checks = health_summary(settings, args.guild)
+    return print_summary(checks, json_output=args.json)
 
 
 if __name__ == "__main__":

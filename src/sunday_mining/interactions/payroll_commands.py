@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from sunday_mining import observability
 from sunday_mining.domain import ores
 from sunday_mining.domain.errors import NotFound, ValidationError
 from sunday_mining.domain.guild import Role
@@ -402,6 +403,7 @@ def finalize_confirm(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     final = ctx.services.payroll.finalize(
         ctx.guild_id, version.payroll_id, ctx.user_id, expected_rev=_int(custom_id.arg(1), -1)
     )
+    observability.count("PayrollsFinalized")
     return _updated(ctx, final, "f")
 
 

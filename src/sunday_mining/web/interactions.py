@@ -6,13 +6,16 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from sunday_mining import observability
 from sunday_mining.bootstrap import Services
-from sunday_mining.interactions.payload import BadPayload, parse
+from sunday_mining.interactions import custom_ids
+from sunday_mining.interactions.payload import BadPayload, Interaction, InteractionType, parse
 from sunday_mining.interactions.responses import error
 from sunday_mining.interactions.router import dispatch
 from sunday_mining.web.signature import SignatureVerifier
@@ -60,26 +63,54 @@ def interactions_router(
             interaction = parse(json.loads(body))
         except (ValueError, BadPayload):
             return JSONResponse({"error": "not an interaction"}, status_code=400)
-        started = time.perf_counter()
-        try:
-            answer = await run_in_threadpool(dispatch, interaction, services)
-            outcome = "ok" if answer.get("data", {}).get("flags") is None else "ephemeral"
-        except Exception:
-            # A bug must still get an answer inside Discord's deadline, not "interaction failed".
-            log.exception("interaction failed", extra={"interaction_id": interaction.id})
-            services.errors.record("unexpected")
-            answer, outcome = error(FAILED), "error"
-        log.info(
-            "interaction",
-            extra={
-                "interaction_id": interaction.id,
-                "interaction_type": int(interaction.type),
-                "command": interaction.path or interaction.custom_id.split(":")[:2],
-                "guild_id": interaction.guild_id,
-                "outcome": outcome,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-            },
-        )
+        command = command_label(interaction)
+        with observability.correlated(
+            interaction_id=interaction.id, guild_id=interaction.guild_id, command=command
+        ):
+            answer = await _answer(interaction, command, services)
         return JSONResponse(answer)
 
     return router
+
+
+async def _answer(interaction: Interaction, command: str, services: Services) -> dict[str, Any]:
+    """Dispatch off the event loop; log and count the outcome (never the token or the body)."""
+    started = time.perf_counter()
+    try:
+        answer = await run_in_threadpool(dispatch, interaction, services)
+        outcome = "ok" if answer.get("data", {}).get("flags") is None else "ephemeral"
+    except Exception:
+        # A bug must still get an answer inside Discord's deadline, not "interaction failed".
+        log.exception("interaction failed")
+        services.errors.record("unexpected")
+        answer, outcome = error(FAILED), "error"
+    latency_ms = round((time.perf_counter() - started) * 1000, 1)
+    log.info(
+        "interaction",
+        extra={
+            "interaction_id": interaction.id,
+            "interaction_type": int(interaction.type),
+            "command": command,
+            "guild_id": interaction.guild_id,
+            "outcome": outcome,
+            "latency_ms": latency_ms,
+        },
+    )
+    observability.emit(
+        observability.Metric("Interactions", "Count", 1),
+        observability.Metric("InteractionLatency", "Milliseconds", latency_ms),
+        Command=command,
+        Outcome=outcome,
+    )
+    return answer
+
+
+def command_label(interaction: Interaction) -> str:
+    """A low-cardinality name for metrics and logs: the command path, or the component's
+    action (its custom id's arguments are ids, which would make a dimension per click)."""
+    if interaction.type is InteractionType.PING:
+        return "ping"
+    if interaction.path:
+        return interaction.path
+    parsed = custom_ids.parse(interaction.custom_id)
+    return f"{custom_ids.PREFIX}:{parsed.action}" if parsed else "unknown component"

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from sunday_mining import observability
 from sunday_mining.bootstrap import Services
 from sunday_mining.domain.errors import DomainError, StoreError
 from sunday_mining.domain.presence import Gap, VoiceEvent, VoiceSnapshot
@@ -114,6 +115,13 @@ def _error(status: int, text: str) -> JSONResponse:
 Handler = Callable[[bytes], Awaitable[Response]]
 
 
+def _count_gaps(beat: HeartbeatRequest) -> None:
+    """The worker's blind time since its last heartbeat (gateway down): voice not recorded."""
+    seconds = sum(max(0, g.end_ms - g.start_ms) for g in beat.gaps) / 1000
+    if seconds:
+        observability.emit(observability.Metric("WorkerGapSeconds", "Seconds", seconds))
+
+
 def worker_router(
     services: Services, secret: str, wall_clock: Callable[[], float] = time.time
 ) -> APIRouter:
@@ -162,6 +170,7 @@ def worker_router(
     async def heartbeat(request: Request) -> Response:
         def handle(body: bytes) -> dict[str, Any]:
             beat = HeartbeatRequest.model_validate_json(body)
+            _count_gaps(beat)
             answer = services.worker.heartbeat(
                 Heartbeat(
                     worker_id=beat.worker_id,
@@ -201,6 +210,7 @@ def worker_router(
                     "duplicate": result.duplicate,
                 },
             )
+            observability.count("VoiceEventsIngested", result.stored)
             return {
                 "duplicate": result.duplicate,
                 "stored": result.stored,

@@ -97,6 +97,22 @@ def test_reported_gateway_gaps_flag_records(services: Services, clock: FixedCloc
     assert participant.gap_affected
 
 
+def test_a_reported_gap_equal_to_the_silence_is_stored_once(
+    services: Services, clock: FixedClock
+) -> None:
+    services.guilds.add_channel(GUILD, ROCK)
+    services.worker.acquire("w1", 600)
+    services.worker.heartbeat(beat())
+    session = services.sessions.start_sunday(GUILD, "lead")
+    seat(services, clock, "a", ROCK, 1)
+    silent_from = clock.now_ms()
+    clock.advance(minutes=7)  # silent, and the worker reports exactly that stretch
+    services.worker.heartbeat(beat(gaps=(Gap(silent_from, clock.now_ms()),)))
+    services.sessions.stop(GUILD, session.session_id)
+    (participant,) = services.summaries.summary(GUILD, session.session_id).participants
+    assert participant.gap_affected
+
+
 def test_an_idle_adhoc_session_stops_when_the_last_member_left(
     services: Services, clock: FixedClock
 ) -> None:

@@ -187,6 +187,9 @@ class WorkerService:
         return lease
 
     def _store_gaps(self, gaps: Iterable[Gap]) -> None:
+        # The worker's reported gap may equal the silence noticed here (same start and end):
+        # one item, since a transaction may touch each item only once.
+        gaps = dict.fromkeys(gaps)
         ttl = self._clock.now_ms() // 1000 + GAP_TTL_S
         ops = [
             TxPut(

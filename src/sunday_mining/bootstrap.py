@@ -11,6 +11,7 @@ from sunday_mining.ports.store import Store
 from sunday_mining.services.diagnostics import DiagnosticsService, Probes
 from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
+from sunday_mining.services.names import MemberNames
 from sunday_mining.services.payroll import PayrollService
 from sunday_mining.services.prices import PriceService
 from sunday_mining.services.sessions import SessionService
@@ -33,6 +34,7 @@ class Services:
     errors: ErrorLog
     diagnostics: DiagnosticsService
     payroll: PayrollService
+    names: MemberNames
 
 
 def build_services(store: Store, clock: Clock, probes: Probes | None = None) -> Services:
@@ -42,6 +44,7 @@ def build_services(store: Store, clock: Clock, probes: Probes | None = None) -> 
     sweeper = AdhocSweeper(clock, guilds, sessions, summaries)
     prices = PriceService(store, clock)
     errors = ErrorLog(store, clock)
+    names = MemberNames(store, clock)
     probes = probes or Probes(schema_problems=list, discord_configured=False)
     return Services(
         store=store,
@@ -49,7 +52,8 @@ def build_services(store: Store, clock: Clock, probes: Probes | None = None) -> 
         guilds=guilds,
         sessions=sessions,
         summaries=summaries,
-        voice=VoiceIngestService(store, clock, sessions),
+        voice=VoiceIngestService(store, clock, sessions, names),
+        names=names,
         worker=WorkerService(store, clock, guilds, sessions, sweeper),
         prices=prices,
         errors=errors,

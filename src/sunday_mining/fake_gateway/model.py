@@ -42,9 +42,14 @@ class FakeVoiceChannel:
 
 @dataclass
 class FakeMember:
+    """A user in the guild. ``global_name`` and ``nick`` default to none, as for a user who set
+    neither: discord.py's ``display_name`` is then the username."""
+
     id: str
     username: str
     bot: bool = False
+    global_name: str | None = None
+    nick: str | None = None  # the guild nickname
 
 
 @dataclass

@@ -20,7 +20,7 @@ def user(member: FakeMember) -> Json:
     return {
         "id": member.id,
         "username": member.username,
-        "global_name": member.username,
+        "global_name": member.global_name,
         "discriminator": "0",
         "avatar": None,
         "bot": member.bot,
@@ -36,6 +36,7 @@ def me(member: FakeMember) -> Json:
 def guild_member(member: FakeMember) -> Json:
     return {
         "user": user(member),
+        "nick": member.nick,
         "roles": [],
         "joined_at": JOINED_AT,
         "deaf": False,

@@ -18,6 +18,7 @@ from sunday_mining.interactions import (
     session_commands,
 )
 from sunday_mining.interactions.context import Context
+from sunday_mining.interactions.member_names import remember_names
 from sunday_mining.interactions.payload import BadPayload, Interaction, InteractionType
 from sunday_mining.interactions.responses import choices, error, pong
 
@@ -71,6 +72,7 @@ STALE = "That button is from an older message; run the command again."
 def dispatch(interaction: Interaction, services: Services) -> dict[str, Any]:
     if interaction.type is InteractionType.PING:
         return pong()
+    remember_names(interaction, services.names)  # never raises: names only serve reports
     ctx = Context(interaction, services)
     try:
         return _route(ctx)

@@ -59,6 +59,19 @@ def batch_key(guild_id: str, conn: str, batch_seq: int) -> Key:
     return f"G#{guild_id}#BATCH", f"{conn}#{batch_seq:012d}"
 
 
+def members_pk(guild_id: str) -> str:
+    # A partition of its own: reading every known name of a guild is one query, and the busy
+    # guild partition (presence, sessions) carries no personal data.
+    return f"G#{guild_id}#MEMBER"
+
+
+MEMBER_PREFIX = "MEMBER#"
+
+
+def member_key(guild_id: str, user_id: str) -> Key:
+    return members_pk(guild_id), f"{MEMBER_PREFIX}{user_id}"
+
+
 def worker_heartbeat_key() -> Key:
     return "WORKER", "HEARTBEAT"
 

@@ -1,17 +1,20 @@
 """Record the worker's voice batches: guild presence, and observations for active sessions.
 
 Idempotent by design: every observation has a key made of its time, connection and sequence
-number, and each batch leaves a marker; a replayed or duplicated batch changes nothing.
+number, and each batch leaves a marker; a replayed or duplicated batch changes nothing. The
+display names a batch carries are remembered too (`MemberNames` writes only changed ones).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sunday_mining.domain.clock import Clock
-from sunday_mining.domain.errors import ConditionFailed, StateConflict, ValidationError
+from sunday_mining.domain.errors import ConditionFailed, StateConflict, StoreError, ValidationError
 from sunday_mining.domain.presence import VoiceEvent, VoiceSnapshot
 from sunday_mining.domain.session import Session
 from sunday_mining.ports.store import (
@@ -23,8 +26,11 @@ from sunday_mining.ports.store import (
     TxPut,
 )
 from sunday_mining.services import codec, keys
+from sunday_mining.services.names import MemberNames
 from sunday_mining.services.presence import GuildPresence, load_presence, save_presence
 from sunday_mining.services.sessions import SessionService
+
+log = logging.getLogger(__name__)
 
 # The worker's clock may run a little ahead of ours; beyond this an observation is refused.
 MAX_CLOCK_SKEW_MS = 60_000
@@ -40,6 +46,7 @@ class VoiceBatch:
     batch_seq: int
     events: tuple[VoiceEvent, ...] = ()
     snapshots: tuple[VoiceSnapshot, ...] = ()
+    names: Mapping[str, str] = field(default_factory=dict)  # user id -> display name
 
 
 @dataclass
@@ -47,6 +54,7 @@ class IngestResult:
     duplicate: bool = False
     stored: int = 0
     ignored: Counter[str] = field(default_factory=Counter)
+    names_written: int = 0
 
 
 @dataclass(frozen=True)
@@ -68,10 +76,13 @@ class _Tracking:
 
 
 class VoiceIngestService:
-    def __init__(self, store: Store, clock: Clock, sessions: SessionService) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, sessions: SessionService, names: MemberNames
+    ) -> None:
         self._store = store
         self._clock = clock
         self._sessions = sessions
+        self._names = names
 
     def record(self, batch: VoiceBatch) -> IngestResult:
         if len(batch.events) + len(batch.snapshots) > MAX_BATCH_OBSERVATIONS:
@@ -85,7 +96,23 @@ class VoiceIngestService:
         items = self._update_presence(batch.guild_id, events, snapshots, tracking, result)
         self._write(marker, items)
         result.stored = len(items)
+        result.names_written = self._remember_names(batch)
         return result
+
+    def _remember_names(self, batch: VoiceBatch) -> int:
+        """Best effort, after the voice records: a name lost to a store failure comes back with
+        the next snapshot (within a minute), while a failed batch would be sent again whole."""
+        names = _named_members(batch)
+        if not names:
+            return 0
+        try:
+            return self._names.remember(batch.guild_id, names, source="gateway")
+        except StoreError as failure:
+            log.warning(
+                "member names not stored",
+                extra={"guild_id": batch.guild_id, "error": type(failure).__name__},
+            )
+            return 0
 
     def _screen(
         self, batch: VoiceBatch, result: IngestResult
@@ -171,6 +198,18 @@ class VoiceIngestService:
         # A concurrent copy of the same batch may have landed first; its writes equal ours.
         with contextlib.suppress(ConditionFailed):
             self._store.transact([*ops, marker_op])
+
+
+def _named_members(batch: VoiceBatch) -> dict[str, str]:
+    """The batch's names of the members it is about, bots left out: a name for anyone else
+    (a worker bug) is not personal data worth keeping."""
+    if not batch.names:
+        return {}
+    members = {event.user_id for event in batch.events if not event.is_bot}
+    for snapshot in batch.snapshots:
+        for users in snapshot.channels.values():
+            members.update(users - snapshot.bots)
+    return {user: name for user, name in batch.names.items() if user in members}
 
 
 def _tracked_part(snapshot: VoiceSnapshot, tracking: _Tracking) -> VoiceSnapshot | None:

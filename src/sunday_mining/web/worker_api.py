@@ -22,13 +22,16 @@ from sunday_mining.domain.errors import DomainError, StoreError
 from sunday_mining.domain.presence import Gap, VoiceEvent, VoiceSnapshot
 from sunday_mining.services.voice import MAX_BATCH_OBSERVATIONS, VoiceBatch
 from sunday_mining.services.worker import Heartbeat, NotLeaseHolder
-from sunday_mining.worker.protocol import verify
+from sunday_mining.worker.protocol import MAX_BATCH_NAMES, verify
 
 log = logging.getLogger("sunday_mining.worker_api")
 
 MAX_BODY_BYTES = 1024 * 1024
 Snowflake = Annotated[str, Field(pattern=r"^[0-9]{1,20}$")]
 Token = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[0-9A-Za-z._:-]+$")]
+# Generous on purpose: a 400 makes the worker drop the whole batch, voice records included, so
+# only absurd names are refused; MemberNames trims what it keeps to 100 characters.
+DisplayName = Annotated[str, Field(max_length=1000)]
 
 
 class _Model(BaseModel):
@@ -85,6 +88,7 @@ class BatchRequest(_Model):
     batch_seq: int = Field(ge=0)
     events: list[EventIn] = Field(default_factory=list, max_length=MAX_BATCH_OBSERVATIONS)
     snapshots: list[SnapshotIn] = Field(default_factory=list, max_length=MAX_BATCH_OBSERVATIONS)
+    names: dict[Snowflake, DisplayName] = Field(default_factory=dict, max_length=MAX_BATCH_NAMES)
 
     def to_batch(self) -> VoiceBatch:
         return VoiceBatch(
@@ -105,6 +109,7 @@ class BatchRequest(_Model):
                 )
                 for s in self.snapshots
             ),
+            names=self.names,
         )
 
 
@@ -208,6 +213,7 @@ def worker_router(
                     "batch_seq": batch.batch_seq,
                     "stored": result.stored,
                     "duplicate": result.duplicate,
+                    "names_written": result.names_written,
                 },
             )
             observability.count("VoiceEventsIngested", result.stored)

@@ -88,6 +88,18 @@ def guild_view(guild: discord.Guild, own_id: int | None) -> tuple[dict[str, list
     return channels, bots
 
 
+def display_names(guild: discord.Guild, channels: dict[str, list[str]]) -> dict[str, str]:
+    """The display name (nick, else global name, else username) of each seated member in the
+    cache. Without GUILD_MEMBERS, discord.py still caches members while they are in voice."""
+    names: dict[str, str] = {}
+    for users in channels.values():
+        for user_id in users:
+            member = guild.get_member(int(user_id))
+            if member is not None:
+                names[user_id] = member.display_name
+    return names
+
+
 class GatewayBridge:
     """Between one discord client at a time and the worker's long-lived parts."""
 
@@ -184,6 +196,7 @@ class GatewayBridge:
             _channel_id(before),
             after_id,
             bot=bool(member.bot) or member.id == own_id,
+            name=member.display_name,
         )
         if member.id == own_id:
             self._presence.own_voice(guild_id, after_id)
@@ -214,7 +227,8 @@ class GatewayBridge:
 
     def _snapshot(self, guild: discord.Guild) -> None:
         channels, bots = guild_view(guild, self._own_id())
-        self._recorder.snapshot(str(guild.id), channels, bots)
+        names = display_names(guild, channels)
+        self._recorder.snapshot(str(guild.id), channels, bots, names)
 
     async def run_snapshots(self, interval_s: float) -> None:
         while True:

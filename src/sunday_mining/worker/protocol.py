@@ -18,6 +18,9 @@ _VERSION = "v1="
 WINDOW_S = 300
 MAX_BODY_BYTES = 1024 * 1024
 MAX_BATCH_RECORDS = 500
+# `names` of a batch: one entry per member in its records, so a few hundred at most in practice.
+MAX_BATCH_NAMES = 1000
+MAX_NAME_CHARS = 100
 STATES = ("connected", "connecting", "resuming", "disconnected")
 # Unix seconds as ASCII digits; 12 digits reach the year 33658, anything longer is garbage.
 _MAX_TS_DIGITS = 12
@@ -141,6 +144,8 @@ class Batch:
     batch_seq: int
     events: Sequence[VoiceEvent] = ()
     snapshots: Sequence[Snapshot] = ()
+    # User id -> display name of the (non-bot) members in the records; sent only when not empty.
+    names: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self, worker_id: str | None = None) -> dict[str, Any]:
         """The request body; without ``worker_id`` it is the spool's record of the batch."""
@@ -152,6 +157,8 @@ class Batch:
             events=[event.to_dict() for event in self.events],
             snapshots=[snapshot.to_dict() for snapshot in self.snapshots],
         )
+        if self.names:
+            body["names"] = dict(self.names)
         return body
 
 

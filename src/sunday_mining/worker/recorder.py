@@ -8,6 +8,8 @@ Fed with plain values by the gateway glue (`gateway.py`), so it is testable with
 - Gaps: from the first drop to the next RESUMED or READY, handed to the next heartbeat.
 - Batches: per guild, flushed every ``batch_flush_s`` or at ``batch_max`` records, whichever
   comes first, and always before the conn changes (a batch belongs to one conn).
+- Names: each batch carries the display names of the members in its records (never of bots),
+  so the app can print names; the app skips the ones it already has.
 """
 
 from __future__ import annotations
@@ -19,7 +21,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sunday_mining.worker.protocol import Batch, Gap, Snapshot, VoiceEvent
+from sunday_mining.worker.protocol import (
+    MAX_BATCH_NAMES,
+    MAX_NAME_CHARS,
+    Batch,
+    Gap,
+    Snapshot,
+    VoiceEvent,
+)
 
 DAY_MS = 86_400_000
 
@@ -51,6 +60,7 @@ class Recorder:
         self._seq = 0
         self._batch_seq = 0
         self._buffers: dict[str, list[VoiceEvent | Snapshot]] = {}
+        self._names: dict[str, dict[str, str]] = {}  # per guild: user id -> display name
         self._gap_start: int | None = None
         self._gaps: list[Gap] = []
         self._ever_connected = False
@@ -117,6 +127,7 @@ class Recorder:
         after: str | None,
         *,
         bot: bool,
+        name: str | None = None,
     ) -> bool:
         """One VOICE_STATE_UPDATE; True when it changed the member's channel and was recorded."""
         if before == after:
@@ -124,6 +135,8 @@ class Recorder:
             return False
         self.events += 1
         self._seq += 1
+        if name and not bot:
+            self._name(guild_id, user_id, name)
         self._add(guild_id, VoiceEvent(self._clock_ms(), self._seq, user_id, after, bot))
         return True
 
@@ -132,11 +145,24 @@ class Recorder:
         guild_id: str,
         channels: Mapping[str, Iterable[str]],
         bots: Iterable[str] = (),
+        names: Mapping[str, str] | None = None,
     ) -> None:
-        """Every voice channel of the guild the worker can see, empty ones included."""
+        """Every voice channel of the guild the worker can see, empty ones included; ``names``
+        holds the display names the worker knows of the members in them."""
         self._seq += 1
         members = {channel: sorted(users) for channel, users in channels.items()}
-        self._add(guild_id, Snapshot(self._clock_ms(), self._seq, members, sorted(set(bots))))
+        bot_ids = sorted(set(bots))
+        seated = {user for users in members.values() for user in users} - set(bot_ids)
+        for user_id, name in (names or {}).items():
+            if user_id in seated and name:
+                self._name(guild_id, user_id, name)
+        self._add(guild_id, Snapshot(self._clock_ms(), self._seq, members, bot_ids))
+
+    def _name(self, guild_id: str, user_id: str, name: str) -> None:
+        """Keep a name for the guild's next batch (added before its record, which may flush)."""
+        names = self._names.setdefault(guild_id, {})
+        if user_id in names or len(names) < MAX_BATCH_NAMES:
+            names[user_id] = name[:MAX_NAME_CHARS]
 
     def _add(self, guild_id: str, record: VoiceEvent | Snapshot) -> None:
         buffer = self._buffers.setdefault(guild_id, [])
@@ -153,6 +179,7 @@ class Recorder:
 
     def _flush_guild(self, guild_id: str) -> None:
         records = self._buffers.pop(guild_id, [])
+        names = self._names.pop(guild_id, {})
         if not records:
             return
         self._batch_seq += 1
@@ -162,6 +189,7 @@ class Recorder:
             batch_seq=self._batch_seq,
             events=[r for r in records if isinstance(r, VoiceEvent)],
             snapshots=[r for r in records if isinstance(r, Snapshot)],
+            names=names,
         )
         self._submit(batch.to_dict())
 

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test lint typecheck unit demo serve migrate clean
+.PHONY: test lint typecheck unit demo serve migrate clean bench
 
 $(STAMP): pyproject.toml
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ serve: $(STAMP)
 
 migrate: $(STAMP)
 	$(BIN)/sunday-mining migrate
+
+## make bench: every benchmark against its floor, written to BENCHMARKS.md (a few minutes)
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis var build

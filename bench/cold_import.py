@@ -1,0 +1,274 @@
+"""Benchmark: the interactions Lambda's cold start against a minimal FastAPI + mangum + boto3 app.
+
+    python -m bench.cold_import [--runs 12]
+
+Each run is a fresh interpreter that imports a Lambda entry and answers one signed PING given
+as an HTTP API (v2) event, the way Lambda calls it after a cold start. The app's entry is
+``functions/interactions/handler.py`` configured as on AWS (DynamoDB store, worker API on); the
+floor is ``bench/floor_app.py``. Runs alternate between the two, so a busy moment hits both.
+The child times itself from its first import, so the interpreter's own start (the same for
+both) is left out; it is shown separately as the whole process's wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.results import Row, Section, judged, median, ms
+from sunday_mining.simulator import DevKeyPair
+from sunday_mining.simulator.tamper import signed_request
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = 12
+BAR = 1.15
+HEAVY = ("fpdf", "httpx", "uvicorn", "discord")
+
+_CHILD = """
+import json, sys, time
+event = json.loads(sys.stdin.read())
+started = time.perf_counter()
+{imports}
+imported = time.perf_counter()
+response = handler(event, None)
+answered = time.perf_counter()
+print(json.dumps({{
+    "import_s": imported - started,
+    "first_answer_s": answered - imported,
+    "status": response["statusCode"],
+    "body": response["body"],
+    "modules": sorted({{name.split(".")[0] for name in sys.modules}}),
+}}))
+"""
+APP_IMPORTS = """
+sys.path.insert(0, "functions/interactions")
+from handler import handler
+import mangum, sunday_mining.web.app
+"""
+FLOOR_IMPORTS = "from bench.floor_app import handler"
+
+
+@dataclass(frozen=True)
+class Run:
+    import_s: float
+    first_answer_s: float
+    process_s: float
+    modules: frozenset[str]
+
+    @property
+    def total_s(self) -> float:
+        return self.import_s + self.first_answer_s
+
+
+def ping_event(keys: DevKeyPair) -> dict[str, Any]:
+    """A signed PING as a Lambda Function URL / HTTP API v2 event."""
+    headers, body = signed_request(
+        keys, {"id": "1", "application_id": "2", "type": 1, "version": 1}, int(time.time())
+    )
+    now = time.time()
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/interactions",
+        "rawQueryString": "",
+        "headers": {
+            "content-type": "application/json",
+            "user-agent": "Discord-Interactions/1.0 (+https://discord.com)",
+            **{name.lower(): value for name, value in headers.items()},
+        },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "bench",
+            "domainName": "bench.lambda-url.us-east-1.on.aws",
+            "domainPrefix": "bench",
+            "http": {
+                "method": "POST",
+                "path": "/interactions",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "192.0.2.1",
+                "userAgent": "Discord-Interactions/1.0",
+            },
+            "requestId": "bench",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "timeEpoch": int(now * 1000),
+        },
+        "body": body.decode("utf-8"),
+        "isBase64Encoded": False,
+    }
+
+
+def _environment(keys: DevKeyPair) -> dict[str, str]:
+    """As on AWS: DynamoDB (no call is made before the first command), the worker API on."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SM_", "DISCORD_", "AWS_"))}
+    env |= {
+        "SM_STORE": "dynamodb",
+        "SM_TABLE_NAME": "sunday-mining-bench",
+        "AWS_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "DISCORD_PUBLIC_KEY": keys.public_key_hex,
+        "SM_WORKER_SECRET": secrets.token_hex(32),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    return env
+
+
+def _run(imports: str, env: dict[str, str], keys: DevKeyPair) -> Run:
+    started = time.perf_counter()
+    result = subprocess.run(  # noqa: S603 - this interpreter on our own child script
+        [sys.executable, "-c", _CHILD.format(imports=imports)],
+        cwd=ROOT,
+        env=env,
+        input=json.dumps(ping_event(keys)),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    process_s = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(f"the cold-start child failed:\n{result.stderr[-2000:]}")
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    if out["status"] != 200 or json.loads(out["body"]) != {"type": 1}:
+        raise RuntimeError(f"the PING was not answered: {out['status']} {out['body'][:200]}")
+    return Run(out["import_s"], out["first_answer_s"], process_s, frozenset(out["modules"]))
+
+
+def import_profile(imports: str, env: dict[str, str], keys: DevKeyPair) -> list[tuple[str, float]]:
+    """The heaviest modules of one cold start (cumulative seconds, outermost first), from
+    ``-X importtime``: where the time goes, not a figure (the instrument slows imports)."""
+    result = subprocess.run(  # noqa: S603 - this interpreter on our own child script
+        [sys.executable, "-X", "importtime", "-c", _CHILD.format(imports=imports)],
+        cwd=ROOT,
+        env=env,
+        input=json.dumps(ping_event(keys)),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    heaviest: list[tuple[str, float]] = []
+    for line in result.stderr.splitlines():
+        fields = line.removeprefix("import time:").split("|")
+        if len(fields) != 3 or not fields[1].strip().isdigit():
+            continue
+        name = fields[2].rstrip()
+        depth = (len(name) - len(name.lstrip()) - 1) // 2
+        if depth <= 1:
+            heaviest.append((name.strip(), int(fields[1]) / 1e6))
+    return sorted(heaviest, key=lambda item: -item[1])[:8]
+
+
+def measure(runs: int = RUNS, *, warm_up: bool = True) -> dict[str, Any]:
+    """``runs`` fresh interpreters each, after one unmeasured warm-up of each."""
+    keys = DevKeyPair.generate()
+    env = _environment(keys)
+    app: list[Run] = []
+    floor: list[Run] = []
+    if warm_up:  # fill the disk cache
+        _run(APP_IMPORTS, env, keys)
+        _run(FLOOR_IMPORTS, env, keys)
+    for _ in range(runs):
+        app.append(_run(APP_IMPORTS, env, keys))
+        floor.append(_run(FLOOR_IMPORTS, env, keys))
+    profile = [] if not warm_up else import_profile(APP_IMPORTS, env, keys)
+    return {"runs": runs, "app": app, "floor": floor, "profile": profile}
+
+
+def _medians(runs: list[Run]) -> dict[str, float]:
+    return {
+        "import_s": median([r.import_s for r in runs]),
+        "first_answer_s": median([r.first_answer_s for r in runs]),
+        "total_s": median([r.total_s for r in runs]),
+        "process_s": median([r.process_s for r in runs]),
+    }
+
+
+def section(quick: bool = False) -> Section:
+    m = measure(1, warm_up=False) if quick else measure(RUNS)
+    app, floor = _medians(m["app"]), _medians(m["floor"])
+    heavy = sorted(set().union(*(r.modules for r in m["app"])) & set(HEAVY))
+    ratio = app["total_s"] / floor["total_s"]
+    s = Section(
+        title="Interactions cold start",
+        bars="cold import \u2264 1.15 \u00d7 a minimal FastAPI + mangum + boto3 app; no fpdf2",
+        method=(
+            f"{m['runs']} fresh interpreters each for the app and the floor, alternating, after "
+            "one unmeasured warm-up of each (so the disk cache is warm, the bytecode is not "
+            "written). Each imports a Lambda entry and answers one signed PING given as a "
+            "Function URL (HTTP API v2) event through mangum; the figures are medians. The app "
+            "is `functions/interactions/handler.py` as configured on AWS (DynamoDB store, the "
+            "worker API on; no AWS call is made to answer a PING). The app imports boto3, "
+            "builds its services and its FastAPI app lazily, inside the first invocation, so "
+            "the bar is judged on the whole cold start: imports + first answer."
+        ),
+        floor=(
+            "`bench/floor_app.py`: FastAPI with one route answering the PING unchecked, a "
+            "boto3 DynamoDB client made at import, mangum in front — measured the same way "
+            "in the same run."
+        ),
+    )
+    rows = [
+        ("imports", "import_s"),
+        ("first signed PING answered", "first_answer_s"),
+    ]
+    for label, key in rows:
+        s.rows.append(
+            Row(label, ms(app[key]), ms(floor[key]), app[key] / floor[key]),
+        )
+    s.rows.append(
+        Row(
+            "cold start: imports + first answer",
+            ms(app["total_s"]),
+            ms(floor["total_s"]),
+            ratio,
+            f"≤ {BAR:.2f} \u00d7 floor",
+            judged(ratio <= BAR),
+        )
+    )
+    s.rows.append(
+        Row(
+            "whole process, interpreter start included",
+            ms(app["process_s"]),
+            ms(floor["process_s"]),
+            app["process_s"] / floor["process_s"],
+        )
+    )
+    s.rows.append(
+        Row(
+            "fpdf2 (or httpx, uvicorn, discord.py) imported",
+            ", ".join(heavy) or "none",
+            bar="fpdf2 never imported",
+            verdict=judged("fpdf" not in heavy),
+        )
+    )
+    if m["profile"]:
+        heaviest = ", ".join(f"`{name}` {ms(took)}" for name, took in m["profile"])
+        s.notes.append(
+            "Where the app's cold start goes (cumulative import time of the outermost modules, "
+            f"one extra run under `-X importtime`, which slows every import): {heaviest}."
+        )
+    return s
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=RUNS)
+    args = parser.parse_args()
+    m = measure(args.runs)
+    for name in ("app", "floor"):
+        med = _medians(m[name])
+        print(f"{name:>5}: " + "   ".join(f"{k} {ms(v)}" for k, v in med.items()))
+
+
+if __name__ == "__main__":
+    main()

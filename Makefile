@@ -45,7 +45,7 @@ clean:
 ## make build: every Lambda function's deployable folder (python3.12 arm64 wheels, offline, no
 ## Docker) under build/lambda/<LogicalId>, with its unzipped size. `sam build` runs the same
 ## recipes (infra/Makefile).
-LAMBDA_FUNCTIONS := InteractionsFunction PricingRefreshFunction
+LAMBDA_FUNCTIONS := InteractionsFunction PricingRefreshFunction ReportsFunction
 
 .PHONY: build iac
 build: $(STAMP)
@@ -55,6 +55,7 @@ build: $(STAMP)
 	done
 	@echo "unzipped size of each artifact:"
 	@for fn in $(LAMBDA_FUNCTIONS); do du -sh --apparent-size build/lambda/$$fn; done
+	$(BIN)/python infra/scripts/check_artifacts.py build/lambda
 
 ## make iac: cfn-lint, then checkov on the SAM template and on its SAM-expanded form (offline).
 ## The tools live in build/iac/venv (see infra/requirements-iac.txt for why not .venv).

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import Clock
+from sunday_mining.ports.blobs import BlobStore
+from sunday_mining.ports.jobs import JobQueue
 from sunday_mining.ports.store import Store
-from sunday_mining.services.diagnostics import DiagnosticsService, Probes
+from sunday_mining.services.diagnostics import Check, DiagnosticsService, Probes, Status
 from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.names import MemberNames
 from sunday_mining.services.payroll import PayrollService
 from sunday_mining.services.prices import PriceService
+from sunday_mining.services.report_links import ReportLinks
+from sunday_mining.services.reports import REPORT_JOB, Deliverer, ReportService
 from sunday_mining.services.sessions import SessionService
 from sunday_mining.services.summary import SummaryService
 from sunday_mining.services.sweeps import AdhocSweeper
@@ -35,9 +40,27 @@ class Services:
     diagnostics: DiagnosticsService
     payroll: PayrollService
     names: MemberNames
+    reports: ReportService | None = None  # None: this installation builds no reports
 
 
-def build_services(store: Store, clock: Clock, probes: Probes | None = None) -> Services:
+@dataclass(frozen=True)
+class ReportSetup:
+    """What reports need from outside: where files go, the link key, how jobs run and how
+    Discord is reached. ``jobs`` is None inside the reports function itself."""
+
+    blobs: BlobStore
+    links: ReportLinks
+    jobs: JobQueue | None = None
+    deliverer: Deliverer | None = None
+    guild_name: Callable[[str], str | None] | None = None
+
+
+def build_services(
+    store: Store,
+    clock: Clock,
+    probes: Probes | None = None,
+    reports: ReportSetup | None = None,
+) -> Services:
     guilds = GuildService(store, clock)
     sessions = SessionService(store, clock, guilds)
     summaries = SummaryService(store, clock, guilds, sessions)
@@ -46,6 +69,12 @@ def build_services(store: Store, clock: Clock, probes: Probes | None = None) -> 
     errors = ErrorLog(store, clock)
     names = MemberNames(store, clock)
     probes = probes or Probes(schema_problems=list, discord_configured=False)
+    payroll = PayrollService(store, clock, guilds, sessions, summaries, prices)
+    report_service = _report_service(
+        store, clock, guilds, sessions, summaries, payroll, names, reports
+    )
+    if report_service is not None and probes.reports is None:
+        probes = replace(probes, reports=_report_probe(report_service))
     return Services(
         store=store,
         clock=clock,
@@ -58,7 +87,44 @@ def build_services(store: Store, clock: Clock, probes: Probes | None = None) -> 
         prices=prices,
         errors=errors,
         diagnostics=DiagnosticsService(store, clock, guilds, sessions, prices, errors, probes),
-        payroll=PayrollService(store, clock, guilds, sessions, summaries, prices),
+        payroll=payroll,
+        reports=report_service,
+    )
+
+
+def _report_probe(reports: ReportService) -> Callable[[], Check]:
+    def check() -> Check:
+        status, value, fix = reports.health()
+        return Check("Reports", Status(status), value, fix)
+
+    return check
+
+
+def _report_service(
+    store: Store,
+    clock: Clock,
+    guilds: GuildService,
+    sessions: SessionService,
+    summaries: SummaryService,
+    payroll: PayrollService,
+    names: MemberNames,
+    setup: ReportSetup | None,
+) -> ReportService | None:
+    if setup is None:
+        return None
+    return ReportService(
+        store,
+        clock,
+        guilds,
+        sessions,
+        summaries,
+        payroll,
+        blobs=setup.blobs,
+        links=setup.links,
+        lookup_names=names.lookup,
+        jobs=setup.jobs,
+        deliverer=setup.deliverer,
+        guild_name=setup.guild_name,
     )
 
 
@@ -79,11 +145,24 @@ def build_store(settings: Settings) -> Store:
     return SqliteStore(settings.sqlite_path)
 
 
-def build_from_settings(settings: Settings) -> Services:
+def build_from_settings(
+    settings: Settings, clock: Clock | None = None, *, run_jobs: bool = True
+) -> Services:
+    """``clock``: the system clock unless given (the demo plays a compressed op on its own).
+    ``run_jobs`` is False in the reports function, which runs report jobs rather than asks."""
+    from sunday_mining.adapters.jobs import JobHandler
     from sunday_mining.adapters.system_clock import SystemClock
+    from sunday_mining.report_wiring import report_setup
 
     store = build_store(settings)
-    return build_services(store, SystemClock(), build_probes(settings, store))
+    clock = clock or SystemClock()
+    handlers: dict[str, JobHandler] = {}
+    setup = report_setup(settings, clock, handlers, run_jobs=run_jobs)
+    services = build_services(store, clock, build_probes(settings, store), setup)
+    reports = services.reports
+    if reports is not None:
+        handlers[REPORT_JOB] = reports.run_job
+    return services
 
 
 def build_probes(settings: Settings, store: Store) -> Probes:

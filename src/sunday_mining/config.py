@@ -29,6 +29,12 @@ class Settings:
     signature_max_age_s: int | None = 300
     worker_secret: str | None = field(default=None, repr=False)
     price_refresh_s: int = 3600
+    reports_dir: Path = Path("var/reports")
+    reports_bucket: str | None = None
+    reports_function: str | None = None
+    public_url: str | None = None
+    link_signing_key: str | None = field(default=None, repr=False)
+    report_link_days: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -55,7 +61,18 @@ class Settings:
             signature_max_age_s=_max_age(env.get("SM_SIGNATURE_MAX_AGE_S")),
             worker_secret=_secret(env.get("SM_WORKER_SECRET"), "SM_WORKER_SECRET"),
             price_refresh_s=_seconds(env.get("SM_PRICE_REFRESH_S"), 3600, "SM_PRICE_REFRESH_S"),
+            reports_dir=Path(env.get("SM_REPORTS_DIR", str(cls.reports_dir))),
+            reports_bucket=env.get("SM_REPORTS_BUCKET") or None,
+            reports_function=env.get("SM_REPORTS_FUNCTION") or None,
+            public_url=_url(env.get("SM_PUBLIC_URL")),
+            link_signing_key=_secret(env.get("SM_LINK_SIGNING_KEY"), "SM_LINK_SIGNING_KEY"),
+            report_link_days=_days(env.get("SM_REPORT_LINK_DAYS")),
         )
+
+    @property
+    def base_url(self) -> str:
+        """Where people reach the app: SM_PUBLIC_URL, else the local server's address."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
 
 def _max_age(text: str | None) -> int | None:
@@ -81,6 +98,23 @@ def _secret(value: str | None, name: str) -> str | None:
             "`python -c 'import secrets; print(secrets.token_hex(32))'`."
         )
     return value
+
+
+def _url(text: str | None) -> str | None:
+    if not text:
+        return None
+    if not text.startswith(("https://", "http://")):
+        raise ValidationError(f"SM_PUBLIC_URL must start with https:// (got '{text[:40]}').")
+    return text.rstrip("/")
+
+
+def _days(text: str | None) -> int:
+    """How long a report link keeps working: 1 to 365 days, 30 by default."""
+    if text is None or text == "":
+        return 30
+    if not text.isdigit() or not 1 <= int(text) <= 365:
+        raise ValidationError(f"SM_REPORT_LINK_DAYS must be 1 to 365 days, not '{text[:20]}'.")
+    return int(text)
 
 
 def _seconds(text: str | None, default: int, name: str) -> int:

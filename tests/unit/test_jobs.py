@@ -28,15 +28,41 @@ def test_a_job_of_an_unknown_kind_is_refused() -> None:
     jobs.close()
 
 
-def test_a_failing_job_is_logged_and_does_not_escape(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_failing_job_is_retried_then_logged_and_does_not_escape(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tries: list[str] = []
+    pauses: list[float] = []
+
     def explode(job: Job) -> None:
+        tries.append(job.key)
         raise RuntimeError("boom")
 
-    jobs = InProcessJobs({"report": explode})
+    jobs = InProcessJobs({"report": explode}, attempts=3, retry_pause_s=0.5, sleep=pauses.append)
     jobs.submit(Job("report", "k"))
     jobs.drain()
     jobs.close()
-    assert "job failed" in caplog.text
+    assert tries == ["k", "k", "k"]
+    assert pauses == [0.5, 1.0]
+    assert "job failed; trying again" in caplog.text
+    assert "RuntimeError: boom" in caplog.text  # the last failure carries its traceback
+
+
+def test_a_job_that_fails_once_succeeds_on_the_retry() -> None:
+    outcomes = iter([RuntimeError("flaky"), None])
+    done: list[str] = []
+
+    def flaky(job: Job) -> None:
+        outcome = next(outcomes)
+        if outcome is not None:
+            raise outcome
+        done.append(job.key)
+
+    jobs = InProcessJobs({"report": flaky}, sleep=lambda _: None)
+    jobs.submit(Job("report", "k"))
+    jobs.drain()
+    jobs.close()
+    assert done == ["k"]
 
 
 def _lambda_client() -> object:

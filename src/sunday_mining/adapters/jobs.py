@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -17,12 +18,27 @@ JobHandler = Callable[[Job], None]
 
 
 class InProcessJobs(JobQueue):
-    """Runs jobs on a small thread pool in this process (the embedded default)."""
+    """Runs jobs on a small thread pool in this process (the embedded default).
 
-    def __init__(self, handlers: dict[str, JobHandler], *, workers: int = 2) -> None:
+    A failed job is tried again, like Lambda's asynchronous retries (``attempts`` in all, with
+    a pause before each retry), so a job that tells the user on its last attempt does so here
+    too."""
+
+    def __init__(
+        self,
+        handlers: dict[str, JobHandler],
+        *,
+        workers: int = 2,
+        attempts: int = 3,
+        retry_pause_s: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._handlers = handlers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sm-job")
         self._pending: list[Future[None]] = []
+        self._attempts = max(1, attempts)
+        self._pause_s = retry_pause_s
+        self._sleep = sleep
 
     def submit(self, job: Job) -> None:
         handler = self._handlers.get(job.kind)
@@ -30,12 +46,20 @@ class InProcessJobs(JobQueue):
             raise Unavailable(f"No runner for jobs of kind '{job.kind}'.")
         self._pending.append(self._pool.submit(self._run, handler, job))
 
-    @staticmethod
-    def _run(handler: JobHandler, job: Job) -> None:
-        try:
-            handler(job)
-        except Exception:
-            log.exception("job failed", extra={"job_kind": job.kind, "job_key": job.key})
+    def _run(self, handler: JobHandler, job: Job) -> None:
+        for attempt in range(1, self._attempts + 1):
+            try:
+                handler(job)
+                return
+            except Exception:
+                last = attempt == self._attempts
+                log.warning(
+                    "job failed" + ("" if last else "; trying again"),
+                    extra={"job_kind": job.kind, "attempt": attempt},
+                    exc_info=last,
+                )
+                if not last:
+                    self._sleep(self._pause_s * attempt)
 
     def drain(self, timeout_s: float = 30.0) -> None:
         """Wait for every submitted job (tests and the demo use this to see results)."""

@@ -34,6 +34,7 @@ class DonationPolicy(StrEnum):
 class MiningChannel:
     channel_id: str
     dispatch: bool = False
+    name: str | None = None  # as Discord resolved it when added; reports print it
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,9 @@ class GuildConfig:
     def role_ids(self, role: Role) -> frozenset[str]:
         return self.roles.get(role, frozenset())
 
-    def with_channel(self, channel_id: str, *, dispatch: bool = False) -> GuildConfig:
+    def with_channel(
+        self, channel_id: str, *, dispatch: bool = False, name: str | None = None
+    ) -> GuildConfig:
         channel_id = parse_snowflake(channel_id, "channel")
         if channel_id in self.channel_ids and not dispatch:
             raise StateConflict("That channel is already a mining channel.")
@@ -190,7 +193,7 @@ class GuildConfig:
             for c in self.channels
             if c.channel_id != channel_id
         ]
-        kept.append(MiningChannel(channel_id, dispatch))
+        kept.append(MiningChannel(channel_id, dispatch, (name or "")[:100] or None))
         return replace(self, channels=tuple(kept))
 
     def without_channel(self, channel_id: str) -> GuildConfig:

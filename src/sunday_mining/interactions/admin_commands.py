@@ -36,7 +36,10 @@ def channels_add(ctx: Context) -> dict[str, Any]:
     channel_id = _voice_channel_id(ctx)
     dispatch_option = ctx.interaction.option("dispatch")
     dispatch = bool(dispatch_option and dispatch_option.value is True)
-    config = ctx.services.guilds.add_channel(ctx.guild_id, channel_id, dispatch=dispatch)
+    resolved = ctx.interaction.channel("channel")
+    config = ctx.services.guilds.add_channel(
+        ctx.guild_id, channel_id, dispatch=dispatch, name=resolved.name if resolved else None
+    )
     marker = " as the dispatch channel (the bot sits there during an op)" if dispatch else ""
     return message(
         f"<#{channel_id}> is now a mining channel{marker}. "

@@ -15,7 +15,7 @@ from typing import Any
 
 from sunday_mining import observability
 from sunday_mining.domain import ores
-from sunday_mining.domain.errors import NotFound, ValidationError
+from sunday_mining.domain.errors import DomainError, NotFound, Unavailable, ValidationError
 from sunday_mining.domain.guild import Role
 from sunday_mining.domain.ids import is_id
 from sunday_mining.domain.ores import Ore
@@ -31,6 +31,7 @@ from sunday_mining.services.payroll import (
     PayrollVersion,
     PriceMode,
 )
+from sunday_mining.services.reports import ReportRequest
 
 Handler = Callable[[Context, CustomId], dict[str, Any]]
 PICK_PAGE = 25
@@ -156,7 +157,7 @@ def _view(ctx: Context, version: PayrollVersion, view: str, page: int) -> views.
         version, owed, total = service.still_owed(ctx.guild_id, version.payroll_id)
         if view == "o":
             return views.owed_view(version, owed, total, page)
-        return views.final_view(version, page, total)
+        return views.final_view(version, page, total, reports=_reports_on(ctx))
     return views.participants_view(version, page)
 
 
@@ -404,7 +405,58 @@ def finalize_confirm(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
         ctx.guild_id, version.payroll_id, ctx.user_id, expected_rev=_int(custom_id.arg(1), -1)
     )
     observability.count("PayrollsFinalized")
-    return _updated(ctx, final, "f")
+    note = _request_report(ctx, final, post_to_channel=True)
+    final, _owed, total = ctx.services.payroll.still_owed(ctx.guild_id, final.payroll_id)
+    embeds, components = views.final_view(final, 0, total, reports=_reports_on(ctx), note=note)
+    return update(embeds=embeds, components=components)
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+def _reports_on(ctx: Context) -> bool:
+    return ctx.services.reports is not None and ctx.services.reports.jobs is not None
+
+
+def _request_report(ctx: Context, version: PayrollVersion, *, post_to_channel: bool) -> str:
+    """Hand the report to the job runner; the sentence to show says what happens next. The
+    payroll is final either way: a report that could not be started can be rebuilt."""
+    reports = ctx.services.reports
+    if reports is None or reports.jobs is None:
+        return ""
+    interaction = ctx.interaction
+    request = ReportRequest(
+        guild_id=ctx.guild_id,
+        payroll_id=version.payroll_id,
+        requested_by=ctx.user_id,
+        request_key=interaction.id,
+        application_id=interaction.application_id,
+        interaction_token=interaction.token,
+        interaction_ms=ctx.now_ms(),
+        attachment_size_limit=interaction.attachment_size_limit,
+        post_to_channel=post_to_channel,
+    )
+    try:
+        reports.request(request)
+    except DomainError:
+        return "⚠️ The report could not be started; press **Rebuild report** to try again."
+    return "📄 The report (PDF and CSV) is being built and will arrive here in a moment."
+
+
+def rebuild_report(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    if version.is_draft:
+        raise ValidationError("Only a finalized payroll has a report; finalize it first.")
+    if not _reports_on(ctx):
+        raise ValidationError("Reports are not set up on this installation; ask an admin.")
+    note = _request_report(ctx, version, post_to_channel=False)
+    if note.startswith("⚠️"):
+        raise Unavailable("The report could not be started; try again in a minute.")
+    return message(
+        f"📄 Rebuilding the report for '{version.session_name}' (version {version.number}); "
+        "it will arrive here in a moment.",
+        ephemeral=True,
+    )
 
 
 # --- after finalize -----------------------------------------------------------------------------
@@ -581,6 +633,7 @@ COMPONENTS: dict[str, Handler] = {
     "pfin": finalize_confirm,  # :<id>:<rev previewed>
     "ppaid": paid,  # :<id>:<page>
     "pamend": amend,
+    "prep": rebuild_report,  # :<id>
 }
 
 MODALS: dict[str, Handler] = {

@@ -746,7 +746,9 @@ def confirm_view(version: PayrollVersion, result: PayrollResult) -> View:
 # --- after finalize: payments, still owed ------------------------------------------------------
 
 
-def final_view(version: PayrollVersion, page: int, owed_total: int) -> View:
+def final_view(
+    version: PayrollVersion, page: int, owed_total: int, *, reports: bool = False, note: str = ""
+) -> View:
     result = version.result
     assert result is not None  # only final and superseded versions come here
     payees = version.payees()
@@ -763,6 +765,8 @@ def final_view(version: PayrollVersion, page: int, owed_total: int) -> View:
         f"Finalized by <@{version.finalized_by}> {when}.\n{_totals(result)}\n\n"
         f"{paid} of {len(payees)} payees marked paid · still owed **{format_auec(owed_total)}**."
     )
+    if note:
+        embed.description += f"\n\n{note}"
     for n, chunk in enumerate(_chunks(_payout_lines(result, version, start, shown))[:2]):
         embed.add(f"Payouts ({page + 1}/{total})" if n == 0 else "Payouts (cont.)", chunk)
     pid = version.payroll_id
@@ -791,6 +795,8 @@ def final_view(version: PayrollVersion, page: int, owed_total: int) -> View:
         button("Still owed", custom_ids.make("pgo", pid, "o")),
         button("How it was worked out", custom_ids.make("pgo", pid, "r")),
     ]
+    if reports:
+        buttons.append(button("Rebuild report", custom_ids.make("prep", pid)))
     if final:
         buttons.append(button("Amend", custom_ids.make("pamend", pid), style=DANGER))
     components.append(row(*buttons))

@@ -44,7 +44,11 @@ def config_to_item(config: GuildConfig) -> Item:
         "pk": pk,
         "sk": sk,
         "guild_id": config.guild_id,
-        "channels": [{"id": c.channel_id, "dispatch": c.dispatch} for c in config.channels],
+        "channels": [
+            {"id": c.channel_id, "dispatch": c.dispatch}
+            | ({"name": c.name} if c.name else {})
+            for c in config.channels
+        ],
         "roles": {role.value: sorted(ids) for role, ids in config.roles.items()},
         "settings": {
             "minimum_participation_s": s.minimum_participation_s,
@@ -78,7 +82,8 @@ def config_from_item(item: Item) -> GuildConfig:
     return GuildConfig(
         guild_id=str(item["guild_id"]),
         channels=tuple(
-            MiningChannel(str(c["id"]), bool(c.get("dispatch"))) for c in item.get("channels", [])
+            MiningChannel(str(c["id"]), bool(c.get("dispatch")), c.get("name") or None)
+            for c in item.get("channels", [])
         ),
         roles={Role(name): frozenset(ids) for name, ids in item.get("roles", {}).items()},
         settings=settings,

@@ -298,8 +298,8 @@ class DiagnosticsService:
             return [
                 _warn(
                     "Reports",
-                    "not set up in this build",
-                    "PDF reports arrive with the reports function.",
+                    "off: no link-signing key",
+                    "Put SM_LINK_SIGNING_KEY in the app's secret (docs/deploy.md) and redeploy.",
                 )
             ]
         return [self._probes.reports()]

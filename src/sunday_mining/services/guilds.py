@@ -55,8 +55,12 @@ class GuildService:
             return stored
         raise StateConflict("Someone else changed the settings at the same time; try again.")
 
-    def add_channel(self, guild_id: str, channel_id: str, *, dispatch: bool = False) -> GuildConfig:
-        return self.change(guild_id, lambda c: c.with_channel(channel_id, dispatch=dispatch))
+    def add_channel(
+        self, guild_id: str, channel_id: str, *, dispatch: bool = False, name: str | None = None
+    ) -> GuildConfig:
+        return self.change(
+            guild_id, lambda c: c.with_channel(channel_id, dispatch=dispatch, name=name)
+        )
 
     def remove_channel(self, guild_id: str, channel_id: str) -> GuildConfig:
         return self.change(guild_id, lambda c: c.without_channel(channel_id))

@@ -66,6 +66,9 @@ class DeliveryTarget:
     interaction_ms: int
     attachment_size_limit: int = DEFAULT_ATTACHMENT_LIMIT
     report_channel_id: str | None = None
+    # The follow-up goes to the officer who asked, privately by default: payouts are the
+    # org's business, and the report channel (when set) is where the org reads them.
+    ephemeral: bool = True
 
     @classmethod
     def from_interaction(
@@ -169,6 +172,7 @@ class ReportDelivery:
                 content=message.content,
                 file=message.file,
                 components=message.components,
+                ephemeral=target.ephemeral,
             )
         except (DiscordApiError, Unavailable) as error:
             log.warning("report follow-up failed: %s", error.message)

@@ -40,6 +40,11 @@ def create_app(
 
         app.include_router(worker_router(services, worker_secret, wall_clock))
 
+    if services.reports is not None:
+        from sunday_mining.web.reports import reports_router
+
+        app.include_router(reports_router(services.reports))
+
     @app.get("/health")
     def health() -> JSONResponse:
         try:

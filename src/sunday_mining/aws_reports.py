@@ -1,0 +1,39 @@
+"""The composition root of the reports Lambda: an async invoke from the interactions function
+carries one job; this builds the report (fpdf2 loads here, and only here) and delivers it.
+
+A failed attempt raises, so Lambda retries it (``MaximumRetryAttempts`` in the template) and,
+after the last, sends the event to the on-failure queue; the job itself has told the user how to
+rebuild by then. Retried and duplicated invokes are harmless: see services/reports.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sunday_mining.bootstrap import Services
+
+_services: Services | None = None
+
+
+def reports_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    global _services  # noqa: PLW0603 - reused by a warm container
+    from sunday_mining.adapters.jobs import job_from_event
+    from sunday_mining.services.reports import REPORT_JOB
+
+    if _services is None:
+        from sunday_mining.aws_secrets import load_into_env_once
+        from sunday_mining.bootstrap import build_from_settings
+        from sunday_mining.config import Settings
+
+        load_into_env_once()  # bot token and link key from SM_SECRETS_ARN, once per cold start
+        _services = build_from_settings(Settings.from_env(), run_jobs=False)
+    job = job_from_event(event)
+    if job.kind != REPORT_JOB or _services.reports is None:
+        return {"ok": False, "reason": f"no runner for '{job.kind}' here"}
+    _services.reports.run_job(job)
+    return {"ok": True, "key": job.key}
+
+
+def reset_for_tests() -> None:
+    global _services  # noqa: PLW0603
+    _services = None

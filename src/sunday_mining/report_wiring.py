@@ -1,0 +1,110 @@
+"""How reports are wired from settings: where files go, how links are signed, how the job runs,
+how Discord is reached. Imported by the composition roots only; every heavy import is lazy.
+
+* Locally: a folder (``SM_REPORTS_DIR``), jobs on in-process threads, a link key generated once
+  and kept beside the SQLite file (unless ``SM_LINK_SIGNING_KEY`` is set).
+* On AWS: S3 (``SM_REPORTS_BUCKET``), jobs by async invoke of ``SM_REPORTS_FUNCTION``, the link
+  key from the secret. Without a key on DynamoDB reports are off, and diagnostics say so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from sunday_mining.adapters.jobs import InProcessJobs, JobHandler, LambdaJobs
+from sunday_mining.bootstrap import ReportSetup
+from sunday_mining.config import Settings
+from sunday_mining.domain.clock import Clock
+from sunday_mining.ports.blobs import BlobStore
+from sunday_mining.ports.jobs import JobQueue
+from sunday_mining.services.report_delivery import MessagePoster
+from sunday_mining.services.report_links import ReportLinks
+from sunday_mining.services.reports import Deliverer
+
+log = logging.getLogger(__name__)
+
+LOCAL_KEY_FILE = "link-signing.key"
+
+
+def report_setup(
+    settings: Settings, clock: Clock, handlers: dict[str, JobHandler], *, run_jobs: bool = True
+) -> ReportSetup | None:
+    """The reports' adapters, or None (with a warning) when links can't be signed.
+
+    ``handlers`` is filled by the caller once the services exist (the job runs a service
+    method); ``run_jobs`` is False inside the reports function, which runs jobs, not asks."""
+    key = settings.link_signing_key or _local_key(settings)
+    if key is None:
+        log.warning("SM_LINK_SIGNING_KEY is not set: payroll reports are off")
+        return None
+    links = ReportLinks(key.encode(), settings.base_url, valid_days=settings.report_link_days)
+    return ReportSetup(
+        blobs=_blobs(settings),
+        links=links,
+        jobs=_jobs(settings, handlers) if run_jobs else None,
+        deliverer=_deliverer(settings, clock),
+    )
+
+
+def _local_key(settings: Settings) -> str | None:
+    """Locally a key is made once and kept (0600) beside the store, so links survive restarts."""
+    if settings.store != "sqlite":
+        return None
+    path = settings.sqlite_path.parent / LOCAL_KEY_FILE
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _blobs(settings: Settings) -> BlobStore:
+    if settings.reports_bucket:
+        import boto3
+
+        from sunday_mining.adapters.s3_blobs import S3_CONFIG, S3Blobs
+
+        client = boto3.client("s3", region_name=settings.aws_region, config=S3_CONFIG)
+        return S3Blobs(client, settings.reports_bucket)
+    from sunday_mining.adapters.local_blobs import FolderBlobs
+
+    return FolderBlobs(Path(settings.reports_dir))
+
+
+def _jobs(settings: Settings, handlers: dict[str, JobHandler]) -> JobQueue | None:
+    """The reports function on AWS; threads locally. A Lambda without a reports function runs
+    no jobs: it is frozen the moment it answers, so a thread would never finish."""
+    if settings.reports_function:
+        import boto3
+
+        client = boto3.client("lambda", region_name=settings.aws_region)
+        return LambdaJobs(client, settings.reports_function)
+    if settings.store == "sqlite":
+        return InProcessJobs(handlers)
+    log.warning("SM_REPORTS_FUNCTION is not set: reports can't be requested")
+    return None
+
+
+def _deliverer(settings: Settings, clock: Clock) -> Deliverer:
+    """Follow-ups need only the interaction token; the report channel needs the bot token
+    (without one, that route is refused and the follow-up stays the only route)."""
+    from sunday_mining.services.report_sending import DiscordDeliverer
+
+    def rest() -> MessagePoster:
+        from sunday_mining.adapters.discord_rest import DiscordRest
+
+        return DiscordRest(
+            token=settings.discord_bot_token or "",
+            application_id=settings.discord_application_id or "",
+            base_url=settings.discord_api_base,
+        )
+
+    return DiscordDeliverer(rest, clock)

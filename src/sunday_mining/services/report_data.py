@@ -1,0 +1,259 @@
+"""From a stored payroll version to ReportData: what the PDF and the CSV will say.
+
+Reads only; every amount comes from the version's stored result (computed once at finalize),
+so a report rebuilt next month shows the same money as the one built at finalize.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable
+
+from sunday_mining.domain.payroll import (
+    ORG_PAYEE_ID,
+    PRICE_TYPED,
+    IncomeLine,
+    LineKind,
+    PayrollResult,
+)
+from sunday_mining.domain.presence import Gap, VoiceRecord
+from sunday_mining.domain.session import Session
+from sunday_mining.reports.model import (
+    DeductionKind,
+    ReportChannel,
+    ReportData,
+    ReportDeduction,
+    ReportIncome,
+    ReportPayee,
+    ReportStatus,
+    ReportUnpaid,
+    Span,
+    TimelineBar,
+    fallback_name,
+)
+from sunday_mining.services.payroll import PayrollStatus, PayrollVersion
+
+NameLookup = Callable[[str, Collection[str]], dict[str, str]]
+
+_OTHER = (LineKind.FLAT, LineKind.PERCENTAGE, LineKind.REIMBURSEMENT)
+_SHARE = (LineKind.SHARE, LineKind.DONATION_RECEIVED)
+
+
+def report_id(guild_id: str, payroll_id: str) -> str:
+    """One report per payroll version; the guild is part of the id so a link finds it."""
+    return f"{guild_id}-{payroll_id}"
+
+
+def split_report_id(identifier: str) -> tuple[str, str] | None:
+    guild_id, _, payroll_id = identifier.partition("-")
+    if not guild_id.isdigit() or not payroll_id:
+        return None
+    return guild_id, payroll_id
+
+
+def price_source_words(line: IncomeLine) -> str:
+    if line.is_sale:
+        return "sale total"
+    source = line.price_source
+    if source == PRICE_TYPED:
+        return "typed by the officer"
+    if source.startswith("snapshot:terminal:"):
+        return "UEX, one terminal"
+    if source == "snapshot:average":
+        return "UEX average sell"
+    return "UEX best sell"
+
+
+def build_report_data(
+    version: PayrollVersion,
+    session: Session,
+    *,
+    time_zone: str,
+    records: Iterable[VoiceRecord],
+    gaps: Iterable[Gap],
+    lookup_names: NameLookup,
+    guild_name: str | None = None,
+    channel_names: dict[str, str] | None = None,
+) -> ReportData:
+    result = version.result
+    if result is None or version.status is PayrollStatus.DRAFT or version.finalized_ms is None:
+        raise ValueError("only a finalized payroll version has a report")
+    bars = _timeline(records)
+    wanted = {m.user_id for m in version.members} | {line.payee_id for line in result.lines}
+    wanted |= {e.claimant_id for e in version.expenses if e.claimant_id}
+    wanted |= {b.user_id for b in bars} | {version.finalized_by or ""}
+    names = {ORG_PAYEE_ID: "the org"} | lookup_names(version.guild_id, wanted - {"", ORG_PAYEE_ID})
+
+    def name(user_id: str | None) -> str:
+        return (names.get(user_id) or fallback_name(user_id)) if user_id else ""
+
+    stopped = session.stopped_ms or version.finalized_ms
+    windows = tuple(Span(w.start_ms, w.stop_ms or stopped) for w in session.windows)
+    channel_names = channel_names or {}
+    return ReportData(
+        report_id=report_id(version.guild_id, version.payroll_id),
+        guild_id=version.guild_id,
+        guild_name=guild_name or f"Discord server {version.guild_id}",
+        session_id=session.session_id,
+        session_name=version.session_name,
+        session_type=version.session_type.value,
+        payroll_id=version.payroll_id,
+        version=version.number,
+        status=ReportStatus.FINAL
+        if version.status is PayrollStatus.FINAL
+        else ReportStatus.SUPERSEDED,
+        time_zone=time_zone,
+        started_ms=session.started_ms,
+        stopped_ms=stopped,
+        length_s=session.length_ms(stopped) // 1000,
+        finalized_by=name(version.finalized_by),
+        finalized_ms=version.finalized_ms,
+        generated_ms=version.finalized_ms,
+        channels=tuple(
+            ReportChannel(c, channel_names.get(c) or f"channel {c}") for c in session.channel_ids
+        ),
+        income=tuple(_income(line) for line in version.income),
+        gross=result.gross,
+        deductions=_deductions(version, result, name),
+        payees=_payees(version, result, name),
+        unpaid=tuple(ReportUnpaid(name(u.user_id), u.reason) for u in result.unpaid),
+        deducted=result.deducted,
+        timeline=bars,
+        windows=windows,
+        gaps=tuple(Span(g.start_ms, g.end_ms) for g in _merged(gaps, windows)),
+        names={k: v for k, v in names.items() if k in {b.user_id for b in bars}},
+    )
+
+
+def _income(line: IncomeLine) -> ReportIncome:
+    if line.is_sale:
+        return ReportIncome(name=line.name, value=line.value, source="sale total")
+    return ReportIncome(
+        name=line.name,
+        value=line.value,
+        scu_centi=line.scu_centi,
+        price_per_scu=line.price_per_scu,
+        source=price_source_words(line),
+        snapshot_ms=line.snapshot_ms,
+    )
+
+
+def _deductions(
+    version: PayrollVersion, result: PayrollResult, name: Callable[[str | None], str]
+) -> tuple[ReportDeduction, ...]:
+    found = [
+        ReportDeduction(
+            DeductionKind.EXPENSE,
+            e.label,
+            e.amount,
+            party=name(e.claimant_id),
+            detail="reimbursed" if e.claimant_id else "unclaimed: deducted, paid to nobody",
+        )
+        for e in version.expenses
+    ]
+    found += [
+        ReportDeduction(DeductionKind.FLAT, f.label, f.amount, name(f.payee_id))
+        for f in version.flats
+    ]
+    cut_totals: dict[str, int] = defaultdict(int)
+    for line in result.lines:
+        if line.kind is LineKind.PERCENTAGE:
+            cut_totals[line.payee_id] += line.amount
+    by_payee: dict[str, list[str]] = defaultdict(list)
+    for cut in version.percentages:
+        by_payee[cut.payee_id].append(f"{cut.label} ({cut.basis_points / 100:g} %)")
+    found += [
+        ReportDeduction(
+            DeductionKind.PERCENTAGE,
+            ", ".join(labels),
+            cut_totals.get(payee, 0),
+            name(payee),
+            detail=f"of the pool of {result.pool:,} aUEC after expenses and flat amounts",
+        )
+        for payee, labels in by_payee.items()
+    ]
+    if result.donated:
+        found.append(
+            ReportDeduction(
+                DeductionKind.DONATION,
+                "Donated shares",
+                result.donated,
+                detail=f"policy: {result.donation_policy.value}",
+            )
+        )
+    if result.total_fees:
+        found.append(
+            ReportDeduction(
+                DeductionKind.FEE,
+                "Transfer fees",
+                result.total_fees,
+                detail=f"{version.transfer_fee_bp / 100:g} % of each transfer",
+            )
+        )
+    return tuple(found)
+
+
+def _payees(
+    version: PayrollVersion, result: PayrollResult, name: Callable[[str | None], str]
+) -> tuple[ReportPayee, ...]:
+    share: dict[str, int] = defaultdict(int)
+    other: dict[str, int] = defaultdict(int)
+    fee: dict[str, int] = defaultdict(int)
+    net: dict[str, int] = defaultdict(int)
+    for line in result.lines:
+        if line.kind in _SHARE:
+            share[line.payee_id] += line.amount
+        elif line.kind in _OTHER:
+            other[line.payee_id] += line.amount
+        fee[line.payee_id] += line.fee
+        net[line.payee_id] += line.net
+    members = {m.user_id: m for m in version.members}
+    everyone = set(net) | {m.user_id for m in version.members if m.included and m.donates}
+    payees = []
+    for payee in everyone:
+        member = members.get(payee)
+        payees.append(
+            ReportPayee(
+                user_id=payee,
+                name=name(payee),
+                payout=net.get(payee, 0),
+                share=share.get(payee, 0),
+                other=other.get(payee, 0),
+                fee=fee.get(payee, 0),
+                credited_s=member.seconds if member else None,
+                multiplier_milli=member.multiplier_milli if member else None,
+                donated=bool(member and member.donates),
+                paid=payee in version.paid,
+            )
+        )
+    payees.sort(key=lambda p: (-p.payout, p.name.casefold(), p.user_id))
+    return tuple(payees)
+
+
+def _timeline(records: Iterable[VoiceRecord]) -> tuple[TimelineBar, ...]:
+    bars = [
+        TimelineBar(r.user_id, r.channel_id, r.start_ms, r.end_ms, r.gap)
+        for r in records
+        if r.end_ms > r.start_ms
+    ]
+    bars.sort(key=lambda b: (b.user_id, b.start_ms, b.channel_id))
+    return tuple(bars)
+
+
+def _merged(gaps: Iterable[Gap], windows: tuple[Span, ...]) -> list[Gap]:
+    """Gaps clipped to the session and merged, so the chart shades each stretch once."""
+    if not windows:
+        return []
+    low, high = windows[0].start_ms, windows[-1].end_ms
+    clipped = sorted(
+        (max(g.start_ms, low), min(g.end_ms, high))
+        for g in gaps
+        if g.end_ms > low and g.start_ms < high
+    )
+    merged: list[Gap] = []
+    for start, end in clipped:
+        if merged and start <= merged[-1].end_ms:
+            merged[-1] = Gap(merged[-1].start_ms, max(end, merged[-1].end_ms))
+        else:
+            merged.append(Gap(start, end))
+    return merged

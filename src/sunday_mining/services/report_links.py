@@ -1,0 +1,61 @@
+"""Durable report links: ``/reports/<report id>?sig=<expiry>.<mac>``.
+
+A link button needs a short URL that keeps working for weeks; an S3 presigned URL made with a
+Lambda's temporary credentials dies with them (hours) and is far too long. So the app signs the
+report id and an expiry day with its own key (HMAC-SHA256) and, when the link is opened,
+checks it and redirects to a presigned URL made on the spot (or serves the file locally).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+
+from sunday_mining.domain.errors import PermissionDenied
+
+_DAY_S = 86_400
+_SIG = re.compile(r"(\d{1,10})\.([A-Za-z0-9_-]{22,64})")
+_REPORT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class LinkExpired(PermissionDenied):
+    pass
+
+
+class ReportLinks:
+    def __init__(self, key: bytes, base_url: str, *, valid_days: int = 30) -> None:
+        if len(key) < 32:
+            raise ValueError("the link-signing key must be at least 32 bytes")
+        self._key = key
+        self._base = base_url.rstrip("/")
+        self._valid_s = valid_days * _DAY_S
+
+    @property
+    def valid_days(self) -> int:
+        return self._valid_s // _DAY_S
+
+    def url(self, report_id: str, *, now_s: int) -> str:
+        """The link, valid until the end of the day ``valid_days`` from now (UTC): rounding to
+        a day keeps every link made for one report on one day identical."""
+        expires = (now_s // _DAY_S + 1) * _DAY_S + self._valid_s
+        return f"{self._base}/reports/{report_id}?sig={expires}.{self._mac(report_id, expires)}"
+
+    def check(self, report_id: str, sig: str, *, now_s: int) -> None:
+        """Raise PermissionDenied for a tampered or foreign signature, LinkExpired when old."""
+        match = _SIG.fullmatch(sig or "")
+        if not _REPORT_ID.fullmatch(report_id or "") or match is None:
+            raise PermissionDenied("This report link is not valid.")
+        expires = int(match.group(1))
+        if not hmac.compare_digest(match.group(2), self._mac(report_id, expires)):
+            raise PermissionDenied("This report link is not valid.")
+        if now_s >= expires:
+            raise LinkExpired(
+                "This report link has expired; open the payroll in Discord and press "
+                "Rebuild report for a fresh one."
+            )
+
+    def _mac(self, report_id: str, expires: int) -> str:
+        digest = hmac.new(self._key, f"{report_id}.{expires}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")

@@ -1,0 +1,74 @@
+"""The report job's view of Discord: turns a finished report and the request that asked for it
+into a delivery (follow-up, report channel) and, when the last attempt failed, a short notice."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sunday_mining.domain.clock import Clock
+from sunday_mining.services.report_delivery import (
+    DEFAULT_ATTACHMENT_LIMIT,
+    DeliverableReport,
+    DeliveryTarget,
+    MessagePoster,
+    ReportDelivery,
+)
+from sunday_mining.services.reports import ReportFiles, ReportRequest
+
+log = logging.getLogger(__name__)
+
+
+class DiscordDeliverer:
+    """Made from a factory of REST clients, so that the HTTP client loads with the first
+    report, never with the app that only asks for reports."""
+
+    def __init__(self, rest_factory: Callable[[], MessagePoster], clock: Clock) -> None:
+        self._rest_factory = rest_factory
+        self._clock = clock
+        self._made: tuple[MessagePoster, ReportDelivery] | None = None
+
+    @property
+    def _rest(self) -> MessagePoster:
+        return self._parts()[0]
+
+    @property
+    def _delivery(self) -> ReportDelivery:
+        return self._parts()[1]
+
+    def _parts(self) -> tuple[MessagePoster, ReportDelivery]:
+        if self._made is None:
+            rest = self._rest_factory()
+            self._made = (rest, ReportDelivery(rest, self._clock))
+        return self._made
+
+    def deliver(self, request: ReportRequest, files: ReportFiles, link: str) -> dict[str, Any]:
+        target = _target(request, files.report_channel_id)
+        report = DeliverableReport(files.summary, files.pdf_name, files.pdf, link)
+        outcome = self._delivery.deliver(target, report, also_to_channel=request.post_to_channel)
+        return {
+            "followup_message_id": outcome.followup_message_id,
+            "channel_message_id": outcome.channel_message_id,
+            "attached": outcome.attached,
+            "fallback_used": outcome.fallback_used,
+        }
+
+    def notify_failure(self, request: ReportRequest, text: str) -> None:
+        target = _target(request, None)
+        if not self._delivery.token_usable(target) or target.interaction_token is None:
+            log.info("report failure not told: the interaction's window is over")
+            return
+        self._rest.send_followup(
+            target.application_id, target.interaction_token, content=text, ephemeral=True
+        )
+
+
+def _target(request: ReportRequest, channel_id: str | None) -> DeliveryTarget:
+    return DeliveryTarget(
+        application_id=request.application_id or "",
+        interaction_token=request.interaction_token,
+        interaction_ms=request.interaction_ms or 0,
+        attachment_size_limit=request.attachment_size_limit or DEFAULT_ATTACHMENT_LIMIT,
+        report_channel_id=channel_id,
+    )

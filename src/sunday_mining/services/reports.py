@@ -1,0 +1,395 @@
+"""Payroll reports: request one, build it once per version, deliver it once per request, and
+open it later through a signed link.
+
+Building runs as a job (``REPORT_JOB``), never inside an interaction: fpdf2 and fonts live only
+in the job's import path. The job is idempotent in two steps, each guarded by a store item:
+
+* the files: one PDF and one CSV per payroll version, keyed by guild/session/payroll. Rendering
+  is deterministic, so a second build writes the same bytes; a build whose content hash is
+  already recorded (and whose files exist) is skipped.
+* the message: one per request (the interaction that asked). A delivery marker is created
+  conditionally before sending, so a duplicated invoke finds it and sends nothing; a failed
+  send marks it failed and a retry may claim it again.
+
+When the last attempt fails the user is told, in Discord, how to rebuild the report.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+from sunday_mining.domain.clock import Clock
+from sunday_mining.domain.errors import (
+    ConditionFailed,
+    DomainError,
+    NotFound,
+    StateConflict,
+    Unavailable,
+)
+from sunday_mining.domain.ids import is_id
+from sunday_mining.domain.payroll import format_auec
+from sunday_mining.ports.blobs import BlobStore
+from sunday_mining.ports.jobs import Job, JobQueue
+from sunday_mining.ports.store import And, Compare, ItemAbsent, Or, Store, Update, eq
+from sunday_mining.reports.model import ReportData, content_hash
+from sunday_mining.services import keys
+from sunday_mining.services.guilds import GuildService
+from sunday_mining.services.payroll import PayrollService, PayrollStatus, PayrollVersion
+from sunday_mining.services.report_data import (
+    NameLookup,
+    build_report_data,
+    report_id,
+    split_report_id,
+)
+from sunday_mining.services.report_links import ReportLinks
+from sunday_mining.services.sessions import SessionService
+from sunday_mining.services.summary import SummaryService
+from sunday_mining.services.worker import gaps_between
+
+log = logging.getLogger(__name__)
+
+REPORT_JOB = "report"
+STATE_PREFIX = "REPORT#"
+DELIVERY_PREFIX = "REPORTMSG#"
+LAST_OUTCOME_KEY = ("REPORTS", "LAST")
+MAX_ATTEMPTS = 3  # the reports Lambda: the first try and two retries (template.yaml)
+SEND_LEASE_MS = 5 * 60_000  # a "sending" marker older than this was left by a crashed attempt
+LINK_REDIRECT_S = 300  # a presigned URL only needs to live long enough to be followed
+_SLUG = re.compile(r"[^a-z0-9]+")
+REBUILD_HINT = (
+    "open /mining payroll, pick the session, and press Rebuild report on the finalized payroll"
+)
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """Who asked for a report and where the answer goes (the interaction's follow-up)."""
+
+    guild_id: str
+    payroll_id: str
+    requested_by: str
+    request_key: str  # the asking interaction's id: one message per request
+    application_id: str | None = None
+    interaction_token: str | None = None
+    interaction_ms: int | None = None
+    attachment_size_limit: int | None = None
+    post_to_channel: bool = False  # also post into the guild's report channel
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    report_id: str
+    pdf_key: str
+    csv_key: str
+    pdf_name: str
+    csv_name: str
+    pdf: bytes
+    csv: bytes
+    summary: str  # one line for the Discord message
+    report_channel_id: str | None
+
+
+@dataclass(frozen=True)
+class OpenedReport:
+    """What the link route answers: a redirect to S3, or the file itself (local folder)."""
+
+    redirect_url: str | None = None
+    data: bytes | None = None
+    filename: str = "report.pdf"
+
+
+class Renderer(Protocol):
+    def __call__(self, data: ReportData) -> tuple[bytes, bytes]: ...
+
+
+class Deliverer(Protocol):
+    """Sends the finished report (and, on failure, a short notice) into Discord."""
+
+    def deliver(self, request: ReportRequest, files: ReportFiles, link: str) -> dict[str, Any]:
+        """Post it; return what was sent (ids, attached or not); raise Unavailable if nothing
+        could be delivered."""
+
+    def notify_failure(self, request: ReportRequest, text: str) -> None:
+        """Tell the requester the report failed (best effort)."""
+
+
+def render_files(data: ReportData) -> tuple[bytes, bytes]:
+    """The real renderer: imported here, at run time, so fpdf2 never loads with the app."""
+    from sunday_mining.reports.csv_export import render_csv
+    from sunday_mining.reports.pdf import render_pdf
+
+    return render_pdf(data), render_csv(data)
+
+
+class ReportService:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        guilds: GuildService,
+        sessions: SessionService,
+        summaries: SummaryService,
+        payroll: PayrollService,
+        *,
+        blobs: BlobStore,
+        links: ReportLinks,
+        lookup_names: NameLookup,
+        jobs: JobQueue | None = None,
+        deliverer: Deliverer | None = None,
+        renderer: Renderer = render_files,
+        guild_name: Callable[[str], str | None] | None = None,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._guilds = guilds
+        self._sessions = sessions
+        self._summaries = summaries
+        self._payroll = payroll
+        self.blobs = blobs
+        self.links = links
+        self._lookup_names = lookup_names
+        self.jobs = jobs
+        self._deliverer = deliverer
+        self._renderer = renderer
+        self._guild_name = guild_name
+
+    # --- asking -------------------------------------------------------------------------------
+
+    def request(self, request: ReportRequest) -> None:
+        """Hand the build to the job runner; raise Unavailable if it can't take it."""
+        if self.jobs is None:
+            raise Unavailable("Reports are not set up on this installation.")
+        version = self._payroll.get(request.guild_id, request.payroll_id)
+        if version.status is PayrollStatus.DRAFT:
+            raise StateConflict("Only a finalized payroll has a report; finalize it first.")
+        payload = asdict(request)
+        self.jobs.submit(Job(REPORT_JOB, f"{request.payroll_id}:{request.request_key}", payload))
+
+    # --- the job ------------------------------------------------------------------------------
+
+    def run_job(self, job: Job) -> None:
+        """The job runner's entry: the payload is a ReportRequest as submitted."""
+        self.run(ReportRequest(**job.payload))
+
+    def run(self, request: ReportRequest) -> dict[str, Any]:
+        """Build (once per version) and deliver (once per request). Raises when this attempt
+        failed, after telling the user if it was the last one, so the runner retries it or
+        sends it to the on-failure queue."""
+        state_key = _state_key(request.guild_id, request.payroll_id)
+        attempt = int(self._store.update(state_key, Update(add={"attempts": 1})).get("attempts", 1))
+        try:
+            files = self.build(request.guild_id, request.payroll_id)
+            outcome = self._deliver_once(request, files)
+        except Exception as error:
+            self._failed(request, error, final=attempt >= MAX_ATTEMPTS)
+            raise
+        self._record_outcome("ok", request.payroll_id, "")
+        return outcome
+
+    def build(self, guild_id: str, payroll_id: str) -> ReportFiles:
+        version = self._payroll.get(guild_id, payroll_id)
+        if version.status is PayrollStatus.DRAFT:
+            raise StateConflict("Only a finalized payroll has a report.")
+        data = self.report_data(version)
+        digest = content_hash(data)
+        base = f"reports/{guild_id}/{version.session_id}/{payroll_id}"
+        stem = f"payroll-{_slug(version.session_name)}-v{version.number}"
+        state = self._store.get(_state_key(guild_id, payroll_id)) or {}
+        pdf_key, csv_key = f"{base}/{stem}.pdf", f"{base}/{stem}.csv"
+        cached = state.get("hash") == digest and state.get("pdf_key") == pdf_key
+        pdf = self.blobs.get(pdf_key) if cached else None
+        csv = self.blobs.get(csv_key) if cached else None
+        if pdf is None or csv is None:
+            pdf_bytes, csv_bytes = self._renderer(data)
+            self.blobs.put(pdf_key, pdf_bytes, "application/pdf")
+            self.blobs.put(csv_key, csv_bytes, "text/csv; charset=utf-8")
+            self._store.update(
+                _state_key(guild_id, payroll_id),
+                Update(
+                    set={
+                        "hash": digest,
+                        "pdf_key": pdf_key,
+                        "csv_key": csv_key,
+                        "pdf_bytes": len(pdf_bytes),
+                        "built_ms": self._clock.now_ms(),
+                        "session_id": version.session_id,
+                    }
+                ),
+            )
+        else:
+            pdf_bytes, csv_bytes = pdf.data, csv.data
+        return ReportFiles(
+            report_id=data.report_id,
+            pdf_key=pdf_key,
+            csv_key=csv_key,
+            pdf_name=f"{stem}.pdf",
+            csv_name=f"{stem}.csv",
+            pdf=pdf_bytes,
+            csv=csv_bytes,
+            summary=_summary(data),
+            report_channel_id=self._guilds.get(guild_id).settings.report_channel_id,
+        )
+
+    def report_data(self, version: PayrollVersion) -> ReportData:
+        session = self._sessions.get(version.guild_id, version.session_id)
+        summary = self._summaries.summary_of(session)
+        now = self._clock.now_ms()
+        stopped = session.stopped_ms or now
+        config = self._guilds.get(version.guild_id)
+        return build_report_data(
+            version,
+            session,
+            time_zone=config.settings.time_zone,
+            records=summary.records,
+            gaps=gaps_between(self._store, now, session.started_ms, stopped),
+            lookup_names=self._lookup_names,
+            guild_name=self._guild_name(version.guild_id) if self._guild_name else None,
+            channel_names={c.channel_id: c.name for c in config.channels if c.name},
+        )
+
+    def _deliver_once(self, request: ReportRequest, files: ReportFiles) -> dict[str, Any]:
+        if self._deliverer is None:
+            return {"delivered": False, "reason": "no Discord delivery configured"}
+        now = self._clock.now_ms()
+        marker = (keys.guild_pk(request.guild_id), _delivery_sk(request))
+        claimable = Or(
+            ItemAbsent(),
+            eq("state", "failed"),
+            And(eq("state", "sending"), Compare("claimed_ms", "<", now - SEND_LEASE_MS)),
+        )
+        try:
+            self._store.put(
+                {"pk": marker[0], "sk": marker[1], "state": "sending", "claimed_ms": now},
+                condition=claimable,
+            )
+        except ConditionFailed:
+            log.info("report already delivered", extra={"payroll_id": request.payroll_id})
+            return {"delivered": False, "reason": "already delivered for this request"}
+        link = self.links.url(files.report_id, now_s=now // 1000)
+        try:
+            outcome = self._deliverer.deliver(request, files, link)
+        except Exception:
+            self._store.update(marker, Update(set={"state": "failed"}))
+            raise
+        self._store.update(marker, Update(set={"state": "sent", "sent_ms": self._clock.now_ms()}))
+        return {"delivered": True, "link": link, **outcome}
+
+    def _failed(self, request: ReportRequest, error: Exception, *, final: bool) -> None:
+        kind = type(error).__name__
+        log.warning(
+            "report attempt failed",
+            extra={"payroll_id": request.payroll_id, "error_kind": kind, "final": final},
+        )
+        self._record_outcome("failed", request.payroll_id, kind)
+        if not final or self._deliverer is None:
+            return
+        reason = error.message if isinstance(error, DomainError) else "something went wrong"
+        text = (
+            f"The payroll report could not be made ({reason.rstrip('.')}); "
+            f"to try again, {REBUILD_HINT}."
+        )
+        try:
+            self._deliverer.notify_failure(request, text)
+        except Exception:
+            log.warning("could not tell the user the report failed", exc_info=False)
+
+    def _record_outcome(self, outcome: str, payroll_id: str, error_kind: str) -> None:
+        try:
+            self._store.put(
+                {
+                    "pk": LAST_OUTCOME_KEY[0],
+                    "sk": LAST_OUTCOME_KEY[1],
+                    "outcome": outcome,
+                    "payroll_id": payroll_id,
+                    "error_kind": error_kind,
+                    "at_ms": self._clock.now_ms(),
+                }
+            )
+        except DomainError:
+            log.warning("could not record the report outcome")
+
+    def last_outcome(self) -> dict[str, Any] | None:
+        return self._store.get(LAST_OUTCOME_KEY)
+
+    def health(self) -> tuple[str, str, str | None]:
+        """(status, value, fix) for diagnostics: the store is writable, jobs can start, and
+        how the last report went. Status is "ok", "warn" or "fail"."""
+        try:
+            self.blobs.check_writable()
+        except DomainError as error:
+            return (
+                "fail",
+                error.message,
+                f"Check {self.blobs.where} exists and the app may write it.",
+            )
+        if self.jobs is None:
+            return (
+                "warn",
+                f"{self.blobs.where} writable, but reports can't be requested",
+                "Set SM_REPORTS_FUNCTION to the reports function (the template does).",
+            )
+        last = self.last_outcome()
+        if last is None:
+            return "ok", f"{self.blobs.where} writable; no report built yet", None
+        ago = max(0, self._clock.now_ms() - int(last["at_ms"])) // 60_000
+        if last.get("outcome") == "failed":
+            return (
+                "warn",
+                f"the last report failed {ago} min ago ({last.get('error_kind') or 'error'})",
+                "Press Rebuild report on that payroll; if it fails again, read the reports "
+                "function's log and the on-failure queue.",
+            )
+        return "ok", f"{self.blobs.where} writable; last report built {ago} min ago", None
+
+    # --- links --------------------------------------------------------------------------------
+
+    def link_for(self, guild_id: str, payroll_id: str) -> str:
+        return self.links.url(report_id(guild_id, payroll_id), now_s=self._clock.now_ms() // 1000)
+
+    def open(self, identifier: str, sig: str) -> OpenedReport:
+        """Check the signature, then find the file: PermissionDenied / NotFound otherwise."""
+        self.links.check(identifier, sig, now_s=self._clock.now_ms() // 1000)
+        parts = split_report_id(identifier)
+        if parts is None or not is_id(parts[1]):
+            raise NotFound("There is no such report.")
+        state = self._store.get(_state_key(*parts))
+        missing = NotFound(
+            f"This report is not available any more; to make it again, {REBUILD_HINT}."
+        )
+        if not state or "pdf_key" not in state:
+            raise missing
+        key = str(state["pdf_key"])
+        filename = key.rsplit("/", 1)[-1]
+        if not self.blobs.exists(key):
+            raise missing
+        url = self.blobs.presigned_url(key, filename=filename, expires_s=LINK_REDIRECT_S)
+        if url is not None:
+            return OpenedReport(redirect_url=url, filename=filename)
+        blob = self.blobs.get(key)
+        if blob is None:
+            raise missing
+        return OpenedReport(data=blob.data, filename=filename)
+
+
+def _state_key(guild_id: str, payroll_id: str) -> tuple[str, str]:
+    return (keys.guild_pk(guild_id), f"{STATE_PREFIX}{payroll_id}")
+
+
+def _delivery_sk(request: ReportRequest) -> str:
+    return f"{DELIVERY_PREFIX}{request.payroll_id}#{request.request_key[:64]}"
+
+
+def _slug(name: str) -> str:
+    return _SLUG.sub("-", name.casefold()).strip("-")[:40] or "session"
+
+
+def _summary(data: ReportData) -> str:
+    state = "final" if data.status.value == "final" else "superseded"
+    return (
+        f"Payroll report for **{data.session_name}** (version {data.version}, {state}): "
+        f"{len(data.payees)} payees, {format_auec(data.gross)} gross."
+    )

@@ -1,0 +1,328 @@
+"""Payroll reports on a real SQLite store: built once per version, delivered once per request,
+a failed attempt retried and the last one told; links signed, checked and opened (local folder
+and S3 under moto)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from tests.integration.test_payroll_service import (
+    ANA,
+    BEN,
+    GUILD,
+    OFFICER,
+    fresh_prices,
+    ready_draft,
+)
+
+from sunday_mining.adapters.local_blobs import FolderBlobs
+from sunday_mining.adapters.s3_blobs import S3_CONFIG, S3Blobs
+from sunday_mining.bootstrap import Services
+from sunday_mining.domain.clock import FixedClock
+from sunday_mining.domain.errors import (
+    NotFound,
+    PermissionDenied,
+    StateConflict,
+    Unavailable,
+    ValidationError,
+)
+from sunday_mining.domain.ids import new_id
+from sunday_mining.ports.blobs import BlobStore
+from sunday_mining.reports.model import ReportData, content_hash
+from sunday_mining.services.names import MemberNames
+from sunday_mining.services.payroll import PayrollService, PayrollVersion
+from sunday_mining.services.report_links import LinkExpired, ReportLinks
+from sunday_mining.services.reports import (
+    MAX_ATTEMPTS,
+    ReportFiles,
+    ReportRequest,
+    ReportService,
+)
+
+KEY = b"k" * 32
+DAY_S = 86_400
+
+
+class Recorder:
+    """A Deliverer that records what it was asked to send, failing the first ``fail`` times."""
+
+    def __init__(self, fail: int = 0) -> None:
+        self.fail = fail
+        self.sent: list[tuple[ReportRequest, ReportFiles, str]] = []
+        self.notices: list[str] = []
+
+    def deliver(self, request: ReportRequest, files: ReportFiles, link: str) -> dict[str, Any]:
+        if self.fail:
+            self.fail -= 1
+            raise Unavailable("Discord did not answer.")
+        self.sent.append((request, files, link))
+        return {"followup_message_id": str(len(self.sent))}
+
+    def notify_failure(self, request: ReportRequest, text: str) -> None:
+        self.notices.append(text)
+
+
+class CountingRenderer:
+    def __init__(self) -> None:
+        self.calls: list[ReportData] = []
+
+    def __call__(self, data: ReportData) -> tuple[bytes, bytes]:
+        self.calls.append(data)
+        digest = content_hash(data).encode()
+        return b"%PDF-fake " + digest, b"csv " + digest
+
+
+@pytest.fixture
+def payroll(services: Services, clock: FixedClock) -> PayrollService:
+    return fresh_prices(services, clock)
+
+
+def final_version(services: Services, clock: FixedClock, payroll: PayrollService) -> PayrollVersion:
+    draft = ready_draft(services, clock, payroll)
+    return payroll.finalize(GUILD, draft.payroll_id, OFFICER, expected_rev=draft.rev)
+
+
+def make_service(
+    services: Services,
+    clock: FixedClock,
+    payroll: PayrollService,
+    blobs: BlobStore,
+    deliverer: Recorder,
+    renderer: Any,
+) -> ReportService:
+    return ReportService(
+        services.store,
+        clock,
+        services.guilds,
+        services.sessions,
+        services.summaries,
+        payroll,
+        blobs=blobs,
+        links=ReportLinks(KEY, "https://sm.example", valid_days=30),
+        lookup_names=MemberNames(services.store, clock).lookup,
+        deliverer=deliverer,
+        renderer=renderer,
+    )
+
+
+def request_for(version: PayrollVersion, key: str = "int-1") -> ReportRequest:
+    return ReportRequest(
+        guild_id=GUILD,
+        payroll_id=version.payroll_id,
+        requested_by=OFFICER,
+        request_key=key,
+        application_id="app",
+        interaction_token="tok",
+        interaction_ms=0,
+    )
+
+
+# --- links ------------------------------------------------------------------------------------
+
+
+def test_a_link_checks_until_it_expires_and_never_with_another_key_or_id() -> None:
+    links = ReportLinks(KEY, "https://sm.example/", valid_days=30)
+    url = links.url("1000-abc", now_s=10 * DAY_S + 5)
+    assert url.startswith("https://sm.example/reports/1000-abc?sig=")
+    sig = url.split("sig=")[1]
+    links.check("1000-abc", sig, now_s=10 * DAY_S + 5)
+    links.check("1000-abc", sig, now_s=40 * DAY_S + 1)  # 30 days after the end of the day
+    with pytest.raises(LinkExpired):
+        links.check("1000-abc", sig, now_s=41 * DAY_S)
+    with pytest.raises(PermissionDenied):
+        links.check("1000-abd", sig, now_s=10 * DAY_S)
+    with pytest.raises(PermissionDenied):
+        ReportLinks(b"o" * 32, "https://x").check("1000-abc", sig, now_s=10 * DAY_S)
+    expires, mac = sig.split(".")
+    with pytest.raises(PermissionDenied):  # a later expiry with the old MAC
+        links.check("1000-abc", f"{int(expires) + DAY_S}.{mac}", now_s=10 * DAY_S)
+    for bad in ("", "x", "1.", ".abc", "12.!!!!!!!!!!!!!!!!!!!!!!!!!", sig + "A"):
+        with pytest.raises(PermissionDenied):
+            links.check("1000-abc", bad, now_s=10 * DAY_S)
+
+
+def test_links_made_the_same_day_are_identical() -> None:
+    links = ReportLinks(KEY, "https://sm.example")
+    assert links.url("1000-a", now_s=DAY_S + 1) == links.url("1000-a", now_s=2 * DAY_S - 1)
+
+
+def test_a_short_link_key_is_refused() -> None:
+    with pytest.raises(ValueError, match="32 bytes"):
+        ReportLinks(b"short", "https://x")
+
+
+# --- the folder ------------------------------------------------------------------------------
+
+
+def test_the_folder_writes_whole_files_and_refuses_paths_outside_it(tmp_path: Path) -> None:
+    blobs = FolderBlobs(tmp_path / "reports")
+    blobs.put("reports/1/2/a.pdf", b"%PDF", "application/pdf")
+    got = blobs.get("reports/1/2/a.pdf")
+    assert got is not None
+    assert (got.data, got.content_type) == (b"%PDF", "application/pdf")
+    assert blobs.exists("reports/1/2/a.pdf")
+    assert blobs.get("reports/1/2/b.pdf") is None
+    for bad in ("../x.pdf", "/etc/passwd", "reports//a", "reports/./a", "a b"):
+        with pytest.raises(ValidationError):
+            blobs.put(bad, b"", "text/plain")
+    blobs.check_writable()
+    assert [p.name for p in (tmp_path / "reports" / "reports").iterdir()] == ["1"]
+
+
+def test_an_unwritable_folder_is_unavailable_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(Unavailable, match="not writable"):
+        FolderBlobs(tmp_path / "file").check_writable()
+
+
+# --- building and delivering -----------------------------------------------------------------
+
+
+def test_a_report_is_built_once_per_version_and_sent_once_per_request(
+    services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
+) -> None:
+    final = final_version(services, clock, payroll)
+    MemberNames(services.store, clock).remember(GUILD, {ANA: "Ána", BEN: "Бен"}, source="test")
+    deliverer, renderer = Recorder(), CountingRenderer()
+    reports = make_service(services, clock, payroll, FolderBlobs(tmp_path), deliverer, renderer)
+
+    first = reports.run(request_for(final))
+    again = reports.run(request_for(final))  # a duplicated invoke
+    other = reports.run(request_for(final, "int-2"))  # Rebuild report: a new request
+
+    assert first["delivered"]
+    assert not again["delivered"]
+    assert other["delivered"]
+    assert len(renderer.calls) == 1  # same content hash, files present: not rendered again
+    assert len(deliverer.sent) == 2
+    _request, files, link = deliverer.sent[0]
+    assert files.pdf.startswith(b"%PDF")
+    assert files.csv.startswith(b"csv")
+    assert files.pdf_key == (
+        f"reports/{GUILD}/{final.session_id}/{final.payroll_id}/payroll-halo-run-v1.pdf"
+    )
+    assert (tmp_path / files.pdf_key).read_bytes() == files.pdf
+    assert link.startswith(f"https://sm.example/reports/{GUILD}-{final.payroll_id}?sig=")
+    data = renderer.calls[0]
+    assert {p.name for p in data.payees} >= {"Ána", "Бен", "the org"}
+    assert data.balances
+    assert data.gross == final.result.gross
+    assert data.finalized_by == f"user {OFFICER}"  # no name known: a visible fallback
+
+
+def test_a_failed_send_is_retried_and_the_last_failure_is_told(
+    services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
+) -> None:
+    final = final_version(services, clock, payroll)
+    deliverer = Recorder(fail=MAX_ATTEMPTS)
+    reports = make_service(
+        services, clock, payroll, FolderBlobs(tmp_path), deliverer, CountingRenderer()
+    )
+    for _ in range(MAX_ATTEMPTS):
+        with pytest.raises(Unavailable):
+            reports.run(request_for(final))
+    assert len(deliverer.notices) == 1  # only the last attempt tells the user
+    assert "Rebuild report" in deliverer.notices[0]
+    assert (reports.last_outcome() or {})["outcome"] == "failed"
+
+    assert reports.run(request_for(final, "int-2"))["delivered"]  # a rebuild goes through
+    assert (reports.last_outcome() or {})["outcome"] == "ok"
+
+
+def test_a_failure_before_the_last_attempt_then_success_sends_one_message(
+    services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
+) -> None:
+    final = final_version(services, clock, payroll)
+    deliverer = Recorder(fail=1)
+    reports = make_service(
+        services, clock, payroll, FolderBlobs(tmp_path), deliverer, CountingRenderer()
+    )
+    with pytest.raises(Unavailable):
+        reports.run(request_for(final))
+    assert reports.run(request_for(final))["delivered"]
+    assert len(deliverer.sent) == 1
+    assert deliverer.notices == []
+
+
+def test_a_draft_has_no_report(
+    services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
+) -> None:
+    draft = ready_draft(services, clock, payroll)
+    reports = make_service(
+        services, clock, payroll, FolderBlobs(tmp_path), Recorder(), CountingRenderer()
+    )
+    with pytest.raises(StateConflict):
+        reports.build(GUILD, draft.payroll_id)
+
+
+def test_the_link_opens_the_local_file_and_refuses_tampering_and_age(
+    services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
+) -> None:
+    final = final_version(services, clock, payroll)
+    deliverer = Recorder()
+    reports = make_service(
+        services, clock, payroll, FolderBlobs(tmp_path), deliverer, CountingRenderer()
+    )
+    reports.run(request_for(final))
+    link = deliverer.sent[0][2]
+    report_id, sig = link.split("/reports/")[1].split("?sig=")
+    opened = reports.open(report_id, sig)
+    assert opened.data == deliverer.sent[0][1].pdf
+    assert opened.filename == "payroll-halo-run-v1.pdf"
+    with pytest.raises(PermissionDenied):
+        reports.open(report_id, sig[:-2] + ("AA" if not sig.endswith("AA") else "BB"))
+    unknown = reports.link_for(GUILD, new_id(clock.now_ms()))  # signed, but never built
+    with pytest.raises(NotFound, match="Rebuild report"):
+        reports.open(*unknown.split("/reports/")[1].split("?sig="))
+    clock.set(clock.now_ms() + 32 * DAY_S * 1000)
+    with pytest.raises(LinkExpired):
+        reports.open(report_id, sig)
+
+
+# --- S3 (moto) --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def s3() -> Iterator[Any]:
+    with pytest.MonkeyPatch.context() as monkeypatch, mock_aws():
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            monkeypatch.setenv(name, "testing")
+        client = boto3.client("s3", region_name="us-east-1", config=S3_CONFIG)
+        client.create_bucket(Bucket="reports")
+        yield client
+
+
+def test_s3_keeps_reports_encrypted_and_the_link_redirects_to_a_presigned_url(
+    services: Services, clock: FixedClock, payroll: PayrollService, s3: Any
+) -> None:
+    final = final_version(services, clock, payroll)
+    deliverer = Recorder()
+    blobs = S3Blobs(s3, "reports")
+    blobs.check_writable()
+    reports = make_service(services, clock, payroll, blobs, deliverer, CountingRenderer())
+    reports.run(request_for(final))
+    files = deliverer.sent[0][1]
+    head = s3.head_object(Bucket="reports", Key=files.pdf_key)
+    assert head["ServerSideEncryption"] == "AES256"
+    assert head["ContentType"] == "application/pdf"
+    report_id, sig = deliverer.sent[0][2].split("/reports/")[1].split("?sig=")
+    opened = reports.open(report_id, sig)
+    assert opened.data is None
+    assert opened.redirect_url is not None
+    assert files.pdf_key.replace("/", "%2F") in opened.redirect_url or (
+        files.pdf_key in opened.redirect_url
+    )
+    assert "X-Amz-Expires=300" in opened.redirect_url
+
+
+def test_a_missing_bucket_is_unavailable_and_names_no_secret(s3: Any) -> None:
+    blobs = S3Blobs(s3, "no-such-bucket")
+    with pytest.raises(Unavailable) as caught:
+        blobs.put("reports/a.pdf", b"x", "application/pdf")
+    assert "NoSuchBucket" in caught.value.message
+    assert "testing" not in caught.value.message

@@ -1,0 +1,175 @@
+"""The PDF report: says what the payroll says, in every script, the same bytes every time."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import subprocess
+import sys
+import time
+import unicodedata
+
+from pypdf import PdfReader
+
+from sunday_mining.domain.payroll import format_auec
+from sunday_mining.reports.model import ReportData, ReportStatus, content_hash
+from sunday_mining.reports.pdf import render_pdf
+from sunday_mining.reports.sample import sample_report
+
+
+def _pages(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def _text(data: ReportData) -> str:
+    return "\n".join(_pages(render_pdf(data)))
+
+
+def _found(name: str, text: str) -> bool:
+    """Is the name in the extracted text? A right-to-left name is drawn in visual order, and
+    pypdf turns the right-to-left runs back but not the runs' order, so for those each word must
+    be there (a digit after Hebrew is drawn to its left, as a Hebrew reader expects)."""
+    if name in text:
+        return True
+    rtl = any(unicodedata.bidirectional(c) in ("R", "AL") for c in name)
+    return rtl and all(word in text for word in name.split())
+
+
+def _renamed(data: ReportData, *names: str) -> ReportData:
+    payees = tuple(dataclasses.replace(p, name=n) for p, n in zip(data.payees, names, strict=False))
+    return dataclasses.replace(data, payees=payees + data.payees[len(names) :])
+
+
+def test_is_a_pdf() -> None:
+    assert render_pdf(sample_report(5)).startswith(b"%PDF-")
+
+
+def test_same_data_gives_the_same_bytes() -> None:
+    assert render_pdf(sample_report(12)) == render_pdf(sample_report(12))
+
+
+def test_bytes_do_not_depend_on_what_was_rendered_before() -> None:
+    # The font and width caches are per process; they must never leak into the output.
+    first = render_pdf(sample_report(12))
+    render_pdf(_renamed(sample_report(20, seed=3), "Ñ山🚀ß", "Ωмέ"))
+    assert render_pdf(sample_report(12)) == first
+
+
+def test_every_payee_name_can_be_found_in_the_text() -> None:
+    data = sample_report(16)
+    text = _text(data)
+    for payee in data.payees:
+        assert _found(payee.name, text)
+
+
+def test_names_in_every_script_are_drawn_not_dropped() -> None:
+    names = (
+        "Zoë Ñandú-Müller",
+        "Борис Годунов",
+        "Ωμέγα Κάππα",
+        "山田太郎",
+        "김민준",
+        "Rocky 🚀⛏",
+        "Chloé 👩\u200d🚀",
+        "שלום עליכם",
+    )
+    text = _text(_renamed(sample_report(12), *names))
+    for name in names:
+        assert name in text
+
+
+def test_control_characters_are_stripped_and_unknown_characters_shown_as_replacement() -> None:
+    text = _text(_renamed(sample_report(5), "Bell\x07Ringer", "Private\U000f0000Use"))
+    assert "BellRinger" in text
+    assert "Private\ufffdUse" in text
+
+
+def test_a_very_long_name_is_cut_with_an_ellipsis() -> None:
+    text = _text(_renamed(sample_report(5), "Maximilian" * 40))
+    assert "Maximilian" * 2 in text
+    assert "Maximilian" * 40 not in text
+    assert "\u2026" in text
+
+
+def test_shows_the_gross_and_totals_that_add_up_to_it() -> None:
+    data = sample_report(30)
+    text = _text(data)
+    assert f"Gross {format_auec(data.gross)}" in text
+    assert f"Total {sum(p.share for p in data.payees):,}" in text
+    assert f"{data.fees:,} {data.paid_out:,}" in text
+    assert f"Payouts {format_auec(data.paid_out)}" in text
+    assert f"+ transfer fees {format_auec(data.fees)}" in text
+    assert f"+ unclaimed expenses {format_auec(data.deducted)}" in text
+    assert f"equals the gross {format_auec(data.gross)}" in text
+
+
+def test_a_payroll_that_does_not_balance_says_so() -> None:
+    data = dataclasses.replace(sample_report(5), gross=sample_report(5).gross + 1)
+    assert "does not balance" in _text(data)
+
+
+def test_header_has_the_session_and_who_finalized_it() -> None:
+    data = sample_report(5)
+    text = _text(data)
+    for fact in (data.guild_name, data.session_name, data.finalized_by, "Europe/Berlin"):
+        assert fact in text
+    assert "Sun 2026-06-07, 20:00 \u2013 23:50 CEST" in text
+    assert "2 \u2014 FINAL" in text
+
+
+def test_a_superseded_version_is_marked_on_every_page() -> None:
+    data = dataclasses.replace(sample_report(60), status=ReportStatus.SUPERSEDED)
+    pages = _pages(render_pdf(data))
+    assert len(pages) > 1
+    assert all("SUPERSEDED" in page for page in pages)
+    assert "FINAL" not in "".join(pages)
+
+
+def test_every_page_has_the_footer_with_report_id_hash_and_page_count() -> None:
+    data = sample_report(60)
+    pages = _pages(render_pdf(data))
+    digest = content_hash(data)[:16]
+    for number, page in enumerate(pages, start=1):
+        assert f"Report {data.report_id} · content {digest}" in page
+        assert "generated 2026-06-08 00:31 CEST" in page
+        assert f"page {number} of {len(pages)}" in page
+
+
+def test_unpaid_members_are_listed_with_their_reasons() -> None:
+    data = sample_report(5)
+    text = _text(data)
+    for unpaid in data.unpaid:
+        assert f"{unpaid.name} {unpaid.reason}" in text
+
+
+def test_the_timeline_is_labelled_in_the_guild_time_zone() -> None:
+    text = _text(sample_report(5))
+    assert "Participation timeline" in text
+    assert "20:00 20:20 20:40" in text  # 18:00 UTC is 20:00 in Berlin in June
+
+
+def test_an_unknown_time_zone_falls_back_to_utc_and_says_so() -> None:
+    text = _text(dataclasses.replace(sample_report(5), time_zone="Mars/Olympus_Mons"))
+    assert "UTC (the guild's time zone 'Mars/Olympus_Mons' is unknown)" in text
+    assert "18:00 \u2013 21:50 UTC" in text
+
+
+def test_a_big_op_continues_the_timeline_over_pages_and_is_timed() -> None:
+    data = sample_report(300)
+    render_pdf(sample_report(12))  # fonts parsed: time the build, not the first-use loading
+    started = time.perf_counter()
+    pdf = render_pdf(data)
+    elapsed = time.perf_counter() - started
+    print(f"300-payee PDF built in {elapsed * 1000:.0f} ms ({len(pdf):,} bytes)")
+    text = "\n".join(_pages(pdf))
+    assert "Participation timeline (continued)" in text
+    assert all(_found(p.name, text) for p in data.payees)
+
+
+def test_importing_the_reports_package_does_not_load_fpdf2() -> None:
+    code = (
+        "import sys, sunday_mining.reports, sunday_mining.reports.model, "
+        "sunday_mining.reports.csv_export, sunday_mining.reports.sample; "
+        "sys.exit('fpdf' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sunday_mining import observability
 from sunday_mining.bootstrap import Services
 
 _services: Services | None = None
@@ -26,7 +27,9 @@ def reports_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         from sunday_mining.config import Settings
 
         load_into_env_once()  # bot token and link key from SM_SECRETS_ARN, once per cold start
-        _services = build_from_settings(Settings.from_env(), run_jobs=False)
+        settings = Settings.from_env()
+        observability.configure_lambda("reports", settings.log_level)
+        _services = build_from_settings(settings, run_jobs=False)
     job = job_from_event(event)
     if job.kind != REPORT_JOB or _services.reports is None:
         return {"ok": False, "reason": f"no runner for '{job.kind}' here"}

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
+from sunday_mining import observability
 from sunday_mining.domain.clock import Clock
 from sunday_mining.domain.errors import (
     ConditionFailed,
@@ -32,6 +34,7 @@ from sunday_mining.domain.errors import (
 )
 from sunday_mining.domain.ids import is_id
 from sunday_mining.domain.payroll import format_auec
+from sunday_mining.observability import Metric
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import Job, JobQueue
 from sunday_mining.ports.store import And, Compare, ItemAbsent, Or, Store, Update, eq
@@ -204,7 +207,12 @@ class ReportService:
         pdf = self.blobs.get(pdf_key) if cached else None
         csv = self.blobs.get(csv_key) if cached else None
         if pdf is None or csv is None:
+            started = time.perf_counter()
             pdf_bytes, csv_bytes = self._renderer(data)
+            observability.emit(
+                Metric("ReportsBuilt", "Count", 1),
+                Metric("ReportBuildMs", "Milliseconds", (time.perf_counter() - started) * 1000),
+            )
             self.blobs.put(pdf_key, pdf_bytes, "application/pdf")
             self.blobs.put(csv_key, csv_bytes, "text/csv; charset=utf-8")
             self._store.update(
@@ -285,6 +293,7 @@ class ReportService:
             extra={"payroll_id": request.payroll_id, "error_kind": kind, "final": final},
         )
         self._record_outcome("failed", request.payroll_id, kind)
+        observability.count("ReportsFailed", final="yes" if final else "no")
         if not final or self._deliverer is None:
             return
         reason = error.message if isinstance(error, DomainError) else "something went wrong"

@@ -1,33 +1,18 @@
-"""`make demo` end to end, and command registration against the local REST sink."""
+"""Command registration against the local REST sink (`make demo` is tested in test_demo.py)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from sunday_mining import cli
-from sunday_mining.demo import run
 from sunday_mining.interactions.commands import all_paths, command_json
 from sunday_mining.simulator import Fault, Route, SinkState
 from sunday_mining.simulator.rest_sink import running_sink
 
 APP_ID = "123456789012345678"
 TOKEN = "demo-bot-token"
-
-
-def test_the_demo_plays_an_op_and_can_run_twice(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    first = run(tmp_path / "demo")
-    second = run(tmp_path / "demo")
-    out = capsys.readouterr().out
-    assert first == second
-    assert out.count("Paid time: @Ana — 2 h 00 min; @Ben — 2 h 00 min; @cy — 1 h 05 min") == 2
-    transcript = second.read_text(encoding="utf-8")
-    assert "/mining start" in transcript
-    assert "/mining stop" in transcript
 
 
 def test_the_command_json_covers_every_routed_command() -> None:

@@ -1,0 +1,129 @@
+"""`make demo` end to end, twice in one folder: the second run must not trip over the first."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sunday_mining import cli
+from sunday_mining.adapters.sqlite_store import SqliteStore
+from sunday_mining.bootstrap import Services, build_services
+from sunday_mining.demo import DEMO_DIR, DemoResult, run
+from sunday_mining.demo.crew import demo_guild
+from sunday_mining.demo.stack import START_MS
+from sunday_mining.domain.clock import FixedClock
+from sunday_mining.domain.payroll import format_auec
+from sunday_mining.domain.session import SessionStatus, SessionType, StopReason
+
+# Well after the op and its payroll: the store is read as it was left.
+AFTERWARDS_MS = START_MS + 6 * 3_600_000
+
+
+@dataclass(frozen=True)
+class Played:
+    first_out: str
+    first_sessions: set[str]
+    result: DemoResult
+    out: str
+    workdir: Path
+
+
+@pytest.fixture(scope="module")
+def played(tmp_path_factory: pytest.TempPathFactory) -> Played:
+    """`sunday-mining demo` as `make demo` runs it, then once more in the same folder."""
+    workdir = tmp_path_factory.mktemp("fresh-clone")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(workdir)
+        first = io.StringIO()
+        with contextlib.redirect_stdout(first):
+            assert cli.main(["demo"]) == 0
+        first_sessions = _session_ids(workdir / DEMO_DIR / "demo.sqlite3")
+        second = io.StringIO()
+        with contextlib.redirect_stdout(second):
+            result = run(DEMO_DIR)
+    return Played(first.getvalue(), first_sessions, result, second.getvalue(), workdir)
+
+
+@contextlib.contextmanager
+def opened(path: Path) -> Iterator[Services]:
+    """The demo's store, opened again after the demo closed it."""
+    store = SqliteStore(path)
+    try:
+        yield build_services(store, FixedClock(AFTERWARDS_MS))
+    finally:
+        store.close()
+
+
+def _session_ids(path: Path) -> set[str]:
+    with opened(path) as services:
+        sessions, _ = services.sessions.recent(demo_guild().id)
+    return {s.session_id for s in sessions}
+
+
+def test_the_op_had_about_forty_participants_and_the_gap_is_flagged(played: Played) -> None:
+    result = played.result
+    with opened(played.workdir / result.store) as services:
+        summary = services.summaries.summary(result.guild_id, result.session_id)
+    assert 35 <= len(summary.participants) <= 45
+    assert summary.gap_affected
+    assert "⚠️ Check these times (the voice worker missed something)" in played.out
+
+
+def test_the_adhoc_session_exists_and_stopped(played: Played) -> None:
+    result = played.result
+    with opened(played.workdir / result.store) as services:
+        adhoc = services.sessions.get(result.guild_id, result.adhoc_id)
+    assert adhoc.type is SessionType.ADHOC
+    assert adhoc.status is SessionStatus.STOPPED
+    assert adhoc.stop_reason is StopReason.IDLE_TIMEOUT
+
+
+def test_the_payout_table_totals_equal_the_gross(played: Played) -> None:
+    result = played.result
+    with opened(played.workdir / result.store) as services:
+        version = services.payroll.get(result.guild_id, result.payroll_id)
+    assert version.result is not None
+    table = result.table
+    assert table.gross == version.result.gross > 0
+    assert table.total + table.fees + table.unclaimed == table.gross
+    assert sum(row.payout for row in table.rows) == table.total
+    gross = format_auec(table.gross)
+    assert any("= gross" in line and gross in line for line in played.out.splitlines())
+
+
+def test_the_second_run_starts_from_a_clean_folder(played: Played) -> None:
+    result = played.result
+    with opened(played.workdir / result.store) as services:
+        sessions, _ = services.sessions.recent(result.guild_id)
+    assert {s.session_id for s in sessions}.isdisjoint(played.first_sessions)
+    assert [s.type for s in sessions].count(SessionType.SUNDAY) == 1
+    assert "= gross" in played.first_out  # the first run went all the way too
+
+
+def test_the_transcript_of_what_discord_showed_is_saved(played: Played) -> None:
+    transcript = played.workdir / played.result.transcript
+    text = transcript.read_text(encoding="utf-8")
+    for step in ("/mining-admin channels add", "/mining start", "/mining adhoc new", "sm1:pfin:"):
+        assert step in text
+    assert transcript.with_suffix(".json").is_file()
+    assert f"Transcript:  {played.result.transcript}" in played.out
+
+
+def test_a_report_when_one_was_made_has_its_pdf_and_csv(played: Played) -> None:
+    report = played.result.report
+    if report is None:
+        assert "Report: not produced" in played.out
+        return
+    assert report.pdf is not None
+    assert (played.workdir / report.pdf).is_file()
+    assert report.csv is not None
+    assert (played.workdir / report.csv).is_file()
+    assert "/reports/" in report.link
+    assert "?sig=" in report.link
+    assert report.link_check.startswith("HTTP 200")
+    assert f"Report PDF:  {report.pdf}" in played.out

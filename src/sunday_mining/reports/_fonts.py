@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import io
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ _SPACE_LIKE = frozenset("\t\n\r\v\f\x1c\x1d\x1e\x1f\x85\u2028\u2029")
 _BIDI_CONTROLS = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
 
 
+_LOADING = threading.RLock()  # fontTools expands glyphs in place on first access
+_TABLES_USED = ("head", "hhea", "maxp", "OS/2", "post", "name", "cmap", "hmtx", "loca", "glyf")
 _HHEA_COPIED = (
     "ascent",
     "descent",
@@ -100,9 +103,15 @@ class SourceFont:
 
 @cache
 def source(filename: str) -> SourceFont:
-    """The parsed font, kept for the life of the process (fonts are read-only here)."""
-    font = TTFont(FONT_DIR / filename, lazy=True, recalcTimestamp=False)
-    cmap = dict(font.getBestCmap())
+    """The parsed font, kept for the life of the process. Every table the report uses is read
+    here and the file closed, so reports rendered on several threads never share a file
+    position; after this the font is only read from memory."""
+    with _LOADING:
+        font = TTFont(FONT_DIR / filename, lazy=True, recalcTimestamp=False)
+        for tag in _TABLES_USED:
+            font[tag]  # reading the table is the point
+        cmap = dict(font.getBestCmap())
+        font.close()
     return SourceFont(filename, font, cmap, int(font["head"].unitsPerEm))
 
 
@@ -190,8 +199,10 @@ def mini_font(filename: str, codepoints: Iterable[int]) -> bytes:
     from the source, which bounds every subset of it. That keeps building cheap."""
     src = source(filename)
     cmap = {cp: src.cmap[cp] for cp in sorted(set(codepoints)) if cp in src.cmap}
-    names = _with_components(src, {".notdef", *cmap.values()})
-    order = sorted(names, key=src.font.getGlyphID)
+    with _LOADING:
+        names = _with_components(src, {".notdef", *cmap.values()})
+        order = sorted(names, key=src.font.getGlyphID)
+        glyphs = {name: src.unhinted(name) for name in order}
     builder = FontBuilder(src.units_per_em, isTTF=True)
     builder.font.recalcTimestamp = False
     builder.font.recalcBBoxes = False
@@ -200,7 +211,7 @@ def mini_font(filename: str, codepoints: Iterable[int]) -> bytes:
     # Not setupGlyf: it inspects every glyph's points, and simple glyphs here are still bytes.
     builder.font["loca"] = newTable("loca")
     glyf = builder.font["glyf"] = newTable("glyf")
-    glyf.glyphs = {name: src.unhinted(name) for name in order}
+    glyf.glyphs = glyphs
     glyf.glyphOrder = order
     builder.setupHorizontalMetrics({name: src.font["hmtx"][name] for name in order})
     _copy_font_tables(builder, src.font)

@@ -173,3 +173,25 @@ def test_importing_the_reports_package_does_not_load_fpdf2() -> None:
         "sys.exit('fpdf' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_a_report_with_nothing_in_it_still_renders() -> None:
+    empty = dataclasses.replace(
+        sample_report(3),
+        guild_name="",
+        time_zone="",
+        channels=(),
+        income=(),
+        gross=0,
+        deductions=(),
+        payees=(),
+        unpaid=(),
+        deducted=0,
+        timeline=(),
+        windows=(),
+        gaps=(),
+        names={},
+    )
+    text = _text(empty)
+    assert "Payouts (0 payees)" in text
+    assert "equals the gross 0 aUEC" in text

@@ -192,12 +192,16 @@ def test_an_interaction_is_counted_by_command_and_outcome(tmp_path: Path) -> Non
         sim.ping()
         sim.command(sim.guild.member("lead"), "mining help")  # answered to the asker only
         sim.command(sim.guild.member("lead"), "mining help")
+        sim.autocomplete(sim.guild.member("lead"), "mining payroll", focused="session", value="")
     store.close()
     assert memory.values("Interactions", Command="ping", Outcome="ok") == [1]
     assert memory.values("Interactions", Command="mining help", Outcome="ephemeral") == [1, 1]
-    latencies = memory.values("InteractionLatency", Command="mining help", Stack="local")
+    assert memory.values("Interactions", Command="autocomplete", Outcome="ok") == [1]
+    # Latency per outcome only: a dimension per command would bill a metric per command.
+    latencies = memory.values("InteractionLatency", Outcome="ephemeral", Stack="local")
     assert len(latencies) == 2
     assert all(latency >= 0 for latency in latencies)
+    assert memory.values("InteractionLatency", Command="mining help") == []
 
 
 def test_the_pricing_run_publishes_both_freshness_ages_with_only_the_stack(tmp_path: Path) -> None:

@@ -96,13 +96,28 @@ async def _answer(interaction: Interaction, command: str, services: Services) ->
             "latency_ms": latency_ms,
         },
     )
+    # Every distinct dimension set is a billed custom metric: the count is per command (slash
+    # commands by path, every button, select or form as one), the latency per outcome only.
     observability.emit(
         observability.Metric("Interactions", "Count", 1),
-        observability.Metric("InteractionLatency", "Milliseconds", latency_ms),
-        Command=command,
+        Command=metric_command(interaction, command),
         Outcome=outcome,
     )
+    observability.emit(
+        observability.Metric("InteractionLatency", "Milliseconds", latency_ms), Outcome=outcome
+    )
     return answer
+
+
+def metric_command(interaction: Interaction, label: str) -> str:
+    """The Command dimension: a slash command's path, else the kind of interaction."""
+    if interaction.type is InteractionType.MESSAGE_COMPONENT:
+        return "component"
+    if interaction.type is InteractionType.MODAL_SUBMIT:
+        return "modal"
+    if interaction.type is InteractionType.AUTOCOMPLETE:
+        return "autocomplete"
+    return label
 
 
 def command_label(interaction: Interaction) -> str:

@@ -176,6 +176,10 @@ def worker_router(
         def handle(body: bytes) -> dict[str, Any]:
             beat = HeartbeatRequest.model_validate_json(body)
             _count_gaps(beat)
+            # The newest heartbeat is 0 s old now. Published with every beat, the stale-worker
+            # alarm sees data every period while the worker lives and none once it stops
+            # (missing data breaches); the hourly price refresh publishes the real age too.
+            observability.emit(observability.Metric("WorkerHeartbeatAgeSeconds", "Seconds", 0))
             answer = services.worker.heartbeat(
                 Heartbeat(
                     worker_id=beat.worker_id,

@@ -134,6 +134,11 @@ def clean(text: str) -> str:
     return "".join(out)
 
 
+def has_visible(text: str) -> bool:
+    """Does the text leave a mark on the page (not only spaces, joiners and selectors)?"""
+    return any(not c.isspace() and not _ignorable(c) for c in text)
+
+
 def _drawable(char: str) -> bool:
     codepoint = ord(char)
     return any(source(name).covers(codepoint) for name in (REGULAR, BOLD, *FALLBACKS))

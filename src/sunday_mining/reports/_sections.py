@@ -58,6 +58,12 @@ from sunday_mining.reports.model import (
 # --- sections -----------------------------------------------------------------------------------
 
 
+def _shown_name(name: str, fallback: str) -> str:
+    """The name, or the fallback when nothing of it would show (empty, only spaces or
+    invisible characters): a payee line must always say who it is."""
+    return name if _fonts.has_visible(_fonts.clean(name)) else fallback
+
+
 def _heading(doc: Doc, title: str, rows: int) -> None:
     """A section title, moved to the next page with the table's header and first rows (all of
     them when there are few) so no title or short table is left stranded."""
@@ -207,7 +213,7 @@ def _payee_row(payee: ReportPayee) -> Row:
     status += "paid" if payee.paid else "owed"
     return Row(
         (
-            payee.name or fallback_name(payee.user_id),
+            _shown_name(payee.name, fallback_name(payee.user_id)),
             duration_hm(payee.credited_s, short=True) if payee.credited_s is not None else "—",
             multiplier(payee.multiplier_milli),
             f"{payee.share:,}",
@@ -252,7 +258,7 @@ def _unpaid(doc: Doc, data: ReportData) -> None:
         doc.text(MARGIN, doc.y + 3.5, "Everyone who took part is paid above.", size=8.5)
         doc.y += 7
         return
-    rows = [Row((u.name, u.reason)) for u in data.unpaid]
+    rows = [Row((_shown_name(u.name, "(no visible name)"), u.reason)) for u in data.unpaid]
     table(doc, (Col("Name", 56), Col("Reason", CONTENT_W - 56)), rows)
 
 
@@ -333,7 +339,8 @@ def _timeline_rows(
         if row % 2:
             doc.add(Rect(MARGIN, y, NAME_W - 1, TL_ROW, ZEBRA))
         baseline = y + TL_ROW / 2 + TL_PT * PT * 0.36
-        doc.text(MARGIN + 0.5, baseline, timeline.names[user_id], size=TL_PT, width=NAME_W - 2)
+        name = _shown_name(timeline.names[user_id], fallback_name(user_id))
+        doc.text(MARGIN + 0.5, baseline, name, size=TL_PT, width=NAME_W - 2)
         for bar, x, w in timeline.bars_of(user_id):
             fill = colours.get(bar.channel_id, OTHER_CHANNEL)
             stroke = BLACK if bar.gap else None

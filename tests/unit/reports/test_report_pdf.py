@@ -195,3 +195,9 @@ def test_a_report_with_nothing_in_it_still_renders() -> None:
     text = _text(empty)
     assert "Payouts (0 payees)" in text
     assert "equals the gross 0 aUEC" in text
+
+
+def test_a_name_with_nothing_visible_shows_the_fallback_name() -> None:
+    data = _renamed(sample_report(5), "x", "\u200b\u200d \x00")
+    assert data.payees[1].user_id != "org"
+    assert f"user {data.payees[1].user_id}" in _text(data)

@@ -14,6 +14,7 @@ from moto import mock_aws
 from tests.integration.test_payroll_service import (
     ANA,
     BEN,
+    CY,
     GUILD,
     OFFICER,
     fresh_prices,
@@ -213,6 +214,10 @@ def test_a_report_is_built_once_per_version_and_sent_once_per_request(
     assert data.balances
     assert data.gross == final.result.gross
     assert data.finalized_by == f"user {OFFICER}"  # no name known: a visible fallback
+    # cy sat 5 minutes: the report says why in the officer's terms, not the engine's
+    assert [(u.name, u.reason) for u in data.unpaid] == [
+        (f"user {CY}", "below the 15-minute minimum")
+    ]
 
 
 def test_a_failed_send_is_retried_and_the_last_failure_is_told(

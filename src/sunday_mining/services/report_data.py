@@ -116,13 +116,26 @@ def build_report_data(
         gross=result.gross,
         deductions=_deductions(version, result, name),
         payees=_payees(version, result, name),
-        unpaid=tuple(ReportUnpaid(name(u.user_id), u.reason) for u in result.unpaid),
+        unpaid=tuple(
+            ReportUnpaid(name(u.user_id), _unpaid_reason(version, u.user_id, u.reason))
+            for u in result.unpaid
+        ),
         deducted=result.deducted,
         timeline=bars,
         windows=windows,
         gaps=tuple(Span(g.start_ms, g.end_ms) for g in _merged(gaps, windows)),
         names={k: v for k, v in names.items() if k in {b.user_id for b in bars}},
     )
+
+
+def _unpaid_reason(version: PayrollVersion, user_id: str, engine_reason: str) -> str:
+    """Why someone is not paid, in the officer's terms: the engine only knows "excluded"."""
+    member = next((m for m in version.members if m.user_id == user_id), None)
+    if member is None or member.included:
+        return engine_reason
+    if member.below_minimum:
+        return f"below the {version.minimum_s // 60}-minute minimum"
+    return "excluded by the officer"
 
 
 def _income(line: IncomeLine) -> ReportIncome:

@@ -53,6 +53,17 @@ def _load_text(load: tuple[float, float, float] | None) -> str:
     return "unknown" if load is None else " / ".join(f"{x:.2f}" for x in load)
 
 
+def _busy(
+    before: tuple[float, float, float] | None, after: tuple[float, float, float] | None, cores: int
+) -> bool:
+    """Whether other work ran beside the benchmarks: the 1-minute load before the run, or after
+    it less the one core the benchmarks themselves kept busy."""
+    limit = BUSY_LOAD_PER_CORE * cores
+    return (before is not None and before[0] > limit) or (
+        after is not None and after[0] - 1 > limit
+    )
+
+
 def render(
     sections: list[Section],
     *,
@@ -78,13 +89,25 @@ def render(
         f"- Load average (1 / 5 / 15 min): {_load_text(load_before)} before the run, "
         f"{_load_text(load_after)} after it; the run took {duration_s:.0f} s.",
     ]
-    busy = [x for x in (load_before, load_after) if x is not None]
-    if busy and max(x[0] for x in busy) > BUSY_LOAD_PER_CORE * machine.cores:
+    if _busy(load_before, load_after, machine.cores):
         out.append(
             "- Other processes were running on this machine during the run (a shared machine; "
             "see the load average), so absolute figures are noisier than the ratios."
         )
-    out += ["", "## The bars", "", "| Bar (DESIGN.md) | Measure | Verdict |", "|---|---|---|"]
+    verdicts = [v for section in sections for _, v in section.verdicts()]
+    missed = sum(v is Verdict.MISS for v in verdicts)
+    not_run = sum(1 for section in sections if section.skipped)
+    out += [
+        "",
+        "## The bars",
+        "",
+        f"{len(verdicts) - missed} pass, **{missed} missed**"
+        + (f", {not_run} benchmark(s) not run" if not_run else "")
+        + ".",
+        "",
+        "| Bar (DESIGN.md) | Measure | Verdict |",
+        "|---|---|---|",
+    ]
     for section in sections:
         if section.skipped:
             out.append(

@@ -172,7 +172,8 @@ def test_the_folder_writes_whole_files_and_refuses_paths_outside_it(tmp_path: Pa
         with pytest.raises(ValidationError):
             blobs.put(bad, b"", "text/plain")
     blobs.check_writable()
-    assert [p.name for p in (tmp_path / "reports" / "reports").iterdir()] == ["1"]
+    assert (tmp_path / "reports" / "1" / "2" / "a.pdf").read_bytes() == b"%PDF"
+    assert [p.name for p in (tmp_path / "reports").iterdir()] == ["1"]  # the probe is gone
 
 
 def test_an_unwritable_folder_is_unavailable_with_the_reason(tmp_path: Path) -> None:
@@ -207,7 +208,7 @@ def test_a_report_is_built_once_per_version_and_sent_once_per_request(
     assert files.pdf_key == (
         f"reports/{GUILD}/{final.session_id}/{final.payroll_id}/payroll-halo-run-v1.pdf"
     )
-    assert (tmp_path / files.pdf_key).read_bytes() == files.pdf
+    assert (tmp_path / files.pdf_key.removeprefix("reports/")).read_bytes() == files.pdf
     assert link.startswith(f"https://sm.example/reports/{GUILD}-{final.payroll_id}?sig=")
     data = renderer.calls[0]
     assert {p.name for p in data.payees} >= {"Ána", "Бен", "the org"}

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from sunday_mining.domain.errors import Unavailable, ValidationError
-from sunday_mining.ports.blobs import PROBE_KEY, Blob, BlobStore, valid_key
+from sunday_mining.ports.blobs import PROBE_KEY, REPORTS_PREFIX, Blob, BlobStore, valid_key
 
 
 class FolderBlobs(BlobStore):
@@ -20,9 +20,10 @@ class FolderBlobs(BlobStore):
         return str(self._root)
 
     def path_of(self, key: str) -> Path:
+        """The file of ``key``; the bucket's ``reports/`` prefix is the folder itself."""
         if not valid_key(key):
             raise ValidationError("That is not a report file name.")
-        return self._root / key
+        return self._root / key.removeprefix(REPORTS_PREFIX)
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         del content_type  # the file's extension says it

@@ -9,7 +9,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-PROBE_KEY = "reports/probe-write-check"  # inside the reports prefix the functions may write
+REPORTS_PREFIX = "reports/"  # every key starts with it: the functions may write only there
+PROBE_KEY = f"{REPORTS_PREFIX}probe-write-check"
 
 
 @dataclass(frozen=True)

@@ -194,3 +194,19 @@ def test_the_live_summary_counts_up_to_now_and_flags_low_time(
         "b": 300,
     }
     assert [p.user_id for p in summary.below_minimum] == ["b"]
+
+
+def test_a_snapshot_counts_the_members_it_put_right(
+    services: Services, clock: FixedClock, worker: Worker
+) -> None:
+    services.sessions.start_sunday(GUILD, "lead")
+    worker.send(worker.event("a", ROCK), worker.event("b", ROCK))
+    clock.advance(minutes=1)
+    agreeing = worker.snapshot({ROCK: {"a", "b"}, HAUL: set()})
+    assert (
+        services.voice.record(VoiceBatch(GUILD, "C1", 90, snapshots=(agreeing,))).corrections == 0
+    )
+    clock.advance(minutes=1)
+    # b's move to HAUL and a's leave were lost; c joined unseen
+    fixing = worker.snapshot({ROCK: {"c"}, HAUL: {"b"}})
+    assert services.voice.record(VoiceBatch(GUILD, "C1", 91, snapshots=(fixing,))).corrections == 3

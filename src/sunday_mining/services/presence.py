@@ -46,19 +46,26 @@ class GuildPresence:
             self.left.pop(event.user_id, None)
         return True
 
-    def apply_snapshot(self, snapshot: VoiceSnapshot) -> None:
+    def apply_snapshot(self, snapshot: VoiceSnapshot) -> int:
+        """Take the snapshot as the truth where it is newer; returns the corrections: members
+        the events had in another channel, or not at all, or seated where the snapshot has
+        nobody (each one a missed or lost event)."""
         listed: dict[str, str] = {}
         for channel, users in snapshot.channels.items():
             for user in users - snapshot.bots:
                 listed[user] = channel
+        corrections = 0
         for user, channel in listed.items():
             if snapshot.t_ms >= self._last_seen(user):
+                corrections += self.channel_of(user) != channel
                 self.members[user] = (channel, snapshot.t_ms)
                 self.left.pop(user, None)
         for user, (channel, seen) in list(self.members.items()):
             if channel in snapshot.channels and user not in listed and snapshot.t_ms >= seen:
                 del self.members[user]
                 self.left[user] = snapshot.t_ms
+                corrections += 1
+        return corrections
 
 
 def load_presence(store: Store, guild_id: str) -> GuildPresence:

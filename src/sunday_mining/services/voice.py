@@ -55,6 +55,7 @@ class IngestResult:
     stored: int = 0
     ignored: Counter[str] = field(default_factory=Counter)
     names_written: int = 0
+    corrections: int = 0  # members a snapshot put right (events missed or lost before it)
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ class VoiceIngestService:
             except ConditionFailed:
                 continue  # another batch of this guild landed in between: fold again on it
             result.ignored.update(attempt.ignored)
+            result.corrections += attempt.corrections
             return items
         raise StateConflict("Voice updates for this server are arriving too fast; retry.")
 
@@ -178,7 +180,7 @@ class VoiceIngestService:
                 else:
                     result.ignored["no tracked channel involved"] += 1
             else:
-                presence.apply_snapshot(observation)
+                result.corrections += presence.apply_snapshot(observation)
                 tracked = _tracked_part(observation, tracking)
                 if tracked is not None:
                     items.append(codec.snapshot_to_item(guild_id, tracked, now_s))

@@ -221,6 +221,8 @@ def worker_router(
                 },
             )
             observability.count("VoiceEventsIngested", result.stored)
+            if result.corrections:
+                observability.count("ReconcileCorrections", result.corrections)
             return {
                 "duplicate": result.duplicate,
                 "stored": result.stored,

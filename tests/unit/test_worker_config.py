@@ -74,3 +74,31 @@ def test_refusals_name_the_variable_and_never_the_secret(
         WorkerSettings.from_env({**ENV, **change})
     assert names in refused.value.message
     assert TOKEN not in refused.value.message
+
+
+def test_the_worker_logs_never_carry_its_secrets(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """However the worker starts (the container calls worker.main directly), its log setup
+    scrubs the bot token and the shared secret from every line."""
+    import logging
+
+    from sunday_mining.worker import logs
+
+    token = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
+    secret = "s" * 40
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", token)
+    monkeypatch.setenv("SM_WORKER_SECRET", secret)
+    root = logging.getLogger()
+    handlers, level, factory = root.handlers[:], root.level, logging.getLogRecordFactory()
+    try:
+        logs.configure("INFO")
+        logging.getLogger("sunday_mining.worker").warning("login with %s and %s", token, secret)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        logging.setLogRecordFactory(factory)
+    written = capsys.readouterr().err
+    assert "login with" in written
+    assert token not in written
+    assert secret not in written

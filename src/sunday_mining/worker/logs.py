@@ -29,6 +29,11 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: str) -> None:
+    """JSON lines on stderr, and every record scrubbed of the bot token and the worker secret
+    however the worker was started (the container runs worker.main directly)."""
+    from sunday_mining import observability
+
+    observability.install_record_redaction()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()

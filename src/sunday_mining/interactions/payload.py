@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
-from typing import Any
+from typing import Any, TypeVar
+
+_E = TypeVar("_E", bound=IntEnum)
 
 
 class BadPayload(Exception):
@@ -126,8 +128,18 @@ def _text(value: Any, what: str) -> str:
     raise BadPayload(f"{what} missing")
 
 
+def _enum(enum: type[_E], value: Any, what: str) -> _E:
+    # Only a JSON integer: int() would also take true, 1.9, "2" and overflow on 1e400.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BadPayload(f"unknown {what}")
+    try:
+        return enum(value)
+    except ValueError:
+        raise BadPayload(f"unknown {what}") from None
+
+
 def _int(value: Any, what: str) -> int:
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
@@ -137,10 +149,7 @@ def _int(value: Any, what: str) -> int:
 def parse(body: Any) -> Interaction:
     if not isinstance(body, dict):
         raise BadPayload("body is not an object")
-    try:
-        kind = InteractionType(int(body.get("type", -1)))
-    except (ValueError, TypeError):
-        raise BadPayload("unknown interaction type") from None
+    kind = _enum(InteractionType, body.get("type"), "interaction type")
     if kind is InteractionType.PING:
         return Interaction(kind, "", "", "", None, None, "", "", frozenset(), 0, 0, raw=body)
     member = body.get("member")
@@ -216,10 +225,7 @@ def _command(data: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, OptionVal
     for option in options:
         if not isinstance(option, dict):
             raise BadPayload("option malformed")
-        try:
-            kind = OptionType(int(option.get("type", -1)))
-        except (ValueError, TypeError):
-            raise BadPayload("unknown option type") from None
+        kind = _enum(OptionType, option.get("type"), "option type")
         if kind in (OptionType.SUB_COMMAND, OptionType.SUB_COMMAND_GROUP):
             raise BadPayload("subcommand among options")
         parsed[_text(option.get("name"), "option name")] = OptionValue(
@@ -247,12 +253,17 @@ def _resolved_channels(data: dict[str, Any]) -> dict[str, ResolvedChannel]:
     return found
 
 
+_MAX_MODAL_DEPTH = 8
+
+
 def _modal_fields(data: dict[str, Any]) -> dict[str, str]:
     """Collect text-input values from a modal submit, in both the Label and Action Row shapes."""
     fields: dict[str, str] = {}
 
-    def visit(component: Any) -> None:
-        if not isinstance(component, dict):
+    def visit(component: Any, depth: int = 0) -> None:
+        # A modal nests three levels at most (label or row, then its component); bound the
+        # recursion so a deep signed body is a BadPayload, not a RecursionError.
+        if not isinstance(component, dict) or depth > _MAX_MODAL_DEPTH:
             raise BadPayload("modal component malformed")
         custom_id = component.get("custom_id")
         if isinstance(custom_id, str) and "value" in component:
@@ -260,10 +271,13 @@ def _modal_fields(data: dict[str, Any]) -> dict[str, str]:
             fields[custom_id] = value if isinstance(value, str) else ""
         elif isinstance(custom_id, str) and isinstance(component.get("values"), list):
             fields[custom_id] = ",".join(str(v) for v in component["values"])
-        for child in component.get("components") or []:
-            visit(child)
+        children = component.get("components") or []
+        if not isinstance(children, list):
+            raise BadPayload("modal components malformed")
+        for child in children:
+            visit(child, depth + 1)
         if "component" in component:
-            visit(component["component"])
+            visit(component["component"], depth + 1)
 
     components = data.get("components") or []
     if not isinstance(components, list):

@@ -54,6 +54,8 @@ class World:
     adhoc_stopped: str = ""  # ana's stopped adhoc session
     adhoc_running: str = ""  # ana's running adhoc session
     custom_ids: list[str] = field(default_factory=list)  # every button/select of the payroll
+    components: dict[str, dict[str, Any]] = field(default_factory=dict)  # by custom id
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)  # what each sits on
 
 
 @dataclass
@@ -159,6 +161,43 @@ def component_ids(exchange: Exchange, *, enabled_only: bool = False) -> list[str
     return found
 
 
+def raw_component(
+    sim: DiscordSimulator, who: str, custom_id: str, values: list[str]
+) -> dict[str, Any]:
+    """A click (or, with ``values``, a select) on a message the simulator never saw: the
+    envelope of a real interaction from ``who``, with any custom id at all."""
+    guild = sim.guild
+    message = {
+        "id": guild.ids.next(),
+        "channel_id": guild.text_channels()[0].id,
+        "type": 0,
+        "content": "",
+        "flags": 0,
+        "components": [],
+    }
+    payload = sim.payloads.command(guild.member(who), "mining status", {})
+    payload["type"] = 3
+    payload["message"] = message
+    payload["data"] = {"custom_id": custom_id, "component_type": 3 if values else 2}
+    if values:
+        payload["data"]["values"] = values
+    return payload
+
+
+def _keep(world: World, exchange: Exchange) -> list[str]:
+    """Remember the message and every component ``exchange`` rendered; return their ids."""
+    for action_row in exchange.data.get("components", []):
+        for component in action_row.get("components", []):
+            custom_id = component.get("custom_id")
+            known = world.components.get(custom_id or "")
+            if custom_id and (known is None or known.get("disabled")):
+                # Keep an enabled copy: a step's own button is disabled on that step's view.
+                world.components[custom_id] = component
+                if exchange.message is not None:
+                    world.messages[custom_id] = exchange.message
+    return component_ids(exchange)
+
+
 def _seat(services: Services, guild_id: str, users: list[str], channel: str, seq: int) -> None:
     now = services.clock.now_ms()
     events = tuple(
@@ -189,12 +228,20 @@ def seed_guild(rig: Rig, sim: DiscordSimulator) -> World:
     stopped = run("lead", "mining stop")
     (session,) = rig.services.sessions.recent(guild.id)[0]
     world.op_session = session.session_id
-    world.custom_ids += component_ids(stopped)
+    world.custom_ids += _keep(world, stopped)
 
     view = run("purser", "mining payroll", session=world.op_session)
-    world.custom_ids += component_ids(view)
+    world.custom_ids += _keep(world, view)
+    # A sale total as the haul, so that the preview and finalize steps have something to show.
+    purser = guild.member("purser")
+    haul = next(c for c in component_ids(view) if c.startswith("sm1:pgo:") and c.endswith(":h"))
+    haul_view = checked(sim.click(purser, view, haul))
+    sale = next(c for c in component_ids(haul_view) if c.startswith("sm1:psale:"))
+    opened = checked(sim.click(purser, haul_view, sale))
+    fields = {"label": "ARC-L1", "total": "1 000 000"}
+    checked(sim.submit_modal(purser, opened.data["custom_id"], fields, modal=opened))
     for step in [c for c in component_ids(view, enabled_only=True) if c.startswith("sm1:pgo:")]:
-        world.custom_ids += component_ids(checked(sim.click(guild.member("purser"), view, step)))
+        world.custom_ids += _keep(world, checked(sim.click(purser, view, step)))
     world.draft_id = world.custom_ids[-1].split(":")[2]
 
     _seat(rig.services, guild.id, [guild.member("ana").id], guild.channel("Side").id, 10)

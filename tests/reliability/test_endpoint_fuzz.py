@@ -38,6 +38,7 @@ from tests.reliability.conftest import (
     Rig,
     assert_sane_answer,
     is_refusal,
+    raw_component,
     sendable_header,
 )
 
@@ -142,23 +143,7 @@ def _leaf_definition(path: str) -> list[dict[str, Any]]:
 
 
 def component_payload(rig: Rig, who: str, custom_id: str, values: list[str]) -> dict[str, Any]:
-    guild = rig.sim.guild
-    message = {
-        "id": guild.ids.next(),
-        "channel_id": guild.text_channels()[0].id,
-        "type": 0,
-        "content": "",
-        "flags": 0,
-        "components": [],
-    }
-    # The envelope of a real interaction from this member, turned into a click on ``message``.
-    payload = rig.sim.payloads.command(guild.member(who), "mining status", {})
-    payload["type"] = 3
-    payload["message"] = message
-    payload["data"] = {"custom_id": custom_id, "component_type": 3 if values else 2}
-    if values:
-        payload["data"]["values"] = values
-    return payload
+    return raw_component(rig.sim, who, custom_id, values)
 
 
 def modal_payload(rig: Rig, who: str, custom_id: str, fields: dict[str, str]) -> dict[str, Any]:

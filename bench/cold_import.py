@@ -34,7 +34,7 @@ from sunday_mining.simulator.tamper import signed_request
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 12
-SOURCE_RUNS = 6
+SOURCE_RUNS = 10
 BAR = 1.15
 HEAVY = ("fpdf", "httpx", "uvicorn", "discord")
 

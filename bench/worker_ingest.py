@@ -49,6 +49,7 @@ RATE = 200
 SECONDS = 10.0
 IDLE_SECONDS = 3.0
 FLUSH_S = 1.0  # the worker's default
+SLOW_MACHINE_S = 120.0  # start-up and shutdown limits: only a broken chain takes this long
 BATCH_MAX = WorkerSettings.batch_max_records  # the worker's default: records per batch
 LAG_BAR_MS = 100.0
 
@@ -181,7 +182,7 @@ async def load(seconds: float, rate: int, folder: Path, flush_s: float = FLUSH_S
             )
             # Moves made before the worker's gateway session is READY reach nobody (the READY
             # snapshot covers them), so the load starts once that snapshot is stored.
-            async with asyncio.timeout(30):
+            async with asyncio.timeout(SLOW_MACHINE_S):
                 while not (services.worker.heartbeat_item() and _snapshot_stored(services)):
                     await asyncio.sleep(0.05)
             sampler = asyncio.create_task(lag.run())
@@ -199,12 +200,12 @@ async def load(seconds: float, rate: int, folder: Path, flush_s: float = FLUSH_S
                 # Paced by the absolute schedule, so the rate holds however long a move took.
                 await asyncio.sleep(max(0.0, started + (sent + 1) / rate - time.perf_counter()))
             sent_s = time.perf_counter() - started
-            await _drained(timing, total, quiet_s=max(5.0, 5 * flush_s))
+            await _drained(timing, total, quiet_s=max(10.0, 10 * flush_s))
             sampler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sampler
             stop.set()
-            code = await asyncio.wait_for(worker, 30)
+            code = await asyncio.wait_for(worker, SLOW_MACHINE_S)
     stored = _stored_events(services)
     store.close()
     if code != 0:

@@ -40,12 +40,11 @@ from sunday_mining.services.voice import VoiceBatch
 from sunday_mining.simulator import DevKeyPair, DiscordSimulator, Exchange, SimUser
 from sunday_mining.web.app import create_app
 
-SAMPLES = 200
+SAMPLES = 500
 WARMUP = 20
 MEMBERS = 100
 BAR = 3.0
 T0 = 1_795_370_400_000  # Sunday 2026-11-22 18:00 UTC
-MINUTE = 60_000
 WORKER_SECRET = "b" * 64
 SLOW_MACHINE_S = 120.0
 

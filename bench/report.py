@@ -79,7 +79,9 @@ def render(
         f"Written by `make bench` (`bench/run.py`) on {date}; do not edit by hand. Every figure "
         "is measured against its floor in the same run (DESIGN.md, quality bars), and the "
         "ratio is figure ÷ floor. Benchmarks are not tests: a miss is reported here, never "
-        "hidden, and never fails the build.",
+        "hidden, and never fails the build. One benchmark alone: `.venv/bin/python -m "
+        "bench.run --only cold|interactions|domain|pdf|worker --output b.md`, or each "
+        "module's own `python -m bench.<module>`.",
         "",
         "## Machine",
         "",

@@ -61,7 +61,8 @@ def interactions_router(
             return JSONResponse({"error": "invalid request signature"}, status_code=401)
         try:
             interaction = parse(json.loads(body))
-        except (ValueError, BadPayload):
+        # RecursionError: a signed body nested a thousand deep is malformed, not a crash.
+        except (ValueError, RecursionError, BadPayload):
             return JSONResponse({"error": "not an interaction"}, status_code=400)
         command = command_label(interaction)
         with observability.correlated(

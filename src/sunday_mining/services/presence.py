@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sunday_mining.domain.presence import VoiceEvent, VoiceSnapshot
-from sunday_mining.ports.store import Item, ItemAbsent, Store, eq
+from sunday_mining.ports.store import Item, ItemAbsent, Store, TxPut, eq
 from sunday_mining.services import keys
 
 
@@ -82,6 +82,13 @@ def load_presence(store: Store, guild_id: str) -> GuildPresence:
 
 def save_presence(store: Store, presence: GuildPresence, now_ms: int) -> None:
     """Conditional on the version read, so two writers never overwrite each other silently."""
+    write = presence_put(presence, now_ms)
+    store.put(write.item, condition=write.condition)
+    presence.version += 1
+
+
+def presence_put(presence: GuildPresence, now_ms: int) -> TxPut:
+    """The conditional write of ``presence`` (on the version read), for a transaction."""
     pk, sk = keys.presence_key(presence.guild_id)
     # Leave times only matter as a guard against replays; a day of them is plenty.
     left = {u: t for u, t in presence.left.items() if t >= now_ms - 86_400_000}
@@ -94,5 +101,4 @@ def save_presence(store: Store, presence: GuildPresence, now_ms: int) -> None:
         "version": presence.version + 1,
     }
     condition = ItemAbsent() if presence.version == 0 else eq("version", presence.version)
-    store.put(item, condition=condition)
-    presence.version += 1
+    return TxPut(item, condition)

@@ -7,7 +7,6 @@ display names a batch carries are remembered too (`MemberNames` writes only chan
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections import Counter
 from collections.abc import Mapping
@@ -27,7 +26,7 @@ from sunday_mining.ports.store import (
 )
 from sunday_mining.services import codec, keys
 from sunday_mining.services.names import MemberNames
-from sunday_mining.services.presence import GuildPresence, load_presence, save_presence
+from sunday_mining.services.presence import GuildPresence, load_presence, presence_put
 from sunday_mining.services.sessions import SessionService
 
 log = logging.getLogger(__name__)
@@ -94,9 +93,10 @@ class VoiceIngestService:
         result = IngestResult()
         events, snapshots = self._screen(batch, result)
         tracking = _Tracking.of(self._sessions.active(batch.guild_id))
-        items = self._update_presence(batch.guild_id, events, snapshots, tracking, result)
-        self._write(marker, items)
-        result.stored = len(items)
+        stored = self._fold_and_write(batch.guild_id, marker, events, snapshots, tracking, result)
+        if stored is None:
+            return IngestResult(duplicate=True)
+        result.stored = stored
         result.names_written = self._remember_names(batch)
         return result
 
@@ -135,25 +135,34 @@ class VoiceIngestService:
                 snapshots.append(snapshot)
         return events, snapshots
 
-    def _update_presence(
+    def _fold_and_write(
         self,
         guild_id: str,
+        marker: tuple[str, str],
         events: list[VoiceEvent],
         snapshots: list[VoiceSnapshot],
         tracking: _Tracking,
         result: IngestResult,
-    ) -> list[Item]:
+    ) -> int | None:
+        """Fold the batch onto the guild's presence, then write its records, the new presence
+        and the batch marker, the last two in one transaction. A failure anywhere leaves the
+        presence as it was, so the retry folds onto the same presence and writes the same
+        records: a leave (or a move out of a tracked channel) is only recognised against the
+        presence before it. Returns how many records were stored, or None when a concurrent
+        copy of this batch landed first (its writes equal ours)."""
         for _ in range(_PRESENCE_ATTEMPTS):
             presence = load_presence(self._store, guild_id)
             attempt = IngestResult()
             items = self._fold(guild_id, presence, events, snapshots, tracking, attempt)
             try:
-                save_presence(self._store, presence, self._clock.now_ms())
+                self._write(marker, items, presence_put(presence, self._clock.now_ms()))
             except ConditionFailed:
-                continue  # another batch of this guild landed in between: fold again on it
+                if self._store.get(marker) is not None:
+                    return None
+                continue  # another batch of this guild moved the presence: fold again on it
             result.ignored.update(attempt.ignored)
             result.corrections += attempt.corrections
-            return items
+            return len(items)
         raise StateConflict("Voice updates for this server are arriving too fast; retry.")
 
     def _fold(
@@ -186,20 +195,19 @@ class VoiceIngestService:
                     items.append(codec.snapshot_to_item(guild_id, tracked, now_s))
         return items
 
-    def _write(self, marker: tuple[str, str], items: list[Item]) -> None:
-        # The marker goes in the last transaction: if anything before it fails, a retry of the
-        # whole batch rewrites the same keys with the same content, which is harmless.
+    def _write(self, marker: tuple[str, str], items: list[Item], presence: TxPut) -> None:
+        # The presence and the marker go in the last transaction: if anything before it fails,
+        # a retry of the whole batch rewrites the same keys with the same content, which is
+        # harmless. ConditionFailed there: the presence moved on, or this batch landed already.
         pk, sk = marker
         now_s = self._clock.now_ms() // 1000
         ops: list[TxOp] = [TxPut(item) for item in items]
         marker_op = TxPut({"pk": pk, "sk": sk, "ttl": now_s + BATCH_MARKER_TTL_S}, ItemAbsent())
-        chunk = MAX_TRANSACTION_ITEMS - 1
+        chunk = MAX_TRANSACTION_ITEMS - 2
         while len(ops) > chunk:
             self._store.transact(ops[:chunk])
             ops = ops[chunk:]
-        # A concurrent copy of the same batch may have landed first; its writes equal ours.
-        with contextlib.suppress(ConditionFailed):
-            self._store.transact([*ops, marker_op])
+        self._store.transact([*ops, presence, marker_op])
 
 
 def _named_members(batch: VoiceBatch) -> dict[str, str]:

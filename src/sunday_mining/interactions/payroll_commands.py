@@ -406,7 +406,9 @@ def finalize_confirm(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     )
     observability.count("PayrollsFinalized")
     note = _request_report(ctx, final, post_to_channel=True)
-    final, _owed, total = ctx.services.payroll.still_owed(ctx.guild_id, final.payroll_id)
+    # Rendered from what finalize() wrote, not read back: a store hiccup after the commit must
+    # not tell the officer to try again (the retry would answer that it is already final).
+    total = sum(net for payee, net in final.payees() if payee not in final.paid)
     embeds, components = views.final_view(final, 0, total, reports=_reports_on(ctx), note=note)
     return update(embeds=embeds, components=components)
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from sunday_mining.domain.presence import VoiceEvent
 from sunday_mining.interactions.commands import command_json
 from sunday_mining.interactions.responses import EPHEMERAL
 from sunday_mining.local import running_app
+from sunday_mining.ports.store import Store
 from sunday_mining.services import keys
 from sunday_mining.services.voice import VoiceBatch
 from sunday_mining.simulator import DevKeyPair, DiscordSimulator, Exchange, sample_guild
@@ -258,14 +260,13 @@ def seed_guild(rig: Rig, sim: DiscordSimulator) -> World:
     return world
 
 
-@pytest.fixture(scope="module")
-def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
-    """One seeded app per test module; cases that write restore the rows themselves."""
-    db_path = tmp_path_factory.mktemp("reliability") / "store.sqlite3"
+@contextmanager
+def running_rig(db_path: Path, wrap: Callable[[Store], Store] | None = None) -> Iterator[Rig]:
+    """The app on a fresh SQLite file (its store wrapped by ``wrap``), both guilds seeded."""
     keys = DevKeyPair.generate()
     clock = FixedClock(T0)
-    store = SqliteStore(db_path)
-    services = build_services(store, clock)
+    sqlite = SqliteStore(db_path)
+    services = build_services(wrap(sqlite) if wrap else sqlite, clock)
     app = create_app(services, public_key_hex=keys.public_key_hex, worker_secret=WORKER_SECRET)
     definitions = command_json()
     with (
@@ -285,4 +286,11 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         for simulator in (sim, other):
             built.worlds[simulator.guild.id] = seed_guild(built, simulator)
         yield built
-    store.close()
+    sqlite.close()
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+    """One seeded app per test module; cases that write restore the rows themselves."""
+    with running_rig(tmp_path_factory.mktemp("reliability") / "store.sqlite3") as built:
+        yield built

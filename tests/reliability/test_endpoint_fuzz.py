@@ -31,8 +31,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 from tests.reliability.conftest import (
     WORKER_SECRET,
     Rig,
@@ -153,6 +154,8 @@ def modal_payload(rig: Rig, who: str, custom_id: str, fields: dict[str, str]) ->
 def signed_is_harmless(rig: Rig, payload: Any, body: bytes | None = None) -> dict[str, Any] | None:
     before = rig.rows()
     response = rig.post_signed(encode(payload) if body is None else body)
+    if currently_in_test_context():
+        event(f"HTTP {response.status_code}")  # the spread, in --hypothesis-show-statistics
     answer = assert_sane_answer(payload, response) if response.status_code == 200 else None
     assert response.status_code < 500, (response.status_code, response.text[:300])
     assert response.status_code in (200, 400), response.status_code

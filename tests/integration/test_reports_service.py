@@ -332,3 +332,54 @@ def test_a_missing_bucket_is_unavailable_and_names_no_secret(s3: Any) -> None:
         blobs.put("reports/a.pdf", b"x", "application/pdf")
     assert "NoSuchBucket" in caught.value.message
     assert "testing" not in caught.value.message
+
+
+# --- diagnostics -----------------------------------------------------------------------------
+
+
+def _reports_line(services: Services) -> tuple[str, str, str | None]:
+    (line,) = [c for c in services.diagnostics.run(GUILD) if c.area == "Reports"]
+    return line.status.value, line.value, line.fix
+
+
+def test_the_reports_line_of_diagnostics_turns_red_when_the_folder_is_unwritable(
+    clock: FixedClock, tmp_path: Path
+) -> None:
+    from sunday_mining.adapters.jobs import InProcessJobs
+    from sunday_mining.adapters.sqlite_store import SqliteStore
+    from sunday_mining.bootstrap import ReportSetup, build_services
+
+    store = SqliteStore(tmp_path / "d.sqlite3")
+    links = ReportLinks(KEY, "https://sm.example")
+
+    def with_folder(folder: Path) -> Services:
+        setup = ReportSetup(FolderBlobs(folder), links, jobs=InProcessJobs({}))
+        return build_services(store, clock, reports=setup)
+
+    status, value, fix = _reports_line(with_folder(tmp_path / "reports"))
+    assert (status, fix) == ("ok", None)
+    assert "writable; no report built yet" in value
+
+    (tmp_path / "a-file").write_text("not a folder")
+    status, value, fix = _reports_line(with_folder(tmp_path / "a-file"))
+    assert status == "fail"
+    assert "not writable" in value
+    assert fix is not None
+    assert "exists and the app may write it" in fix
+
+    services = with_folder(tmp_path / "reports")
+    assert services.reports is not None
+    services.reports._record_outcome("failed", "p1", "ReportNotDelivered")
+    status, value, fix = _reports_line(services)
+    assert status == "warn"
+    assert "last report failed 0 min ago (ReportNotDelivered)" in value
+    assert fix is not None
+    assert "Rebuild report" in fix
+    store.close()
+
+
+def test_without_reports_diagnostics_says_how_to_turn_them_on(services: Services) -> None:
+    status, value, fix = _reports_line(services)
+    assert (status, value) == ("warn", "off: no link-signing key")
+    assert fix is not None
+    assert "SM_LINK_SIGNING_KEY" in fix

@@ -114,11 +114,9 @@ def test_the_transcript_of_what_discord_showed_is_saved(played: Played) -> None:
     assert f"Transcript:  {played.result.transcript}" in played.out
 
 
-def test_a_report_when_one_was_made_has_its_pdf_and_csv(played: Played) -> None:
+def test_finalizing_left_a_pdf_and_csv_and_a_working_link(played: Played) -> None:
     report = played.result.report
-    if report is None:
-        assert "Report: not produced" in played.out
-        return
+    assert report is not None, played.out
     assert report.pdf is not None
     assert (played.workdir / report.pdf).is_file()
     assert report.csv is not None
@@ -127,3 +125,14 @@ def test_a_report_when_one_was_made_has_its_pdf_and_csv(played: Played) -> None:
     assert "?sig=" in report.link
     assert report.link_check.startswith("HTTP 200")
     assert f"Report PDF:  {report.pdf}" in played.out
+
+
+def test_the_lead_sees_every_diagnostics_check(played: Played) -> None:
+    (start,) = [i for i, line in enumerate(played.out.splitlines()) if " diagnose " in line]
+    shown = "\n".join(played.out.splitlines()[start : start + 30])
+    for area in ("Database", "Schema", "Prices", "Voice worker", "Discord", "Bot token"):
+        assert f"{area} — " in shown
+    assert "✅ Commands — registered and current" in shown
+    assert "✅ Reports — " in shown
+    assert "✅ Recent errors — none in the last day" in shown
+    assert "❌" not in shown

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sunday_mining.demo.clicks import Member, named
+from sunday_mining.demo.clicks import Member, embed_text, named
 from sunday_mining.demo.crew import GAP_LEAVE, demo_guild, sunday_script
 from sunday_mining.demo.op import Evening, OpResult
 from sunday_mining.demo.payroll import Purser
@@ -51,6 +51,7 @@ def run(base_dir: Path = DEMO_DIR) -> DemoResult:
         _announce(stack, progress)
         op, payroll_id = _play_evening(stack, progress)
         report = _await_report(stack, payroll_id, progress)
+        _diagnostics(stack, progress)
         result = DemoResult(
             store=stack.settings.sqlite_path,
             transcript=_save_transcript(stack, base_dir),
@@ -91,6 +92,15 @@ def _await_report(stack: Stack, payroll_id: str, progress: Progress) -> Report |
     return check_link(report)
 
 
+def _diagnostics(stack: Stack, progress: Progress) -> None:
+    """The lead's health check at the end of the evening: every line the app answers with."""
+    answer = Member(stack.sim, "lead").command("mining diagnostics")
+    lines = named(stack.guild, embed_text(answer)).splitlines()
+    progress.say("diagnose", lines[0] if lines else "no answer")
+    for line in lines[1:]:
+        progress.detail(line)
+
+
 def _payout_table(stack: Stack, payroll_id: str) -> PayoutTable:
     """From the final payroll in the store; names as the Discord client shows them."""
     version = stack.services.payroll.get(stack.guild.id, payroll_id)
@@ -103,7 +113,8 @@ def _announce(stack: Stack, progress: Progress) -> None:
     progress.say(
         "stack",
         f"fresh store {stack.settings.sqlite_path} at schema v{migration.to_version}; "
-        f"app on {stack.base_url}; Discord REST sink on {stack.api_base}",
+        f"app on {stack.base_url}; Discord REST sink on {stack.api_base}; "
+        f"{stack.commands_registered} commands registered",
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from sunday_mining.adapters.discord_rest import DiscordRest
 from sunday_mining.bootstrap import Services, build_from_settings
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import FixedClock
@@ -46,6 +47,7 @@ class Stack:
     worker_http: httpx.Client
     worker_secret: str
     migration: MigrationReport
+    commands_registered: int
 
     @property
     def guild(self) -> SimGuild:
@@ -93,6 +95,7 @@ def local_stack(base_dir: Path, guild: SimGuild) -> Iterator[Stack]:
     with running_sink(sink) as api_base:
         settings = dataclasses.replace(settings, discord_api_base=api_base)
         migration = migrate_table(settings)
+        registered = register_commands(settings)
         clock = FixedClock(START_MS)
         services = build_from_settings(settings, clock)
         app = create_app_from_settings(services, settings)
@@ -120,9 +123,22 @@ def local_stack(base_dir: Path, guild: SimGuild) -> Iterator[Stack]:
                     worker_http=worker_http,
                     worker_secret=settings.worker_secret or "",
                     migration=migration,
+                    commands_registered=registered,
                 )
         finally:
             _close(services)
+
+
+def register_commands(settings: Settings) -> int:
+    """What `sunday-mining register-commands` does, against the local Discord."""
+    with httpx.Client(timeout=10.0) as http:
+        rest = DiscordRest(
+            token=settings.discord_bot_token or "",
+            application_id=settings.discord_application_id or "",
+            base_url=settings.discord_api_base,
+            client=http,
+        )
+        return len(rest.bulk_overwrite_commands(command_json()))
 
 
 def _close(services: Services) -> None:

@@ -199,8 +199,9 @@ class DiagnosticsService:
         beat = self._heartbeat()
         age_s = fresh.age_ms // 1000
         latency = beat.get("latency_ms")
+        shown = "unknown" if latency is None else f"{latency} ms"
         value = (
-            f"heard {age_s} s ago, gateway latency {latency} ms, "
+            f"heard {age_s} s ago, gateway latency {shown}, "
             f"{beat.get('reconnects_24h', 0)} reconnects today, lease {beat.get('worker_id')}"
         )
         found = [

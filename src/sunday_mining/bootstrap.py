@@ -52,7 +52,6 @@ class ReportSetup:
     links: ReportLinks
     jobs: JobQueue | None = None
     deliverer: Deliverer | None = None
-    guild_name: Callable[[str], str | None] | None = None
 
 
 def build_services(
@@ -124,7 +123,6 @@ def _report_service(
         lookup_names=names.lookup,
         jobs=setup.jobs,
         deliverer=setup.deliverer,
-        guild_name=setup.guild_name,
     )
 
 

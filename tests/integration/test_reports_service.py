@@ -188,6 +188,7 @@ def test_an_unwritable_folder_is_unavailable_with_the_reason(tmp_path: Path) -> 
 def test_a_report_is_built_once_per_version_and_sent_once_per_request(
     services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
 ) -> None:
+    services.guilds.set_setting(GUILD, "org-name", "  Sunday\tMiners  ")
     final = final_version(services, clock, payroll)
     MemberNames(services.store, clock).remember(GUILD, {ANA: "Ána", BEN: "Бен"}, source="test")
     deliverer, renderer = Recorder(), CountingRenderer()
@@ -211,6 +212,7 @@ def test_a_report_is_built_once_per_version_and_sent_once_per_request(
     assert (tmp_path / files.pdf_key.removeprefix("reports/")).read_bytes() == files.pdf
     assert link.startswith(f"https://sm.example/reports/{GUILD}-{final.payroll_id}?sig=")
     data = renderer.calls[0]
+    assert data.guild_name == "Sunday Miners"
     assert {p.name for p in data.payees} >= {"Ána", "Бен", "the org"}
     assert data.balances
     assert data.gross == final.result.gross

@@ -94,3 +94,11 @@ def test_text_settings() -> None:
     assert cfg.settings.time_zone == "Europe/Berlin"
     assert cfg.settings.report_channel_id == "555"
     assert cfg.with_setting("report-channel", "none").settings.report_channel_id is None
+
+
+def test_the_org_name_is_tidied_bounded_and_clearable() -> None:
+    cfg = config().with_setting("org-name", "  Sunday \u200b\n Miners ⛏️ ")
+    assert cfg.settings.org_name == "Sunday Miners ⛏️"
+    assert cfg.with_setting("org-name", "off").settings.org_name is None
+    with pytest.raises(ValidationError, match="60 characters"):
+        cfg.with_setting("org-name", "x" * 61)

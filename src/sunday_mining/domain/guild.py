@@ -47,6 +47,7 @@ class GuildSettings:
     adhoc_max_length_s: int = 12 * 3600
     report_channel_id: str | None = None
     time_zone: str = "UTC"
+    org_name: str | None = None  # the heading of payroll reports
 
 
 @dataclass(frozen=True)
@@ -230,9 +231,24 @@ class GuildConfig:
             text = raw.strip().lower()
             channel = None if text in {"", "none", "off"} else parse_snowflake(raw, "channel")
             settings = replace(settings, report_channel_id=channel)
+        elif name == "org-name":
+            settings = replace(settings, org_name=parse_org_name(raw))
         else:
             raise ValidationError(f"There is no setting called '{name[:40]}'.")
         return replace(self, settings=settings)
 
 
-SETTING_NAMES = (*SETTING_SPECS, "donation-policy", "time-zone", "report-channel")
+SETTING_NAMES = (*SETTING_SPECS, "donation-policy", "time-zone", "report-channel", "org-name")
+MAX_ORG_NAME = 60
+
+
+def parse_org_name(raw: str) -> str | None:
+    """The org's name as reports print it: spaces collapsed, no control characters; ``none`` or
+    ``off`` (or nothing) clears it."""
+    kept = "".join(ch if ch.isprintable() else " " * ch.isspace() for ch in raw)
+    name = " ".join(kept.split())
+    if name.lower() in {"", "none", "off"}:
+        return None
+    if len(name) > MAX_ORG_NAME:
+        raise ValidationError(f"Keep org-name to {MAX_ORG_NAME} characters.")
+    return name

@@ -149,4 +149,5 @@ def setting_values(settings: GuildSettings) -> dict[str, str]:
     shown["time-zone"] = settings.time_zone
     report = settings.report_channel_id
     shown["report-channel"] = f"<#{report}>" if report else "none"
+    shown["org-name"] = settings.org_name or "none (reports show the server id)"
     return shown

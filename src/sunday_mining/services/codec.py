@@ -45,8 +45,7 @@ def config_to_item(config: GuildConfig) -> Item:
         "sk": sk,
         "guild_id": config.guild_id,
         "channels": [
-            {"id": c.channel_id, "dispatch": c.dispatch}
-            | ({"name": c.name} if c.name else {})
+            {"id": c.channel_id, "dispatch": c.dispatch} | ({"name": c.name} if c.name else {})
             for c in config.channels
         ],
         "roles": {role.value: sorted(ids) for role, ids in config.roles.items()},
@@ -59,6 +58,7 @@ def config_to_item(config: GuildConfig) -> Item:
             "adhoc_max_length_s": s.adhoc_max_length_s,
             "report_channel_id": s.report_channel_id,
             "time_zone": s.time_zone,
+            "org_name": s.org_name,
         },
         "version": config.version,
     }
@@ -78,6 +78,7 @@ def config_from_item(item: Item) -> GuildConfig:
         adhoc_max_length_s=int(raw.get("adhoc_max_length_s", defaults.adhoc_max_length_s)),
         report_channel_id=raw.get("report_channel_id"),
         time_zone=str(raw.get("time_zone", defaults.time_zone)),
+        org_name=raw.get("org_name") or None,
     )
     return GuildConfig(
         guild_id=str(item["guild_id"]),

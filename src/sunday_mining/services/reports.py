@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
@@ -144,7 +143,6 @@ class ReportService:
         jobs: JobQueue | None = None,
         deliverer: Deliverer | None = None,
         renderer: Renderer = render_files,
-        guild_name: Callable[[str], str | None] | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -158,7 +156,6 @@ class ReportService:
         self.jobs = jobs
         self._deliverer = deliverer
         self._renderer = renderer
-        self._guild_name = guild_name
 
     # --- asking -------------------------------------------------------------------------------
 
@@ -255,7 +252,7 @@ class ReportService:
             records=summary.records,
             gaps=gaps_between(self._store, now, session.started_ms, stopped),
             lookup_names=self._lookup_names,
-            guild_name=self._guild_name(version.guild_id) if self._guild_name else None,
+            guild_name=config.settings.org_name,
             channel_names={c.channel_id: c.name for c in config.channels if c.name},
         )
 

@@ -110,7 +110,6 @@ def section(quick: bool = False) -> Section:
             f"{p['median_s'] / floor * REFERENCE_LOOP_S * 1000:.1f} ms. The verdicts above use "
             "the measured figures, unscaled. The loop runs in the CPU's cache; credited time "
             "for 10,000 members works through half a million records, so memory traffic from "
-            "other processes on a shared machine moves it more than it moves the floor (runs "
-            "here have ranged from about 1.4 to 1.9 s)."
+            "other processes on a shared machine moves it more than it moves the floor."
         )
     return s

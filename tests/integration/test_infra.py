@@ -19,12 +19,12 @@ import boto3
 import httpx
 import pytest
 import yaml
-from moto import mock_aws
 from tests.integration.test_prices_service import FakeUex
+from tests.support.aws import REGION, TABLE_NAME, aws_env, moto_account
 
-from sunday_mining import aws_prices, aws_root, aws_secrets
+from sunday_mining import aws_prices, aws_secrets
 from sunday_mining.adapters.dynamodb_store import DynamoDbStore
-from sunday_mining.adapters.dynamodb_table import create_table, table_spec
+from sunday_mining.adapters.dynamodb_table import table_spec
 from sunday_mining.adapters.sqlite_store import SqliteStore
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.schema.table import TABLE
@@ -33,8 +33,6 @@ from sunday_mining.simulator import DevKeyPair
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infra" / "template.yaml"
-REGION = "us-east-1"
-TABLE_NAME = "sunday-mining-infra-test"
 
 
 class CfnLoader(yaml.SafeLoader):
@@ -195,31 +193,9 @@ WORKER_SECRET = "w" * 48
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A moto account with the table, the app secret, and the function's environment."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "SM_STORE": "dynamodb",
-        "SM_TABLE_NAME": TABLE_NAME,
-        "SM_LOG_LEVEL": "INFO",
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in (*aws_secrets.SECRET_KEYS, "SM_DYNAMODB_ENDPOINT", "DISCORD_PUBLIC_KEY"):
-        monkeypatch.delenv(name, raising=False)  # restored (or removed again) afterwards
-    monkeypatch.setattr(aws_secrets, "_loaded_from", None)
-    monkeypatch.setattr(aws_root, "_interactions", None)
-    monkeypatch.setattr(aws_prices, "_service", None)
-    with mock_aws():
-        create_table(boto3.client("dynamodb", region_name=REGION), TABLE_NAME)
-        secret = boto3.client("secretsmanager", region_name=REGION).create_secret(
-            Name="sunday-mining/app",
-            SecretString=json.dumps(
-                {"DISCORD_BOT_TOKEN": "bot-token-for-tests", "SM_WORKER_SECRET": WORKER_SECRET}
-            ),
-        )
-        monkeypatch.setenv("SM_SECRETS_ARN", secret["ARN"])
+    aws_env(monkeypatch, unset=["DISCORD_PUBLIC_KEY"], SM_LOG_LEVEL="INFO")
+    secret = {"DISCORD_BOT_TOKEN": "bot-token-for-tests", "SM_WORKER_SECRET": WORKER_SECRET}
+    with moto_account(monkeypatch, secret):
         yield
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.support.discord_contract import check_followup
+from tests.support.sink import SinkServer, sink_fixtures
 
 from sunday_mining.adapters.discord_rest import DiscordRest
 from sunday_mining.domain.clock import FixedClock
@@ -29,7 +30,6 @@ from sunday_mining.simulator import (
     SinkState,
     sample_guild,
 )
-from sunday_mining.simulator.rest_sink import running_sink
 
 APP_ID = "1300000000000000001"
 BOT_TOKEN = "delivery-bot-token"
@@ -39,18 +39,7 @@ PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
 LINK = "https://mining.example/r/01JDELIVERY"
 
 
-@pytest.fixture(scope="module")
-def sink_server() -> Iterator[tuple[SinkState, str]]:
-    state = SinkState(application_id=APP_ID, bot_token=BOT_TOKEN)
-    with running_sink(state) as base_url:
-        yield state, base_url
-
-
-@pytest.fixture
-def sink(sink_server: tuple[SinkState, str]) -> SinkState:
-    state = sink_server[0]
-    state.reset()
-    return state
+sink_server, sink = sink_fixtures(APP_ID, BOT_TOKEN)
 
 
 class Rig:
@@ -85,8 +74,8 @@ class Rig:
 
 
 @pytest.fixture
-def rig(sink: SinkState, sink_server: tuple[SinkState, str]) -> Iterator[Rig]:
-    rig = Rig(sink, sink_server[1])
+def rig(sink: SinkState, sink_server: SinkServer) -> Iterator[Rig]:
+    rig = Rig(sink, sink_server.base_url)
     yield rig
     rig.http.close()
 

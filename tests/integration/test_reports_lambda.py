@@ -14,13 +14,12 @@ from urllib.parse import urlsplit
 
 import boto3
 import pytest
-from moto import mock_aws
-from tests.integration.test_infra import REGION, TABLE_NAME, _Context, _url_event
+from tests.integration.test_infra import _Context, _url_event
 from tests.integration.test_payroll_service import GUILD, OFFICER, fresh_prices, ready_draft
+from tests.support.aws import REGION, TABLE_NAME, aws_env, moto_account
 
-from sunday_mining import aws_prices, aws_reports, aws_root, aws_secrets
+from sunday_mining import aws_reports
 from sunday_mining.adapters.dynamodb_store import DynamoDbStore
-from sunday_mining.adapters.dynamodb_table import create_table
 from sunday_mining.bootstrap import build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.services.reports import REPORT_JOB, ReportRequest
@@ -43,36 +42,18 @@ def sink() -> Iterator[tuple[SinkState, str]]:
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch, sink: tuple[SinkState, str]) -> Iterator[None]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "SM_STORE": "dynamodb",
-        "SM_TABLE_NAME": TABLE_NAME,
-        "SM_REPORTS_BUCKET": BUCKET,
-        "SM_PUBLIC_URL": PUBLIC_URL,
-        "SM_DISCORD_API_BASE": sink[1],
-        "DISCORD_APPLICATION_ID": APP_ID,
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in (*aws_secrets.SECRET_KEYS, "SM_DYNAMODB_ENDPOINT", "SM_REPORTS_FUNCTION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(aws_secrets, "_loaded_from", None)
-    monkeypatch.setattr(aws_root, "_interactions", None)
-    monkeypatch.setattr(aws_prices, "_service", None)
+    aws_env(
+        monkeypatch,
+        unset=["SM_REPORTS_FUNCTION"],
+        SM_REPORTS_BUCKET=BUCKET,
+        SM_PUBLIC_URL=PUBLIC_URL,
+        SM_DISCORD_API_BASE=sink[1],
+        DISCORD_APPLICATION_ID=APP_ID,
+    )
     aws_reports.reset_for_tests()
-    with mock_aws():
-        create_table(boto3.client("dynamodb", region_name=REGION), TABLE_NAME)
+    secret = {"DISCORD_BOT_TOKEN": BOT_TOKEN, "SM_LINK_SIGNING_KEY": LINK_KEY}
+    with moto_account(monkeypatch, secret):
         boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
-        secret = boto3.client("secretsmanager", region_name=REGION).create_secret(
-            Name="sunday-mining/app",
-            SecretString=json.dumps(
-                {"DISCORD_BOT_TOKEN": BOT_TOKEN, "SM_LINK_SIGNING_KEY": LINK_KEY}
-            ),
-        )
-        monkeypatch.setenv("SM_SECRETS_ARN", secret["ARN"])
         yield
     aws_reports.reset_for_tests()
 

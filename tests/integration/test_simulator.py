@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
+from tests.support.sink import SinkServer, sink_fixtures
 
 from sunday_mining.simulator import (
     DevKeyPair,
@@ -29,7 +30,6 @@ from sunday_mining.simulator import (
     sample_guild,
 )
 from sunday_mining.simulator.permissions import ALL_PERMISSIONS
-from sunday_mining.simulator.rest_sink import running_sink
 from sunday_mining.simulator.serve import serve_asgi
 from sunday_mining.simulator.tamper import signed_request
 from sunday_mining.web.signature import SignatureVerifier, verify_discord_signature
@@ -386,25 +386,12 @@ def test_simulator_signatures_verify_and_tampered_ones_do_not(factory: PayloadFa
 # -- the REST sink over real HTTP --------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def sink_server() -> Iterator[tuple[SinkState, str]]:
-    # One server per module (each start/stop costs uvicorn ~0.2 s); each test gets it reset.
-    state = SinkState(application_id=APP_ID, bot_token=BOT_TOKEN)
-    with running_sink(state) as base_url:
-        yield state, base_url
+sink_server, sink = sink_fixtures(APP_ID, BOT_TOKEN)
 
 
 @pytest.fixture
-def sink(sink_server: tuple[SinkState, str]) -> SinkState:
-    state = sink_server[0]
-    state.reset()
-    state.strict_tokens = True
-    return state
-
-
-@pytest.fixture
-def sink_url(sink: SinkState, sink_server: tuple[SinkState, str]) -> str:
-    return sink_server[1]
+def sink_url(sink: SinkState, sink_server: SinkServer) -> str:
+    return sink_server.base_url
 
 
 @pytest.fixture
@@ -703,8 +690,8 @@ KEYS = DevKeyPair.generate()
 
 
 @pytest.fixture(scope="module")
-def app_url(sink_server: tuple[SinkState, str]) -> Iterator[str]:
-    with serve_asgi(echo_app(KEYS.public_key_hex, sink_server[1])) as url:
+def app_url(sink_server: SinkServer) -> Iterator[str]:
+    with serve_asgi(echo_app(KEYS.public_key_hex, sink_server.base_url)) as url:
         yield url
 
 

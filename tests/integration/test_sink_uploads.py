@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.support.sink import SinkServer, sink_fixtures
 
 from sunday_mining.simulator import Fault, Route, SinkState, Transcript
-from sunday_mining.simulator.rest_sink import running_sink
 
 APP_ID = "1300000000000000001"
 BOT_TOKEN = "sink-uploads-bot-token"
@@ -21,24 +21,12 @@ PDF = b"%PDF-1.7\n" + bytes(range(256)) * 16
 LINK = {"type": 2, "style": 5, "label": "Open the report", "url": "https://mining.example/r/1"}
 
 
-@pytest.fixture(scope="module")
-def sink_server() -> Iterator[tuple[SinkState, str]]:
-    state = SinkState(application_id=APP_ID, bot_token=BOT_TOKEN)
-    with running_sink(state) as base_url:
-        yield state, base_url
+sink_server, sink = sink_fixtures(APP_ID, BOT_TOKEN)
 
 
 @pytest.fixture
-def sink(sink_server: tuple[SinkState, str]) -> SinkState:
-    state = sink_server[0]
-    state.reset()
-    state.upload_limit = 10_485_760
-    return state
-
-
-@pytest.fixture
-def http(sink: SinkState, sink_server: tuple[SinkState, str]) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sink_server[1], headers=BOT, timeout=5) as client:
+def http(sink: SinkState, sink_server: SinkServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=sink_server.base_url, headers=BOT, timeout=5) as client:
         yield client
 
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,9 +58,10 @@ from tests.reliability.conftest import (
     is_refusal,
     running_rig,
 )
+from tests.support.delegating_store import Call, DelegatingStore
 
 from sunday_mining.domain.errors import ConditionFailed, StoreError, Throttled, Unavailable
-from sunday_mining.ports.store import Condition, Item, Key, Page, SortKey, Store, TxOp, Update
+from sunday_mining.ports.store import Store
 from sunday_mining.services import keys
 from sunday_mining.services.errors import ERRORS_PK
 from sunday_mining.services.prices import PriceService
@@ -69,12 +70,12 @@ from sunday_mining.worker.protocol import sign
 FAULTS: tuple[type[StoreError], ...] = (Throttled, Unavailable, ConditionFailed)
 
 
-class FaultyStore(Store):
+class FaultyStore(DelegatingStore):
     """Passes every call through, except that the ``fail_at``-th one (counted from ``arm``)
     raises ``error`` before reaching the real store."""
 
     def __init__(self, inner: Store) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.calls = 0
         self.log: list[str] = []
         self.fail_at: int | None = None
@@ -83,57 +84,25 @@ class FaultyStore(Store):
     def arm(self, fail_at: int | None, error: type[StoreError] = Unavailable) -> None:
         self.calls, self.fail_at, self.error, self.log = 0, fail_at, error, []
 
-    def _tick(self, what: str, *, write: bool = False) -> None:
+    def _before(self, call: Call) -> None:
         self.calls += 1
-        self.log.append(what if write else f"read: {what}")
+        self.log.append(_described(call) if call.writes else f"read: {_described(call)}")
         # A conflict is what a conditional write meets; reads only throttle or fail.
-        if self.calls == self.fail_at and (write or self.error is not ConditionFailed):
+        if self.calls == self.fail_at and (call.writes or self.error is not ConditionFailed):
             raise self.error()
 
-    def get(self, key: Key, *, consistent: bool = True) -> Item | None:
-        self._tick(f"get {key}")
-        return self.inner.get(key, consistent=consistent)
 
-    def put(self, item: Item, *, condition: Condition | None = None) -> None:
-        self._tick(f"put {item.get('pk')} {item.get('sk')}", write=True)
-        self.inner.put(item, condition=condition)
-
-    def update(self, key: Key, update: Update, *, condition: Condition | None = None) -> Item:
-        self._tick(f"update {key}", write=True)
-        return self.inner.update(key, update, condition=condition)
-
-    def delete(self, key: Key, *, condition: Condition | None = None) -> None:
-        self._tick(f"delete {key}", write=True)
-        self.inner.delete(key, condition=condition)
-
-    def query(
-        self,
-        pk: str,
-        sort: SortKey | None = None,
-        *,
-        forward: bool = True,
-        limit: int | None = None,
-        cursor: str | None = None,
-    ) -> Page:
-        self._tick(f"query {pk}")
-        return self.inner.query(pk, sort, forward=forward, limit=limit, cursor=cursor)
-
-    def query_index(
-        self,
-        index: str,
-        pk: str,
-        sort: SortKey | None = None,
-        *,
-        forward: bool = True,
-        limit: int | None = None,
-        cursor: str | None = None,
-    ) -> Page:
-        self._tick(f"query_index {index} {pk}")
-        return self.inner.query_index(index, pk, sort, forward=forward, limit=limit, cursor=cursor)
-
-    def transact(self, ops: Sequence[TxOp]) -> None:
-        self._tick(f"transact {len(ops)} ops", write=True)
-        self.inner.transact(ops)
+def _described(call: Call) -> str:
+    if call.op == "put":
+        item = call.item or {}
+        return f"put {item.get('pk')} {item.get('sk')}"
+    if call.op == "query":
+        return f"query {call.pk}"
+    if call.op == "query_index":
+        return f"query_index {call.index} {call.pk}"
+    if call.op == "transact":
+        return f"transact {len(call.ops)} ops"
+    return f"{call.op} {call.key}"
 
 
 # --- comparing states -------------------------------------------------------------------------

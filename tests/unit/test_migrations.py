@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from tests.support.delegating_store import Call, DelegatingStore
 
 from sunday_mining.adapters.dynamodb_table import create_table
 from sunday_mining.domain.clock import Clock, FixedClock
@@ -161,53 +162,17 @@ class MemoryStore(Store):
                 assert isinstance(op, TxCheck)
 
 
-class RacedStore(Store):
+class RacedStore(DelegatingStore):
     """Wraps a store; runs ``rival`` once, right before the first write to the version item."""
 
     def __init__(self, inner: Store) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.rival: Callable[[], object] | None = None
 
-    def get(self, key: Key, *, consistent: bool = True) -> Item | None:
-        return self.inner.get(key, consistent=consistent)
-
-    def put(self, item: Item, *, condition: Condition | None = None) -> None:
-        self.inner.put(item, condition=condition)
-
-    def update(self, key: Key, update: Update, *, condition: Condition | None = None) -> Item:
-        if key == SCHEMA_KEY and self.rival is not None:
+    def _before(self, call: Call) -> None:
+        if call.op == "update" and call.key == SCHEMA_KEY and self.rival is not None:
             rival, self.rival = self.rival, None
             rival()
-        return self.inner.update(key, update, condition=condition)
-
-    def delete(self, key: Key, *, condition: Condition | None = None) -> None:
-        self.inner.delete(key, condition=condition)
-
-    def query(
-        self,
-        pk: str,
-        sort: SortKey | None = None,
-        *,
-        forward: bool = True,
-        limit: int | None = None,
-        cursor: str | None = None,
-    ) -> Page:
-        return self.inner.query(pk, sort, forward=forward, limit=limit, cursor=cursor)
-
-    def query_index(
-        self,
-        index: str,
-        pk: str,
-        sort: SortKey | None = None,
-        *,
-        forward: bool = True,
-        limit: int | None = None,
-        cursor: str | None = None,
-    ) -> Page:
-        return self.inner.query_index(index, pk, sort, forward=forward, limit=limit, cursor=cursor)
-
-    def transact(self, ops: Sequence[TxOp]) -> None:
-        self.inner.transact(ops)
 
 
 # --- fixtures ---------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sunday_mining.adapters.jobs import InProcessJobs, JobHandler, LambdaJobs
 from sunday_mining.bootstrap import ReportSetup
@@ -49,6 +51,20 @@ def report_setup(
     )
 
 
+class Lazy:
+    """A boto3 client made on first use: each client costs tens of milliseconds to make, and
+    the interactions function's cold start needs neither S3 nor Lambda to answer Discord."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._made: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._made is None:
+            self._made = self._make()
+        return getattr(self._made, name)
+
+
 def _local_key(settings: Settings) -> str | None:
     """Locally a key is made once and kept (0600) beside the store, so links survive restarts."""
     if settings.store != "sqlite":
@@ -72,7 +88,7 @@ def _blobs(settings: Settings) -> BlobStore:
 
         from sunday_mining.adapters.s3_blobs import S3_CONFIG, S3Blobs
 
-        client = boto3.client("s3", region_name=settings.aws_region, config=S3_CONFIG)
+        client = Lazy(lambda: boto3.client("s3", region_name=settings.aws_region, config=S3_CONFIG))
         return S3Blobs(client, settings.reports_bucket)
     from sunday_mining.adapters.local_blobs import FolderBlobs
 
@@ -85,7 +101,7 @@ def _jobs(settings: Settings, handlers: dict[str, JobHandler]) -> JobQueue | Non
     if settings.reports_function:
         import boto3
 
-        client = boto3.client("lambda", region_name=settings.aws_region)
+        client = Lazy(lambda: boto3.client("lambda", region_name=settings.aws_region))
         return LambdaJobs(client, settings.reports_function)
     if settings.store == "sqlite":
         return InProcessJobs(handlers)

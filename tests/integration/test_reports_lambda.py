@@ -149,3 +149,26 @@ def test_a_job_for_a_draft_fails_and_raises_for_the_lambda_retry(
     with pytest.raises(Exception, match="finalized"):
         handler(event, _Context())
     assert sink[0].followup_messages(token) == []  # not the last attempt: nobody told yet
+
+
+def test_the_interactions_cold_start_makes_no_s3_or_lambda_client(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reports on, as deployed: the clients for S3 and the reports function are made when a
+    link is opened or a report asked for, never to answer a PING."""
+    from functions.interactions.handler import handler as interactions
+
+    made: list[str] = []
+    real_client = boto3.client
+
+    def counting_client(service: str, *args: Any, **kwargs: Any) -> Any:
+        made.append(service)
+        return real_client(service, *args, **kwargs)
+
+    monkeypatch.setattr(boto3, "client", counting_client)
+    monkeypatch.setenv("SM_REPORTS_FUNCTION", "stack-reports")
+    monkeypatch.setenv("DISCORD_PUBLIC_KEY", DevKeyPair.generate().public_key_hex)
+    health = interactions(_url_event("GET", "/health", b"", {}), _Context())
+    assert health["statusCode"] == 200
+    assert "s3" not in made
+    assert "lambda" not in made

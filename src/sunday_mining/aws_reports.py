@@ -1,5 +1,6 @@
 """The composition root of the reports Lambda: an async invoke from the interactions function
-carries one job; this builds the report (fpdf2 loads here, and only here) and delivers it.
+carries one job; this builds the report (fpdf2 loads here, and only here) and delivers it, or
+posts a notice as the bot (an adhoc session that stopped itself).
 
 A failed attempt raises, so Lambda retries it (``MaximumRetryAttempts`` in the template) and,
 after the last, sends the event to the on-failure queue; the job itself has told the user how to
@@ -19,6 +20,7 @@ _services: Services | None = None
 def reports_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _services  # noqa: PLW0603 - reused by a warm container
     from sunday_mining.adapters.jobs import job_from_event
+    from sunday_mining.services.notices import NOTICE_JOB
     from sunday_mining.services.reports import REPORT_JOB
 
     if _services is None:
@@ -31,9 +33,12 @@ def reports_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         observability.configure_lambda("reports", settings.log_level)
         _services = build_from_settings(settings, run_jobs=False)
     job = job_from_event(event)
-    if job.kind != REPORT_JOB or _services.reports is None:
+    if job.kind == REPORT_JOB and _services.reports is not None:
+        _services.reports.run_job(job)
+    elif job.kind == NOTICE_JOB and _services.notices is not None:
+        _services.notices.run_job(job)
+    else:
         return {"ok": False, "reason": f"no runner for '{job.kind}' here"}
-    _services.reports.run_job(job)
     return {"ok": True, "key": job.key}
 
 

@@ -15,6 +15,7 @@ from sunday_mining.services.diagnostics import Check, DiagnosticsService, Probes
 from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.names import MemberNames
+from sunday_mining.services.notices import NOTICE_JOB, ChannelPoster, Notices
 from sunday_mining.services.payroll import PayrollService
 from sunday_mining.services.prices import PriceService
 from sunday_mining.services.report_links import ReportLinks
@@ -41,6 +42,7 @@ class Services:
     payroll: PayrollService
     names: MemberNames
     reports: ReportService | None = None  # None: this installation builds no reports
+    notices: Notices | None = None  # None: nothing is posted on the app's own initiative
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class ReportSetup:
     links: ReportLinks
     jobs: JobQueue | None = None
     deliverer: Deliverer | None = None
+    # Posts as the bot (notices such as "this adhoc session stopped"); made on first use.
+    channel_poster: Callable[[], ChannelPoster] | None = None
 
 
 def build_services(
@@ -72,6 +76,11 @@ def build_services(
     report_service = _report_service(
         store, clock, guilds, sessions, summaries, payroll, names, reports
     )
+    notices = (
+        Notices(store, clock, guilds, reports.jobs, reports.channel_poster)
+        if reports is not None and reports.channel_poster is not None
+        else None
+    )
     if report_service is not None and probes.reports is None:
         probes = replace(probes, reports=_report_probe(report_service))
     return Services(
@@ -82,7 +91,15 @@ def build_services(
         summaries=summaries,
         voice=VoiceIngestService(store, clock, sessions, names),
         names=names,
-        worker=WorkerService(store, clock, guilds, sessions, sweeper),
+        worker=WorkerService(
+            store,
+            clock,
+            guilds,
+            sessions,
+            sweeper,
+            on_adhoc_stopped=notices.adhoc_stopped if notices else None,
+        ),
+        notices=notices,
         prices=prices,
         errors=errors,
         diagnostics=DiagnosticsService(store, clock, guilds, sessions, prices, errors, probes),
@@ -157,9 +174,10 @@ def build_from_settings(
     handlers: dict[str, JobHandler] = {}
     setup = report_setup(settings, clock, handlers, run_jobs=run_jobs)
     services = build_services(store, clock, build_probes(settings, store), setup)
-    reports = services.reports
-    if reports is not None:
-        handlers[REPORT_JOB] = reports.run_job
+    if services.reports is not None:
+        handlers[REPORT_JOB] = services.reports.run_job
+    if services.notices is not None:
+        handlers[NOTICE_JOB] = services.notices.run_job
     return services
 
 

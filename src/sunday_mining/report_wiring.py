@@ -14,7 +14,7 @@ import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sunday_mining.adapters.jobs import InProcessJobs, JobHandler, LambdaJobs
 from sunday_mining.bootstrap import ReportSetup
@@ -22,9 +22,11 @@ from sunday_mining.config import Settings
 from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import JobQueue
-from sunday_mining.services.report_delivery import MessagePoster
 from sunday_mining.services.report_links import ReportLinks
-from sunday_mining.services.reports import Deliverer
+from sunday_mining.services.report_sending import DiscordDeliverer
+
+if TYPE_CHECKING:
+    from sunday_mining.adapters.discord_rest import DiscordRest
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +45,13 @@ def report_setup(
         log.warning("SM_LINK_SIGNING_KEY is not set: payroll reports are off")
         return None
     links = ReportLinks(key.encode(), settings.base_url, valid_days=settings.report_link_days)
+    rest = _rest_factory(settings)
     return ReportSetup(
         blobs=_blobs(settings),
         links=links,
         jobs=_jobs(settings, handlers) if run_jobs else None,
-        deliverer=_deliverer(settings, clock),
+        deliverer=DiscordDeliverer(rest, clock),
+        channel_poster=rest,
     )
 
 
@@ -109,18 +113,23 @@ def _jobs(settings: Settings, handlers: dict[str, JobHandler]) -> JobQueue | Non
     return None
 
 
-def _deliverer(settings: Settings, clock: Clock) -> Deliverer:
-    """Follow-ups need only the interaction token; the report channel needs the bot token
-    (without one, that route is refused and the follow-up stays the only route)."""
-    from sunday_mining.services.report_sending import DiscordDeliverer
+def _rest_factory(settings: Settings) -> Callable[[], DiscordRest]:
+    """One REST client, made on first use (httpx stays off the interactions cold start).
+    Follow-ups need only the interaction token; posting as the bot needs the bot token
+    (without one, Discord refuses that route and the follow-up stays the only one)."""
+    made: list[DiscordRest] = []
 
-    def rest() -> MessagePoster:
-        from sunday_mining.adapters.discord_rest import DiscordRest
+    def rest() -> DiscordRest:
+        if not made:
+            from sunday_mining.adapters.discord_rest import DiscordRest
 
-        return DiscordRest(
-            token=settings.discord_bot_token or "",
-            application_id=settings.discord_application_id or "",
-            base_url=settings.discord_api_base,
-        )
+            made.append(
+                DiscordRest(
+                    token=settings.discord_bot_token or "",
+                    application_id=settings.discord_application_id or "",
+                    base_url=settings.discord_api_base,
+                )
+            )
+        return made[0]
 
-    return DiscordDeliverer(rest, clock)
+    return rest

@@ -172,3 +172,18 @@ def test_the_interactions_cold_start_makes_no_s3_or_lambda_client(
     assert health["statusCode"] == 200
     assert "s3" not in made
     assert "lambda" not in made
+
+
+def test_the_reports_function_also_posts_notices_once(
+    aws: None, sink: tuple[SinkState, str]
+) -> None:
+    from functions.reports.handler import handler
+
+    channel = "1400000000000000077"
+    payload = {"guild_id": GUILD, "channel_id": channel, "content": "The session stopped."}
+    event = {"kind": "notice", "key": "adhoc-stop:s1", "payload": payload}
+    assert handler(event, _Context()) == {"ok": True, "key": "adhoc-stop:s1"}
+    assert handler(event, _Context()) == {"ok": True, "key": "adhoc-stop:s1"}  # duplicated
+    (posted,) = sink[0].channel_messages(channel)
+    assert posted["content"] == "The session stopped."
+    assert handler({"kind": "other", "key": "k", "payload": {}}, _Context())["ok"] is False

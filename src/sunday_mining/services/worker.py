@@ -3,14 +3,14 @@ worker should do next (where the bot sits, which channels to watch)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sunday_mining.domain.clock import Clock
 from sunday_mining.domain.errors import ConditionFailed, DomainError
 from sunday_mining.domain.presence import Gap
-from sunday_mining.domain.session import SessionType
+from sunday_mining.domain.session import Session, SessionType
 from sunday_mining.ports.store import (
     Compare,
     ItemAbsent,
@@ -101,12 +101,14 @@ class WorkerService:
         guilds: GuildService,
         sessions: SessionService,
         sweeper: AdhocSweeper,
+        on_adhoc_stopped: Callable[[Session], None] | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._guilds = guilds
         self._sessions = sessions
         self._sweeper = sweeper
+        self._on_adhoc_stopped = on_adhoc_stopped
 
     def heartbeat(self, heartbeat: Heartbeat) -> HeartbeatAnswer:
         """Record the heartbeat, stop adhoc sessions that are due, and say what to do next."""
@@ -115,7 +117,9 @@ class WorkerService:
         watch: dict[str, list[str]] = {}
         for guild_id in heartbeat.guilds:
             if heartbeat.state == "connected":
-                self._sweeper.sweep(guild_id)
+                for stopped in self._sweeper.sweep(guild_id):
+                    if self._on_adhoc_stopped is not None:
+                        self._on_adhoc_stopped(stopped)
             config = self._guilds.get(guild_id)
             active = self._sessions.active(guild_id)
             op_running = any(s.type is SessionType.SUNDAY for s in active)

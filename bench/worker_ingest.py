@@ -306,7 +306,7 @@ def section(quick: bool = False) -> Section:
         Row(
             "drain: last move → last batch acknowledged",
             ms(m["seconds"] - m["sent_s"]),
-            f"{ms(flush_s)} (the worker's flush interval)",
+            f"up to {ms(flush_s)} (the worker's flush interval)",
         ),
         *_latency_rows(lat, m["in_app_s"], fill_s),
         Row(

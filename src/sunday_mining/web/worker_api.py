@@ -2,6 +2,8 @@
 
 Authenticated with an HMAC over the timestamp and the raw body, checked before anything is
 parsed. Every endpoint is idempotent, so a request replayed inside the window changes nothing.
+The request models and the HMAC check load with the first worker request (web/worker_models.py),
+not with the app: a cold start answering Discord needs neither.
 """
 
 from __future__ import annotations
@@ -9,108 +11,25 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from sunday_mining import observability
 from sunday_mining.bootstrap import Services
 from sunday_mining.domain.errors import DomainError, StoreError
-from sunday_mining.domain.presence import Gap, VoiceEvent, VoiceSnapshot
-from sunday_mining.services.voice import MAX_BATCH_OBSERVATIONS, VoiceBatch
+from sunday_mining.domain.presence import Gap
 from sunday_mining.services.worker import Heartbeat, NotLeaseHolder
-from sunday_mining.worker.protocol import MAX_BATCH_NAMES, verify
+
+if TYPE_CHECKING:
+    from sunday_mining.web.worker_models import HeartbeatRequest
 
 log = logging.getLogger("sunday_mining.worker_api")
 
 MAX_BODY_BYTES = 1024 * 1024
-Snowflake = Annotated[str, Field(pattern=r"^[0-9]{1,20}$")]
-Token = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[0-9A-Za-z._:-]+$")]
-# Generous on purpose: a 400 makes the worker drop the whole batch, voice records included, so
-# only absurd names are refused; MemberNames trims what it keeps to 100 characters.
-DisplayName = Annotated[str, Field(max_length=1000)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class LeaseRequest(_Model):
-    worker_id: Token
-    ttl_s: int = Field(ge=30, le=300)
-
-
-class ReleaseRequest(_Model):
-    worker_id: Token
-
-
-class GapIn(_Model):
-    start_ms: int = Field(ge=0)
-    end_ms: int = Field(ge=0)
-
-
-class HeartbeatRequest(_Model):
-    worker_id: Token
-    conn: Token
-    sent_ms: int = Field(ge=0)
-    state: str = Field(pattern=r"^(connected|connecting|resuming|disconnected)$")
-    latency_ms: int | None = Field(default=None, ge=0)
-    reconnects_24h: int = Field(default=0, ge=0)
-    guilds: list[Snowflake] = Field(default_factory=list, max_length=1000)
-    gaps: list[GapIn] = Field(default_factory=list, max_length=1000)
-    voice: dict[str, Any] = Field(default_factory=dict)
-    channels: dict[str, Any] = Field(default_factory=dict)
-    loop_lag_p99_ms: int | None = Field(default=None, ge=0)
-
-
-class EventIn(_Model):
-    t_ms: int = Field(ge=0)
-    seq: int = Field(ge=0)
-    user_id: Snowflake
-    channel_id: Snowflake | None
-    bot: bool = False
-
-
-class SnapshotIn(_Model):
-    t_ms: int = Field(ge=0)
-    seq: int = Field(ge=0)
-    channels: dict[Snowflake, list[Snowflake]]
-    bots: list[Snowflake] = Field(default_factory=list)
-
-
-class BatchRequest(_Model):
-    worker_id: Token
-    guild_id: Snowflake
-    conn: Token
-    batch_seq: int = Field(ge=0)
-    events: list[EventIn] = Field(default_factory=list, max_length=MAX_BATCH_OBSERVATIONS)
-    snapshots: list[SnapshotIn] = Field(default_factory=list, max_length=MAX_BATCH_OBSERVATIONS)
-    names: dict[Snowflake, DisplayName] = Field(default_factory=dict, max_length=MAX_BATCH_NAMES)
-
-    def to_batch(self) -> VoiceBatch:
-        return VoiceBatch(
-            guild_id=self.guild_id,
-            conn=self.conn,
-            batch_seq=self.batch_seq,
-            events=tuple(
-                VoiceEvent(e.t_ms, self.conn, e.seq, e.user_id, e.channel_id, e.bot)
-                for e in self.events
-            ),
-            snapshots=tuple(
-                VoiceSnapshot(
-                    s.t_ms,
-                    self.conn,
-                    s.seq,
-                    {c: frozenset(users) for c, users in s.channels.items()},
-                    frozenset(s.bots),
-                )
-                for s in self.snapshots
-            ),
-            names=self.names,
-        )
 
 
 def _error(status: int, text: str) -> JSONResponse:
@@ -136,6 +55,8 @@ def worker_router(
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return _error(413, "body too large")
+        from sunday_mining.worker.protocol import verify
+
         if not verify(secret, request.headers, body, int(wall_clock())):
             return _error(401, "invalid worker signature")
         try:
@@ -153,6 +74,8 @@ def worker_router(
     @router.post("/lease")
     async def lease(request: Request) -> Response:
         def handle(body: bytes) -> dict[str, Any]:
+            from sunday_mining.web.worker_models import LeaseRequest
+
             asked = LeaseRequest.model_validate_json(body)
             granted = services.worker.acquire(asked.worker_id, asked.ttl_s)
             return {
@@ -166,6 +89,8 @@ def worker_router(
     @router.post("/lease/release")
     async def release(request: Request) -> Response:
         def handle(body: bytes) -> dict[str, Any]:
+            from sunday_mining.web.worker_models import ReleaseRequest
+
             asked = ReleaseRequest.model_validate_json(body)
             return {"released": services.worker.release(asked.worker_id)}
 
@@ -174,6 +99,8 @@ def worker_router(
     @router.post("/heartbeat")
     async def heartbeat(request: Request) -> Response:
         def handle(body: bytes) -> dict[str, Any]:
+            from sunday_mining.web.worker_models import HeartbeatRequest
+
             beat = HeartbeatRequest.model_validate_json(body)
             _count_gaps(beat)
             # The newest heartbeat is 0 s old now. Published with every beat, the stale-worker
@@ -206,6 +133,8 @@ def worker_router(
     @router.post("/batches")
     async def batches(request: Request) -> Response:
         def handle(body: bytes) -> dict[str, Any]:
+            from sunday_mining.web.worker_models import BatchRequest
+
             batch = BatchRequest.model_validate_json(body)
             services.worker.require_holder(batch.worker_id)
             result = services.voice.record(batch.to_batch())

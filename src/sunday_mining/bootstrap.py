@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import Clock
@@ -19,12 +19,14 @@ from sunday_mining.services.notices import NOTICE_JOB, ChannelPoster, Notices
 from sunday_mining.services.payroll import PayrollService
 from sunday_mining.services.prices import PriceService
 from sunday_mining.services.report_links import ReportLinks
-from sunday_mining.services.reports import REPORT_JOB, Deliverer, ReportService
 from sunday_mining.services.sessions import SessionService
 from sunday_mining.services.summary import SummaryService
 from sunday_mining.services.sweeps import AdhocSweeper
 from sunday_mining.services.voice import VoiceIngestService
 from sunday_mining.services.worker import WorkerService
+
+if TYPE_CHECKING:  # the report service loads only where reports are on (see _report_service)
+    from sunday_mining.services.reports import Deliverer, ReportService
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ def _report_service(
 ) -> ReportService | None:
     if setup is None:
         return None
+    from sunday_mining.services.reports import ReportService
+
     return ReportService(
         store,
         clock,
@@ -175,6 +179,8 @@ def build_from_settings(
     setup = report_setup(settings, clock, handlers, run_jobs=run_jobs)
     services = build_services(store, clock, build_probes(settings, store), setup)
     if services.reports is not None:
+        from sunday_mining.services.reports import REPORT_JOB
+
         handlers[REPORT_JOB] = services.reports.run_job
     if services.notices is not None:
         handlers[NOTICE_JOB] = services.notices.run_job

@@ -23,10 +23,10 @@ from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import JobQueue
 from sunday_mining.services.report_links import ReportLinks
-from sunday_mining.services.report_sending import DiscordDeliverer
 
 if TYPE_CHECKING:
     from sunday_mining.adapters.discord_rest import DiscordRest
+    from sunday_mining.services.reports import Deliverer
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +46,22 @@ def report_setup(
         return None
     links = ReportLinks(key.encode(), settings.base_url, valid_days=settings.report_link_days)
     rest = _rest_factory(settings)
+    jobs = _jobs(settings, handlers) if run_jobs else None
     return ReportSetup(
         blobs=_blobs(settings),
         links=links,
-        jobs=_jobs(settings, handlers) if run_jobs else None,
-        deliverer=DiscordDeliverer(rest, clock),
+        jobs=jobs,
+        # Delivery happens where jobs run: not in an interactions function that hands them
+        # to the reports function (which is the one that needs it).
+        deliverer=None if isinstance(jobs, LambdaJobs) else _deliverer(rest, clock),
         channel_poster=rest,
     )
+
+
+def _deliverer(rest: Callable[[], DiscordRest], clock: Clock) -> Deliverer:
+    from sunday_mining.services.report_sending import DiscordDeliverer
+
+    return DiscordDeliverer(rest, clock)
 
 
 class Lazy:

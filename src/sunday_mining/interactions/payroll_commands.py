@@ -31,7 +31,6 @@ from sunday_mining.services.payroll import (
     PayrollVersion,
     PriceMode,
 )
-from sunday_mining.services.reports import ReportRequest
 
 Handler = Callable[[Context, CustomId], dict[str, Any]]
 PICK_PAGE = 25
@@ -426,6 +425,8 @@ def _request_report(ctx: Context, version: PayrollVersion, *, post_to_channel: b
     reports = ctx.services.reports
     if reports is None or reports.jobs is None:
         return ""
+    from sunday_mining.services.reports import ReportRequest
+
     interaction = ctx.interaction
     request = ReportRequest(
         guild_id=ctx.guild_id,

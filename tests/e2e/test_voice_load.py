@@ -74,8 +74,15 @@ async def test_two_hundred_events_a_second_for_a_minute(tmp_path: Path) -> None:
                     app_transport=httpx.ASGITransport(app=app),
                 )
             )
-            async with asyncio.timeout(10):
-                while not services.worker.heartbeat_item():
+
+            # Moves made before the worker's gateway session is READY reach nobody (the READY
+            # snapshot covers them), so the load starts once that snapshot is stored.
+            def snapshot_stored() -> bool:
+                items = services.store.query_all(f"G#{GUILD}#OBS")
+                return any(i["kind"] == "s" for i in items)
+
+            async with asyncio.timeout(30):
+                while not (services.worker.heartbeat_item() and snapshot_stored()):
                     await asyncio.sleep(0.05)
 
             started = time.monotonic()

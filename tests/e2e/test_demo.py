@@ -141,5 +141,5 @@ def test_the_lead_sees_every_diagnostics_check(played: Played) -> None:
 def test_the_adhoc_session_that_stopped_itself_was_announced_in_its_channel(
     played: Played,
 ) -> None:
-    transcript = played.result.transcript.read_text(encoding="utf-8")
+    transcript = (played.workdir / played.result.transcript).read_text(encoding="utf-8")
     assert "stopped by itself: nobody was in the chan" in transcript

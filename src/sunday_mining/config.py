@@ -29,7 +29,7 @@ class Settings:
     signature_max_age_s: int | None = 300
     worker_secret: str | None = field(default=None, repr=False)
     price_refresh_s: int = 3600
-    reports_dir: Path = Path("var/reports")
+    reports_dir: Path | None = None  # None: a reports/ folder beside the SQLite file
     reports_bucket: str | None = None
     reports_function: str | None = None
     public_url: str | None = None
@@ -61,13 +61,18 @@ class Settings:
             signature_max_age_s=_max_age(env.get("SM_SIGNATURE_MAX_AGE_S")),
             worker_secret=_secret(env.get("SM_WORKER_SECRET"), "SM_WORKER_SECRET"),
             price_refresh_s=_seconds(env.get("SM_PRICE_REFRESH_S"), 3600, "SM_PRICE_REFRESH_S"),
-            reports_dir=Path(env.get("SM_REPORTS_DIR", str(cls.reports_dir))),
+            reports_dir=Path(env["SM_REPORTS_DIR"]) if env.get("SM_REPORTS_DIR") else None,
             reports_bucket=env.get("SM_REPORTS_BUCKET") or None,
             reports_function=env.get("SM_REPORTS_FUNCTION") or None,
             public_url=_url(env.get("SM_PUBLIC_URL")),
             link_signing_key=_secret(env.get("SM_LINK_SIGNING_KEY"), "SM_LINK_SIGNING_KEY"),
             report_link_days=_days(env.get("SM_REPORT_LINK_DAYS")),
         )
+
+    @property
+    def reports_folder(self) -> Path:
+        """Where local reports go: SM_REPORTS_DIR, else ``reports/`` beside the SQLite file."""
+        return self.reports_dir or self.sqlite_path.parent / "reports"
 
     @property
     def base_url(self) -> str:

@@ -13,7 +13,6 @@ import logging
 import os
 import secrets
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sunday_mining.adapters.jobs import InProcessJobs, JobHandler, LambdaJobs
@@ -105,7 +104,7 @@ def _blobs(settings: Settings) -> BlobStore:
         return S3Blobs(client, settings.reports_bucket)
     from sunday_mining.adapters.local_blobs import FolderBlobs
 
-    return FolderBlobs(Path(settings.reports_dir))
+    return FolderBlobs(settings.reports_folder)
 
 
 def _jobs(settings: Settings, handlers: dict[str, JobHandler]) -> JobQueue | None:

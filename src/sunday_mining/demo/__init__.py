@@ -83,7 +83,7 @@ def _play_evening(stack: Stack, progress: Progress) -> tuple[OpResult, str]:
 def _await_report(stack: Stack, payroll_id: str, progress: Progress) -> Report | None:
     """The report job runs in-process (the reports service's job runner, when it has one)."""
     jobs = getattr(stack.services.reports, "jobs", None)
-    report = wait_for_report(stack.sink, stack.settings.reports_dir, payroll_id, jobs=jobs)
+    report = wait_for_report(stack.sink, stack.settings.reports_folder, payroll_id, jobs=jobs)
     if report is None:
         progress.say("report", "no report follow-up reached the local Discord")
         return None

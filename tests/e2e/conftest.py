@@ -4,6 +4,7 @@ signatures, and every answer checked against Discord's contract."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,24 @@ class Discord:
 
     def select(self, who: str, message: Exchange, custom_id: str, values: list[str]) -> Exchange:
         return _checked(self.sim.select(self.member(who), message, custom_id, values))
+
+    @contextmanager
+    def cold_start(self) -> Iterator[DiscordSimulator]:
+        """A new process on the same database: a fresh app over HTTP, nothing kept in memory,
+        and a simulator that signs as the same Discord application and guild."""
+        path = self.services.store._path  # type: ignore[attr-defined]
+        services = build_services(SqliteStore(path), self.clock)
+        app = create_app(services, public_key_hex=self.sim.public_key_hex)
+        with (
+            running_app(app) as base,
+            DiscordSimulator.over_http(
+                base,
+                keys=self.sim.keys,
+                guild=self.sim.guild,
+                application_id=self.sim.application_id,
+            ) as fresh,
+        ):
+            yield fresh
 
     def store_items(self) -> list[dict[str, Any]]:
         return self.services.store.query_all(f"G#{self.guild_id}")

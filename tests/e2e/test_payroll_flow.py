@@ -318,12 +318,6 @@ def test_an_adhoc_sessions_creator_runs_its_payroll_but_nobody_elses(discord: Di
 
 
 def test_a_day_old_draft_button_still_works_after_a_cold_start(discord: Discord) -> None:
-    from sunday_mining.adapters.sqlite_store import SqliteStore
-    from sunday_mining.bootstrap import build_services
-    from sunday_mining.local import running_app
-    from sunday_mining.simulator import DiscordSimulator
-    from sunday_mining.web.app import create_app
-
     ana = discord.member("ana").id
     session_id = stopped_op(discord, {ana: 30})
     view = discord.command("purser", "mining payroll", session=session_id)
@@ -331,18 +325,7 @@ def test_a_day_old_draft_button_still_works_after_a_cold_start(discord: Discord)
 
     # A new process on the same database, a day later: nothing was kept in memory.
     discord.clock.advance(minutes=24 * 60)
-    path = discord.services.store._path  # type: ignore[attr-defined]
-    services = build_services(SqliteStore(path), discord.clock)
-    app = create_app(services, public_key_hex=discord.sim.public_key_hex)
-    with (
-        running_app(app) as base,
-        DiscordSimulator.over_http(
-            base,
-            keys=discord.sim.keys,
-            guild=discord.sim.guild,
-            application_id=discord.sim.application_id,
-        ) as fresh,
-    ):
+    with discord.cold_start() as fresh:
         page = _checked(fresh.click(discord.member("purser"), view, haul))
     assert page.response_type == 7
     assert page.data["embeds"][0]["title"] == "Payroll v1 — Halo run · haul"

@@ -222,12 +222,6 @@ def test_help_covers_every_topic(discord: Discord) -> None:
 
 
 def test_a_day_old_button_still_works_after_a_cold_start(discord: Discord) -> None:
-    from sunday_mining.adapters.sqlite_store import SqliteStore
-    from sunday_mining.bootstrap import build_services
-    from sunday_mining.local import running_app
-    from sunday_mining.simulator import DiscordSimulator
-    from sunday_mining.web.app import create_app
-
     channel = discord.sim.guild.channel("Mining 2")
     for number in range(12):
         discord.command("ben", "mining adhoc new", channel=channel, name=f"Run {number}")
@@ -239,18 +233,7 @@ def test_a_day_old_button_still_works_after_a_cold_start(discord: Discord) -> No
 
     # A new process on the same database, a day later: nothing was kept in memory.
     discord.clock.advance(minutes=24 * 60)
-    path = discord.services.store._path  # type: ignore[attr-defined]
-    services = build_services(SqliteStore(path), discord.clock)
-    app = create_app(services, public_key_hex=discord.sim.public_key_hex)
-    with (
-        running_app(app) as base,
-        DiscordSimulator.over_http(
-            base,
-            keys=discord.sim.keys,
-            guild=discord.sim.guild,
-            application_id=discord.sim.application_id,
-        ) as fresh,
-    ):
+    with discord.cold_start() as fresh:
         page = fresh.click(discord.member("ben"), listing, older["custom_id"])
     assert page.status == 200
     assert page.response_type == 7

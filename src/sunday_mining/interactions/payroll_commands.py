@@ -174,28 +174,24 @@ def _page_members(version: PayrollVersion, page: int) -> list[str]:
 
 
 def include(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
-    version = _version(ctx, custom_id)
-    page = _int(custom_id.arg(1))
-    saved = ctx.services.payroll.set_included(
-        ctx.guild_id,
-        version.payroll_id,
-        ctx.user_id,
-        _page_members(version, page),
-        ctx.interaction.values,
-    )
-    return _updated(ctx, saved, "p", page)
+    return _flag_page(ctx, custom_id, ctx.services.payroll.set_included)
 
 
 def donors(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    return _flag_page(ctx, custom_id, ctx.services.payroll.set_donors)
+
+
+def _flag_page(
+    ctx: Context,
+    custom_id: CustomId,
+    set_flag: Callable[[str, str, str, list[str], tuple[str, ...]], PayrollVersion],
+) -> dict[str, Any]:
+    """A page's multi-select of members: the selected ones get the flag, the others on the
+    page lose it (members on other pages are untouched)."""
     version = _version(ctx, custom_id)
     page = _int(custom_id.arg(1))
-    saved = ctx.services.payroll.set_donors(
-        ctx.guild_id,
-        version.payroll_id,
-        ctx.user_id,
-        _page_members(version, page),
-        ctx.interaction.values,
-    )
+    members = _page_members(version, page)
+    saved = set_flag(ctx.guild_id, version.payroll_id, ctx.user_id, members, ctx.interaction.values)
     return _updated(ctx, saved, "p", page)
 
 

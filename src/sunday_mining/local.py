@@ -7,7 +7,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import uvicorn
@@ -15,7 +15,8 @@ from starlette.types import ASGIApp
 
 from sunday_mining.bootstrap import build_from_settings, build_store
 from sunday_mining.config import Settings
-from sunday_mining.domain.errors import Unavailable
+from sunday_mining.domain.errors import DomainError, Unavailable
+from sunday_mining.ports.store import Store
 from sunday_mining.schema.migrations import MigrationReport, migrate
 
 log = logging.getLogger(__name__)
@@ -69,10 +70,54 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     refresher = PriceRefresher(settings, interval_s=settings.price_refresh_s)
     if settings.price_refresh_s:
         refresher.start()
+    expiry = ExpirySweeper(build_store(settings))
+    expiry.start()
     try:
         uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
     finally:
         refresher.stop()
+        expiry.stop()
+
+
+class ExpirySweeper:
+    """The embedded default's stand-in for DynamoDB's time to live. Items with a ``ttl`` (voice
+    observations, member names, price history, markers) are meant to go once it has passed;
+    SQLite keeps them until something deletes them, so this does, at start and then hourly.
+    A store without ``purge_expired`` (DynamoDB, which does it itself) is left alone."""
+
+    def __init__(
+        self, store: Store, *, interval_s: float = 3600, now_s: Callable[[], float] = time.time
+    ) -> None:
+        self._purge: Callable[[int], int] | None = getattr(store, "purge_expired", None)
+        self._interval_s = interval_s
+        self._now_s = now_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sm-expiry", daemon=True)
+
+    def start(self) -> None:
+        if self._purge is not None:
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def sweep(self) -> int:
+        """Delete what has expired now; how many items went (0 when the store does it itself)."""
+        if self._purge is None:
+            return 0
+        try:
+            gone = self._purge(int(self._now_s()))
+        except DomainError:
+            log.warning("could not delete expired items; trying again later")
+            return 0
+        if gone:
+            log.info("expired items deleted", extra={"deleted": gone})
+        return gone
+
+    def _run(self) -> None:
+        self.sweep()
+        while not self._stop.wait(self._interval_s):
+            self.sweep()
 
 
 class PriceRefresher:

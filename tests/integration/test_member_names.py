@@ -6,10 +6,17 @@ from __future__ import annotations
 import pytest
 from tests.support.counting_store import CountingStore
 
+from sunday_mining.adapters.sqlite_store import SqliteStore
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.ports.store import Store
 from sunday_mining.services import keys
-from sunday_mining.services.names import MAX_NAME_CHARS, SEEN_REFRESH_MS, MemberNames, clean_name
+from sunday_mining.services.names import (
+    MAX_NAME_CHARS,
+    NAME_TTL_S,
+    SEEN_REFRESH_MS,
+    MemberNames,
+    clean_name,
+)
 
 T0 = 1_795_370_400_000
 GUILD = "900000000000000001"
@@ -107,7 +114,33 @@ def test_an_item_holds_only_the_name_and_when_it_was_seen(names: MemberNames, st
         "sk": f"MEMBER#{member(1)}",
         "name": "Ana",
         "seen_ms": T0,
+        "ttl": T0 // 1000 + NAME_TTL_S,
     }
+
+
+def test_a_name_seen_again_lives_on_and_one_never_seen_again_expires(
+    names: MemberNames, clock: FixedClock, store: Store
+) -> None:
+    names.remember(GUILD, {member(1): "Ana", member(2): "Ben"}, source="test")
+    clock.advance(ms=SEEN_REFRESH_MS)
+    names.remember(GUILD, {member(1): "Ana"}, source="test")  # Ana still mines; Ben left
+    ana = store.get(keys.member_key(GUILD, member(1)))
+    assert ana is not None
+    assert ana["ttl"] == (T0 + SEEN_REFRESH_MS) // 1000 + NAME_TTL_S
+    if isinstance(store, SqliteStore):  # DynamoDB's time to live does this on its own
+        store.purge_expired(T0 // 1000 + NAME_TTL_S + 1)
+        assert names.lookup(GUILD, [member(1), member(2)]) == {member(1): "Ana"}
+
+
+def test_a_name_stored_without_a_time_to_live_gets_one_when_seen(
+    names: MemberNames, store: Store
+) -> None:
+    pk, sk = keys.member_key(GUILD, member(1))
+    store.put({"pk": pk, "sk": sk, "name": "Ana", "seen_ms": T0})
+    assert names.remember(GUILD, {member(1): "Ana"}, source="test") == 1
+    stored = store.get((pk, sk))
+    assert stored is not None
+    assert stored["ttl"] == T0 // 1000 + NAME_TTL_S
 
 
 def test_control_characters_are_stripped_and_long_names_cut(names: MemberNames) -> None:

@@ -5,7 +5,9 @@ in voice, and an interaction names its caller and the users it mentions. Both fe
 reports read the names back with `lookup`.
 
 Names are personal data, so a member's item holds the last display name seen and when it was
-seen, nothing else: pk ``G#<guild>#MEMBER``, sk ``MEMBER#<user>``, ``name``, ``seen_ms``.
+seen, nothing else: pk ``G#<guild>#MEMBER``, sk ``MEMBER#<user>``, ``name``, ``seen_ms``, and a
+``ttl``: a name not seen for `NAME_TTL_S` is deleted by the table's time to live, as the voice
+records it could label are by then (the same 400 days).
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ from collections.abc import Collection, Iterable, Mapping
 from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.store import MAX_TRANSACTION_ITEMS, Item, SortKey, Store, TxPut
 from sunday_mining.services import keys
+from sunday_mining.services.codec import OBSERVATION_TTL_S
 
 log = logging.getLogger(__name__)
 
 MAX_NAME_CHARS = 100
+# A member's name lives as long as the voice records it labels; each refresh below extends it.
+NAME_TTL_S = OBSERVATION_TTL_S
 # An unchanged name is rewritten only this often: `seen_ms` stays true to the day (enough for a
 # retention sweep), while a stream of voice batches naming the same members costs no write.
 SEEN_REFRESH_MS = 86_400_000
@@ -131,11 +136,11 @@ def _cleaned(names: Mapping[str, str]) -> dict[str, str]:
 
 
 def _needs_write(stored: Item | None, name: str, now_ms: int) -> bool:
-    if stored is None or stored.get("name") != name:
+    if stored is None or stored.get("name") != name or "ttl" not in stored:
         return True
     return now_ms - int(stored.get("seen_ms", 0)) >= SEEN_REFRESH_MS
 
 
 def _item(guild_id: str, user_id: str, name: str, now_ms: int) -> Item:
     pk, sk = keys.member_key(guild_id, user_id)
-    return {"pk": pk, "sk": sk, "name": name, "seen_ms": now_ms}
+    return {"pk": pk, "sk": sk, "name": name, "seen_ms": now_ms, "ttl": now_ms // 1000 + NAME_TTL_S}

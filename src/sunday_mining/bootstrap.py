@@ -11,7 +11,13 @@ from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import JobQueue
 from sunday_mining.ports.store import Store
-from sunday_mining.services.diagnostics import Check, DiagnosticsService, Probes, Status
+from sunday_mining.services.diagnostics import (
+    Check,
+    DiagnosticsService,
+    FailedJobs,
+    Probes,
+    Status,
+)
 from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.names import MemberNames
@@ -171,13 +177,16 @@ def build_from_settings(
     ``run_jobs`` is False in the reports function, which runs report jobs rather than asks."""
     from sunday_mining.adapters.jobs import JobHandler
     from sunday_mining.adapters.system_clock import SystemClock
-    from sunday_mining.report_wiring import report_setup
+    from sunday_mining.report_wiring import failed_jobs, report_setup
 
     store = build_store(settings)
     clock = clock or SystemClock()
     handlers: dict[str, JobHandler] = {}
     setup = report_setup(settings, clock, handlers, run_jobs=run_jobs)
-    services = build_services(store, clock, build_probes(settings, store), setup)
+    probes = build_probes(
+        settings, store, failed_jobs=failed_jobs(settings, setup.jobs if setup else None)
+    )
+    services = build_services(store, clock, probes, setup)
     if services.reports is not None:
         from sunday_mining.services.reports import REPORT_JOB
 
@@ -187,9 +196,11 @@ def build_from_settings(
     return services
 
 
-def build_probes(settings: Settings, store: Store) -> Probes:
+def build_probes(
+    settings: Settings, store: Store, *, failed_jobs: FailedJobs | None = None
+) -> Probes:
     """Diagnostics' view of what lies outside the services; every probe imports lazily, so
-    none of this weighs on a cold start."""
+    none of this weighs on a cold start. ``failed_jobs``: see report_wiring.failed_jobs."""
 
     def schema_problems() -> list[str]:
         from sunday_mining.schema.health import check_health
@@ -229,4 +240,5 @@ def build_probes(settings: Settings, store: Store) -> Probes:
         discord_configured=bool(app_id and settings.discord_public_key),
         discord_token=bot_name if token and app_id else None,
         commands_current=commands_current if token and app_id else None,
+        failed_jobs=failed_jobs,
     )

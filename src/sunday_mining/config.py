@@ -32,6 +32,7 @@ class Settings:
     reports_dir: Path | None = None  # None: a reports/ folder beside the SQLite file
     reports_bucket: str | None = None
     reports_function: str | None = None
+    failure_queue_url: str | None = None
     public_url: str | None = None
     link_signing_key: str | None = field(default=None, repr=False)
     report_link_days: int = 30
@@ -64,6 +65,7 @@ class Settings:
             reports_dir=Path(env["SM_REPORTS_DIR"]) if env.get("SM_REPORTS_DIR") else None,
             reports_bucket=env.get("SM_REPORTS_BUCKET") or None,
             reports_function=env.get("SM_REPORTS_FUNCTION") or None,
+            failure_queue_url=env.get("SM_FAILURE_QUEUE_URL") or None,
             public_url=_url(env.get("SM_PUBLIC_URL")),
             link_signing_key=_secret(env.get("SM_LINK_SIGNING_KEY"), "SM_LINK_SIGNING_KEY"),
             report_link_days=_days(env.get("SM_REPORT_LINK_DAYS")),

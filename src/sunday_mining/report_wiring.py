@@ -5,6 +5,9 @@ how Discord is reached. Imported by the composition roots only; every heavy impo
   and kept beside the SQLite file (unless ``SM_LINK_SIGNING_KEY`` is set).
 * On AWS: S3 (``SM_REPORTS_BUCKET``), jobs by async invoke of ``SM_REPORTS_FUNCTION``, the link
   key from the secret. Without a key on DynamoDB reports are off, and diagnostics say so.
+
+Jobs that fail every attempt wait in the on-failure queue (``SM_FAILURE_QUEUE_URL``) on AWS and
+in the in-process runner's memory locally; diagnostics count them (:func:`failed_jobs`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sunday_mining.config import Settings
 from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import JobQueue
+from sunday_mining.services.diagnostics import FailedJobs
 from sunday_mining.services.report_links import ReportLinks
 
 if TYPE_CHECKING:
@@ -118,6 +122,23 @@ def _jobs(settings: Settings, handlers: dict[str, JobHandler]) -> JobQueue | Non
     if settings.store == "sqlite":
         return InProcessJobs(handlers)
     log.warning("SM_REPORTS_FUNCTION is not set: reports can't be requested")
+    return None
+
+
+def failed_jobs(settings: Settings, jobs: JobQueue | None) -> FailedJobs | None:
+    """Diagnostics' count of jobs that failed every attempt: the on-failure queue when its URL
+    is set, the in-process runner's own record locally, else None (not visible from here)."""
+    if settings.failure_queue_url:
+        import boto3
+
+        from sunday_mining.adapters.sqs_failures import SQS_CONFIG, SqsFailureQueue
+
+        client = Lazy(
+            lambda: boto3.client("sqs", region_name=settings.aws_region, config=SQS_CONFIG)
+        )
+        return FailedJobs(SqsFailureQueue(client, settings.failure_queue_url).depth)
+    if isinstance(jobs, InProcessJobs):
+        return FailedJobs(jobs.failed_count, in_memory=True)
     return None
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -15,6 +17,7 @@ from sunday_mining.ports.jobs import Job, JobQueue
 log = logging.getLogger(__name__)
 
 JobHandler = Callable[[Job], None]
+KEEP_FAILED = 100  # failed jobs kept in memory; the count goes on past it
 
 
 class InProcessJobs(JobQueue):
@@ -22,7 +25,8 @@ class InProcessJobs(JobQueue):
 
     A failed job is tried again, like Lambda's asynchronous retries (``attempts`` in all, with
     a pause before each retry), so a job that tells the user on its last attempt does so here
-    too."""
+    too. A job that fails every attempt is kept, as the on-failure queue keeps it on AWS, but
+    in memory only: diagnostics count them since this process started."""
 
     def __init__(
         self,
@@ -39,6 +43,9 @@ class InProcessJobs(JobQueue):
         self._attempts = max(1, attempts)
         self._pause_s = retry_pause_s
         self._sleep = sleep
+        self._failed: deque[Job] = deque(maxlen=KEEP_FAILED)
+        self._failed_count = 0
+        self._lock = threading.Lock()
 
     def submit(self, job: Job) -> None:
         handler = self._handlers.get(job.kind)
@@ -58,8 +65,25 @@ class InProcessJobs(JobQueue):
                     extra={"job_kind": job.kind, "attempt": attempt},
                     exc_info=last,
                 )
-                if not last:
+                if last:
+                    self._keep_failed(job)
+                else:
                     self._sleep(self._pause_s * attempt)
+
+    def _keep_failed(self, job: Job) -> None:
+        with self._lock:
+            self._failed.append(job)
+            self._failed_count += 1
+
+    def failed_count(self) -> int:
+        """How many jobs failed every attempt since this runner started."""
+        with self._lock:
+            return self._failed_count
+
+    def failed(self) -> list[Job]:
+        """The latest of those jobs (at most ``KEEP_FAILED``), oldest first."""
+        with self._lock:
+            return list(self._failed)
 
     def drain(self, timeout_s: float = 30.0) -> None:
         """Wait for every submitted job (tests and the demo use this to see results)."""

@@ -28,6 +28,16 @@ from sunday_mining.services.worker import STALE_AFTER_MS, worker_freshness
 CHECK_TIMEOUT_S = 1.5
 DAY_MS = 86_400_000
 _PERMISSIONS = ("VIEW_CHANNEL", "CONNECT")
+_QUEUE = "On-failure queue"
+_UNREAD = (
+    "Check that SM_FAILURE_QUEUE_URL names the stack's FailureQueue and that the app may call "
+    "sqs:GetQueueAttributes on it (the template grants both), then try again."
+)
+_REBUILD_QUEUED = (
+    "Read the messages in FailureQueue in the SQS console (each carries its job and error), "
+    "press Rebuild report on the payrolls they name, then purge the queue."
+)
+_REBUILD_LOCAL = "Press Rebuild report on the affected payrolls; the app's log has each error."
 
 
 class Status(StrEnum):
@@ -45,14 +55,25 @@ class Check:
 
 
 @dataclass(frozen=True)
+class FailedJobs:
+    """The jobs that failed every attempt and wait for someone: on AWS the on-failure queue;
+    locally the in-process runner's own record, held in memory (a restart forgets it)."""
+
+    count: Callable[[], int]  # raises a DomainError when it can't be read
+    in_memory: bool = False
+
+
+@dataclass(frozen=True)
 class Probes:
-    """What only the composition root can see: the live table, Discord, the report store."""
+    """What only the composition root can see: the live table, Discord, the report store, the
+    on-failure queue."""
 
     schema_problems: Callable[[], list[str]]
     discord_configured: bool
     discord_token: Callable[[], str] | None = None  # returns the bot's name; raises if refused
     commands_current: Callable[[], bool] | None = None
     reports: Callable[[], Check] | None = None
+    failed_jobs: FailedJobs | None = None  # None: no queue this process can see, so no line
 
 
 def _ok(area: str, value: str) -> Check:
@@ -94,6 +115,7 @@ class DiagnosticsService:
             ("Channels", lambda: self._channel_checks(guild_id)),
             ("Discord", self._discord_checks),
             ("Reports", self._report_checks),
+            (_QUEUE, self._failed_job_checks),
             ("Recent errors", self._error_checks),
         ]
         futures: list[tuple[str, Future[list[Check]]]] = [
@@ -304,6 +326,23 @@ class DiagnosticsService:
                 )
             ]
         return [self._probes.reports()]
+
+    def _failed_job_checks(self) -> list[Check]:
+        probe = self._probes.failed_jobs
+        if probe is None:
+            return []  # not visible from here: no line rather than a guess
+        try:
+            waiting = probe.count()
+        except DomainError as failure:
+            unread = f"couldn't read the on-failure queue: {failure.message}"
+            return [_warn(_QUEUE, unread, _UNREAD)]
+        since = " since this process started (held in memory)" if probe.in_memory else ""
+        if waiting == 0:
+            return [_ok(_QUEUE, f"empty{since}")]
+        jobs = f"{waiting} failed job{'' if waiting == 1 else 's'}"
+        if probe.in_memory:
+            return [_warn(_QUEUE, f"{jobs}{since}", _REBUILD_LOCAL)]
+        return [_warn(_QUEUE, f"{jobs} waiting", _REBUILD_QUEUED)]
 
     def _error_checks(self) -> list[Check]:
         counts = self._errors.last_day()

@@ -1,14 +1,18 @@
 """The reports Lambda invoked as AWS would (an async-invoke event carrying the job) against moto:
-DynamoDB, S3 and Secrets Manager, with Discord played by the simulator's REST sink. Then the
-interactions Lambda serves the signed link: a redirect to a presigned S3 URL, 403 when tampered
-or expired."""
+DynamoDB, S3 and Secrets Manager, with Discord played by the simulator's REST sink. The event is
+the one LambdaJobs serializes: it carries no interaction token (the job reads it back from the
+table). Then the interactions Lambda serves the signed link: a redirect to a presigned S3 URL,
+403 when tampered or expired."""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,11 +22,16 @@ from tests.integration.test_infra import _Context, _url_event
 from tests.integration.test_payroll_service import GUILD, OFFICER, fresh_prices, ready_draft
 from tests.support.aws import REGION, TABLE_NAME, aws_env, moto_account
 
-from sunday_mining import aws_reports
+from sunday_mining import aws_reports, observability
 from sunday_mining.adapters.dynamodb_store import DynamoDbStore
-from sunday_mining.bootstrap import build_services
+from sunday_mining.adapters.jobs import LambdaJobs
+from sunday_mining.adapters.local_blobs import FolderBlobs
+from sunday_mining.bootstrap import ReportSetup, Services, build_services
 from sunday_mining.domain.clock import FixedClock
-from sunday_mining.services.reports import REPORT_JOB, ReportRequest
+from sunday_mining.ports.store import SortKey
+from sunday_mining.services import keys
+from sunday_mining.services.report_links import ReportLinks
+from sunday_mining.services.reports import REPORT_JOB, TOKEN_PREFIX, ReportRequest
 from sunday_mining.simulator import DevKeyPair, PayloadFactory, SinkState, sample_guild
 from sunday_mining.simulator.rest_sink import running_sink
 
@@ -68,13 +77,20 @@ def finalized_on_dynamodb() -> str:
     return payroll.finalize(GUILD, draft.payroll_id, OFFICER, expected_rev=draft.rev).payroll_id
 
 
-def job_event(sink: SinkState, payroll_id: str) -> tuple[dict[str, Any], str]:
-    """The async-invoke event LambdaJobs sends for a finalize answered a minute ago."""
+def answered_interaction(sink: SinkState) -> dict[str, Any]:
+    """A /mining payroll the app has answered, as the sink knows it."""
     guild = sample_guild(seed=5)
     payload = PayloadFactory(APP_ID, guild).command(guild.member("purser"), "mining payroll", {})
     sink.register_interaction(payload)
     answer = {"type": 4, "data": {"content": "Version 1 is final.", "flags": 64}}
     sink.record_initial_response(payload["token"], answer)
+    return payload
+
+
+def job_event(sink: SinkState, payroll_id: str) -> tuple[dict[str, Any], str]:
+    """The async-invoke event an older version sent for a finalize answered a minute ago: the
+    interaction token in the payload."""
+    payload = answered_interaction(sink)
     request = ReportRequest(
         guild_id=GUILD,
         payroll_id=payroll_id,
@@ -89,9 +105,131 @@ def job_event(sink: SinkState, payroll_id: str) -> tuple[dict[str, Any], str]:
     return json.loads(json.dumps(body)), payload["token"]
 
 
+class InvokeRecorder:
+    """The Lambda client LambdaJobs calls: keeps each async invoke's body, answers 202."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+
+    def invoke(self, *, FunctionName: str, InvocationType: str, Payload: bytes) -> dict[str, Any]:
+        assert InvocationType == "Event"
+        self.bodies.append(Payload)
+        return {"StatusCode": 202}
+
+
+def app_side(invokes: InvokeRecorder, tmp_path: Path) -> Services:
+    """The interactions function's services on the moto table, its jobs as async invokes."""
+    store = DynamoDbStore(boto3.client("dynamodb", region_name=REGION), TABLE_NAME)
+    setup = ReportSetup(
+        FolderBlobs(tmp_path / "unused"),
+        ReportLinks(LINK_KEY.encode(), PUBLIC_URL),
+        jobs=LambdaJobs(invokes, "stack-reports"),
+    )
+    return build_services(store, FixedClock(int(time.time() * 1000)), reports=setup)
+
+
+def request_through_lambda_jobs(
+    sink: SinkState, app: Services, invokes: InvokeRecorder, payroll_id: str, *, age_ms: int
+) -> tuple[bytes, str]:
+    """Ask for the report as Rebuild report does, ``age_ms`` after the interaction arrived:
+    the invoke body LambdaJobs sent, and the interaction's token."""
+    interaction = answered_interaction(sink)
+    assert app.reports is not None
+    app.reports.request(
+        ReportRequest(
+            guild_id=GUILD,
+            payroll_id=payroll_id,
+            requested_by=OFFICER,
+            request_key=interaction["id"],
+            application_id=APP_ID,
+            interaction_token=interaction["token"],
+            interaction_ms=int(time.time() * 1000) - age_ms,
+        )
+    )
+    return invokes.bodies[-1], interaction["token"]
+
+
+def kept_tokens(app: Services) -> list[dict[str, Any]]:
+    return app.store.query_all(keys.guild_pk(GUILD), SortKey.begins_with(TOKEN_PREFIX))
+
+
+@pytest.fixture
+def logs() -> Iterator[io.StringIO]:
+    """Every logger at DEBUG (boto3's request bodies and httpx's URLs included) through the
+    app's redacting handler, as a Lambda logs; restored afterwards."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level, logging.getLogRecordFactory())
+    levels = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
+    stream = io.StringIO()
+    observability.configure_logging("reports", level="DEBUG", json_lines=True, stream=stream)
+    for name in list(logging.root.manager.loggerDict):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    yield stream
+    root.handlers[:], root.level = saved[0], saved[1]
+    logging.setLogRecordFactory(saved[2])
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+def test_the_invoke_carries_no_token_and_the_report_still_arrives_as_the_followup(
+    aws: None, sink: tuple[SinkState, str], tmp_path: Path, logs: io.StringIO
+) -> None:
+    from functions.reports.handler import handler
+
+    state, invokes = sink[0], InvokeRecorder()
+    app = app_side(invokes, tmp_path)
+    body, token = request_through_lambda_jobs(
+        state, app, invokes, finalized_on_dynamodb(), age_ms=60_000
+    )
+    # What Lambda would hand to the on-failure queue after the last retry: no token in it.
+    assert token not in body.decode()
+    event = json.loads(body)
+    assert event["payload"]["interaction_token"] is None
+    assert event["payload"]["token_kept"] is True
+    assert len(kept_tokens(app)) == 1
+
+    assert handler(event, _Context()) == {"ok": True, "key": event["key"]}
+    (followup,) = state.followup_messages(token)
+    assert followup["attachments"][0]["filename"].endswith(".pdf")
+    assert kept_tokens(app) == []  # delivered: deleted, not left for the ttl
+    assert handler(event, _Context()) == {"ok": True, "key": event["key"]}  # a duplicate
+    assert len(state.followup_messages(token)) == 1
+
+    written = logs.getvalue()
+    assert '"message":"report already delivered"' in written  # the capture is real
+    assert token not in written
+    assert token[16:40] not in written
+
+
+@pytest.mark.parametrize("how", ["gone", "past its window"])
+def test_without_a_usable_kept_token_the_report_goes_to_the_report_channel(
+    aws: None, sink: tuple[SinkState, str], tmp_path: Path, how: str
+) -> None:
+    from functions.reports.handler import handler
+
+    state, invokes = sink[0], InvokeRecorder()
+    app = app_side(invokes, tmp_path)
+    channel = "1400000000000000066"
+    app.guilds.set_setting(GUILD, "report-channel", channel)
+    payroll_id = finalized_on_dynamodb()
+    age_ms = 60_000 if how == "gone" else 14 * 60_000 + 30_000
+    body, token = request_through_lambda_jobs(state, app, invokes, payroll_id, age_ms=age_ms)
+    if how == "gone":  # deleted by the table's time to live, or by hand
+        (kept,) = kept_tokens(app)
+        app.store.delete((kept["pk"], kept["sk"]))
+
+    event = json.loads(body)
+    assert handler(event, _Context()) == {"ok": True, "key": event["key"]}
+    assert state.followup_messages(token) == []
+    (posted,) = state.channel_messages(channel)
+    assert posted["attachments"][0]["filename"].endswith(".pdf")
+    assert kept_tokens(app) == []
+
+
 def test_the_reports_handler_builds_into_s3_and_posts_once(
     aws: None, sink: tuple[SinkState, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The event in an older version's shape (the token in the payload) still works."""
     from functions.reports.handler import handler
 
     state = sink[0]

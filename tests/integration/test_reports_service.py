@@ -34,12 +34,18 @@ from sunday_mining.domain.errors import (
 )
 from sunday_mining.domain.ids import new_id
 from sunday_mining.ports.blobs import BlobStore
+from sunday_mining.ports.jobs import Job, JobQueue
+from sunday_mining.ports.store import SortKey
 from sunday_mining.reports.model import ReportData, content_hash
+from sunday_mining.services import keys
 from sunday_mining.services.names import MemberNames
 from sunday_mining.services.payroll import PayrollService, PayrollVersion
+from sunday_mining.services.report_delivery import TOKEN_WINDOW_MS
 from sunday_mining.services.report_links import LinkExpired, ReportLinks
 from sunday_mining.services.reports import (
     MAX_ATTEMPTS,
+    REPORT_JOB,
+    TOKEN_PREFIX,
     ReportFiles,
     ReportRequest,
     ReportService,
@@ -66,6 +72,16 @@ class Recorder:
 
     def notify_failure(self, request: ReportRequest, text: str) -> None:
         self.notices.append(text)
+
+
+class HeldJobs(JobQueue):
+    """Keeps what was submitted, to be run by the test (as the reports function would)."""
+
+    def __init__(self) -> None:
+        self.jobs: list[Job] = []
+
+    def submit(self, job: Job) -> None:
+        self.jobs.append(job)
 
 
 class CountingRenderer:
@@ -95,6 +111,7 @@ def make_service(
     blobs: BlobStore,
     deliverer: Recorder,
     renderer: Any,
+    jobs: JobQueue | None = None,
 ) -> ReportService:
     return ReportService(
         services.store,
@@ -108,19 +125,26 @@ def make_service(
         lookup_names=MemberNames(services.store, clock).lookup,
         deliverer=deliverer,
         renderer=renderer,
+        jobs=jobs,
     )
 
 
-def request_for(version: PayrollVersion, key: str = "int-1") -> ReportRequest:
+def request_for(
+    version: PayrollVersion, key: str = "int-1", *, token: str = "tok", at_ms: int = 0
+) -> ReportRequest:
     return ReportRequest(
         guild_id=GUILD,
         payroll_id=version.payroll_id,
         requested_by=OFFICER,
         request_key=key,
         application_id="app",
-        interaction_token="tok",
-        interaction_ms=0,
+        interaction_token=token,
+        interaction_ms=at_ms,
     )
+
+
+def kept_tokens(services: Services) -> list[dict[str, Any]]:
+    return services.store.query_all(keys.guild_pk(GUILD), SortKey.begins_with(TOKEN_PREFIX))
 
 
 # --- links ------------------------------------------------------------------------------------
@@ -255,6 +279,122 @@ def test_a_failure_before_the_last_attempt_then_success_sends_one_message(
     assert reports.run(request_for(final))["delivered"]
     assert len(deliverer.sent) == 1
     assert deliverer.notices == []
+
+
+# --- the interaction token stays in the store ------------------------------------------------
+
+TOKEN = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5OmtlcHQtaW4tdGhlLXN0b3Jl"
+
+
+def test_the_job_carries_no_token_and_reads_it_back_then_deletes_it(
+    services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
+) -> None:
+    final = final_version(services, clock, payroll)
+    deliverer, held = Recorder(), HeldJobs()
+    reports = make_service(
+        services, clock, payroll, FolderBlobs(tmp_path), deliverer, CountingRenderer(), held
+    )
+    asked = request_for(final, token=TOKEN, at_ms=clock.now_ms())
+    assert TOKEN not in repr(asked)
+    reports.request(asked)
+
+    (job,) = held.jobs
+    assert job.kind == REPORT_JOB
+    assert TOKEN not in repr(job.payload)
+    assert job.payload["interaction_token"] is None
+    assert job.payload["token_kept"] is True
+    (kept,) = kept_tokens(services)
+    asked_ms = clock.now_ms()
+    assert kept["usable_until_ms"] == asked_ms + TOKEN_WINDOW_MS
+    assert kept["ttl"] * 1000 > asked_ms + 15 * 60_000  # deleted after Discord's own window
+
+    clock.advance(minutes=2)
+    reports.run_job(job)
+    assert [sent[0].interaction_token for sent in deliverer.sent] == [TOKEN]
+    assert kept_tokens(services) == []  # delivered: nothing will need it again
+    reports.run_job(job)  # a duplicated invoke: the token is gone, and nothing is sent twice
+    assert len(deliverer.sent) == 1
+
+
+def test_a_kept_token_past_its_window_is_not_handed_to_delivery(
+    services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
+) -> None:
+    final = final_version(services, clock, payroll)
+    deliverer, held = Recorder(), HeldJobs()
+    reports = make_service(
+        services, clock, payroll, FolderBlobs(tmp_path), deliverer, CountingRenderer(), held
+    )
+    reports.request(request_for(final, token=TOKEN, at_ms=clock.now_ms()))
+    clock.set(clock.now_ms() + TOKEN_WINDOW_MS)  # the item is still there: TTL is lazy
+    assert len(kept_tokens(services)) == 1
+    reports.run_job(held.jobs[0])
+    (sent,) = deliverer.sent
+    assert sent[0].interaction_token is None  # the deliverer's route is the report channel
+
+
+def test_a_kept_token_is_kept_for_the_retry_after_a_failed_send(
+    services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
+) -> None:
+    final = final_version(services, clock, payroll)
+    deliverer, held = Recorder(fail=1), HeldJobs()
+    reports = make_service(
+        services, clock, payroll, FolderBlobs(tmp_path), deliverer, CountingRenderer(), held
+    )
+    reports.request(request_for(final, token=TOKEN, at_ms=clock.now_ms()))
+    with pytest.raises(Unavailable):
+        reports.run_job(held.jobs[0])
+    assert len(kept_tokens(services)) == 1
+    reports.run_job(held.jobs[0])
+    assert [sent[0].interaction_token for sent in deliverer.sent] == [TOKEN]
+    assert kept_tokens(services) == []
+
+
+class RefusingJobs(JobQueue):
+    def submit(self, job: Job) -> None:
+        raise Unavailable("The background job could not be started; try again.")
+
+
+def test_a_job_that_could_not_be_started_leaves_no_token_behind(
+    services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
+) -> None:
+    final = final_version(services, clock, payroll)
+    reports = make_service(
+        services,
+        clock,
+        payroll,
+        FolderBlobs(tmp_path),
+        Recorder(),
+        CountingRenderer(),
+        RefusingJobs(),
+    )
+    with pytest.raises(Unavailable):
+        reports.request(request_for(final, token=TOKEN, at_ms=clock.now_ms()))
+    assert kept_tokens(services) == []
+
+
+def test_a_job_from_an_older_version_with_the_token_in_its_payload_still_runs(
+    services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
+) -> None:
+    final = final_version(services, clock, payroll)
+    deliverer = Recorder()
+    reports = make_service(
+        services, clock, payroll, FolderBlobs(tmp_path), deliverer, CountingRenderer()
+    )
+    payload = {
+        "guild_id": GUILD,
+        "payroll_id": final.payroll_id,
+        "requested_by": OFFICER,
+        "request_key": "int-old",
+        "application_id": "app",
+        "interaction_token": TOKEN,
+        "interaction_ms": clock.now_ms(),
+        "attachment_size_limit": None,
+        "post_to_channel": True,
+    }  # no token_kept: the shape jobs had before the token moved into the store
+    reports.run_job(Job(REPORT_JOB, f"{final.payroll_id}:int-old", payload))
+    (sent,) = deliverer.sent
+    assert sent[0].interaction_token == TOKEN
+    assert sent[0].post_to_channel
 
 
 def test_a_draft_has_no_report(

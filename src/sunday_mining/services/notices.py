@@ -4,7 +4,9 @@ An adhoc session stops when its channel has been empty for the idle timeout, or 
 length, noticed on a worker heartbeat. The members should not have to guess: the bot says so in
 the voice channel's text chat. Posting is a job (``NOTICE_JOB``) so the heartbeat never waits
 on Discord; the job posts once per notice (a marker item is created conditionally first), and a
-failed post is only logged: a notice is a courtesy, the session has stopped either way.
+failed post is only logged: a notice is a courtesy, the session has stopped either way. The
+job's payload is the guild, the channel and the text, never a credential: it posts as the bot,
+with the bot token the job's own process loads.
 """
 
 from __future__ import annotations

@@ -59,7 +59,8 @@ class MessagePoster(Protocol):
 
 @dataclass(frozen=True)
 class DeliveryTarget:
-    """Where a report may go. The token is a credential: it stays out of reprs and logs."""
+    """Where a report may go. The token is a credential: it stays out of reprs and logs, and
+    out of the job's payload (the report job reads it back from the store)."""
 
     application_id: str
     interaction_token: str | None = field(repr=False)
@@ -159,7 +160,8 @@ class ReportDelivery:
     ) -> str | None:
         token = target.interaction_token
         if token is None:
-            problems.append("follow-up: no interaction to answer")
+            # None given, or the stored one was gone or past its window when the job read it.
+            problems.append("follow-up: no interaction token to answer with")
             return None
         if not self.token_usable(target):
             problems.append("follow-up: the interaction's 15-minute window is over")

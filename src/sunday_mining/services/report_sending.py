@@ -1,5 +1,8 @@
 """The report job's view of Discord: turns a finished report and the request that asked for it
-into a delivery (follow-up, report channel) and, when the last attempt failed, a short notice."""
+into a delivery (follow-up, report channel) and, when the last attempt failed, a short notice.
+
+The request's interaction token is the one the job read back from the store (see
+services/reports.py); None when it was gone or past its window, which leaves the report channel."""
 
 from __future__ import annotations
 
@@ -57,7 +60,7 @@ class DiscordDeliverer:
     def notify_failure(self, request: ReportRequest, text: str) -> None:
         target = _target(request, None)
         if not self._delivery.token_usable(target) or target.interaction_token is None:
-            log.info("report failure not told: the interaction's window is over")
+            log.info("report failure not told: no interaction token within its window")
             return
         self._rest.send_followup(
             target.application_id, target.interaction_token, content=text, ephemeral=True

@@ -12,6 +12,14 @@ in the job's import path. The job is idempotent in two steps, each guarded by a 
   send marks it failed and a retry may claim it again.
 
 When the last attempt fails the user is told, in Discord, how to rebuild the report.
+
+The interaction token (a bearer credential for 15 minutes) never travels in the job: on AWS a
+job is an async invoke, and one that fails its retries is kept for days in the on-failure queue.
+``request()`` writes the token into the store beside the delivery marker (``REPORTTOKEN#``,
+with a ``ttl`` just after Discord's window) and submits the request without it, flagged
+``token_kept``; the job reads it back while its window lasts and deletes it once the request is
+done. A token that is gone or past its window leaves the report channel as the route. A job
+submitted with the token in its payload (an older version) is still run as it is.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from sunday_mining import observability
@@ -36,7 +44,7 @@ from sunday_mining.domain.payroll import format_auec
 from sunday_mining.observability import Metric
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import Job, JobQueue
-from sunday_mining.ports.store import And, Compare, ItemAbsent, Or, Store, Update, eq
+from sunday_mining.ports.store import And, Compare, ItemAbsent, Key, Or, Store, Update, eq
 from sunday_mining.reports.model import ReportData, content_hash
 from sunday_mining.services import keys
 from sunday_mining.services.guilds import GuildService
@@ -47,6 +55,7 @@ from sunday_mining.services.report_data import (
     report_id,
     split_report_id,
 )
+from sunday_mining.services.report_delivery import TOKEN_WINDOW_MS
 from sunday_mining.services.report_links import ReportLinks
 from sunday_mining.services.sessions import SessionService
 from sunday_mining.services.summary import SummaryService
@@ -57,6 +66,10 @@ log = logging.getLogger(__name__)
 REPORT_JOB = "report"
 STATE_PREFIX = "REPORT#"
 DELIVERY_PREFIX = "REPORTMSG#"
+TOKEN_PREFIX = "REPORTTOKEN#"  # noqa: S105 - a key prefix, not a secret
+# Discord honours the token for 15 minutes; the item outlives that a little, then the table's
+# time to live deletes it (the job itself never uses it past TOKEN_WINDOW_MS).
+TOKEN_TTL_AFTER_MS = 15 * 60_000 + 5 * 60_000
 LAST_OUTCOME_KEY = ("REPORTS", "LAST")
 MAX_ATTEMPTS = 3  # the reports Lambda: the first try and two retries (template.yaml)
 SEND_LEASE_MS = 5 * 60_000  # a "sending" marker older than this was left by a crashed attempt
@@ -76,10 +89,12 @@ class ReportRequest:
     requested_by: str
     request_key: str  # the asking interaction's id: one message per request
     application_id: str | None = None
-    interaction_token: str | None = None
+    # A credential: kept out of reprs, and out of the job's payload (see the module docstring).
+    interaction_token: str | None = field(default=None, repr=False)
     interaction_ms: int | None = None
     attachment_size_limit: int | None = None
     post_to_channel: bool = False  # also post into the guild's report channel
+    token_kept: bool = False  # the token waits in the store, not in this request
 
 
 @dataclass(frozen=True)
@@ -166,14 +181,58 @@ class ReportService:
         version = self._payroll.get(request.guild_id, request.payroll_id)
         if version.status is PayrollStatus.DRAFT:
             raise StateConflict("Only a finalized payroll has a report; finalize it first.")
+        if request.interaction_token is not None:
+            self._keep_token(request)
+            request = replace(request, interaction_token=None, token_kept=True)
         payload = asdict(request)
-        self.jobs.submit(Job(REPORT_JOB, f"{request.payroll_id}:{request.request_key}", payload))
+        try:
+            self.jobs.submit(
+                Job(REPORT_JOB, f"{request.payroll_id}:{request.request_key}", payload)
+            )
+        except DomainError:
+            self._forget_token(request)  # no job will read it
+            raise
+
+    def _keep_token(self, request: ReportRequest) -> None:
+        issued = request.interaction_ms
+        if issued is None:
+            issued = self._clock.now_ms()
+        pk, sk = _token_key(request)
+        self._store.put(
+            {
+                "pk": pk,
+                "sk": sk,
+                "token": request.interaction_token,
+                "usable_until_ms": issued + TOKEN_WINDOW_MS,
+                "ttl": (issued + TOKEN_TTL_AFTER_MS) // 1000,
+            }
+        )
 
     # --- the job ------------------------------------------------------------------------------
 
     def run_job(self, job: Job) -> None:
-        """The job runner's entry: the payload is a ReportRequest as submitted."""
-        self.run(ReportRequest(**job.payload))
+        """The job runner's entry: the payload is a ReportRequest as submitted; its token, when
+        kept, is read back from the store (None once gone or past its window)."""
+        request = ReportRequest(**job.payload)
+        if request.token_kept and request.interaction_token is None:
+            request = replace(request, interaction_token=self._kept_token(request))
+        self.run(request)
+
+    def _kept_token(self, request: ReportRequest) -> str | None:
+        item = self._store.get(_token_key(request))
+        if item is None or self._clock.now_ms() >= int(item.get("usable_until_ms", 0)):
+            return None
+        token = item.get("token")
+        return token if isinstance(token, str) else None
+
+    def _forget_token(self, request: ReportRequest) -> None:
+        """Best effort: the item's ttl deletes it anyway."""
+        if not request.token_kept:
+            return
+        try:
+            self._store.delete(_token_key(request))
+        except DomainError:
+            log.warning("report token not deleted", extra={"payroll_id": request.payroll_id})
 
     def run(self, request: ReportRequest) -> dict[str, Any]:
         """Build (once per version) and deliver (once per request). Raises when this attempt
@@ -187,6 +246,7 @@ class ReportService:
         except Exception as error:
             self._failed(request, error, final=attempt >= MAX_ATTEMPTS)
             raise
+        self._forget_token(request)  # delivered (or already): no attempt will need it again
         self._record_outcome("ok", request.payroll_id, "")
         return outcome
 
@@ -387,6 +447,13 @@ def _state_key(guild_id: str, payroll_id: str) -> tuple[str, str]:
 
 def _delivery_sk(request: ReportRequest) -> str:
     return f"{DELIVERY_PREFIX}{request.payroll_id}#{request.request_key[:64]}"
+
+
+def _token_key(request: ReportRequest) -> Key:
+    return (
+        keys.guild_pk(request.guild_id),
+        f"{TOKEN_PREFIX}{request.payroll_id}#{request.request_key[:64]}",
+    )
 
 
 def _slug(name: str) -> str:

@@ -266,6 +266,23 @@ def test_a_failed_send_is_retried_and_the_last_failure_is_told(
     assert (reports.last_outcome() or {})["outcome"] == "ok"
 
 
+def test_each_rebuild_gets_its_own_retries_before_the_user_is_told(
+    services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
+) -> None:
+    final = final_version(services, clock, payroll)
+    deliverer = Recorder()
+    reports = make_service(
+        services, clock, payroll, FolderBlobs(tmp_path), deliverer, CountingRenderer()
+    )
+    for n in range(MAX_ATTEMPTS + 1):  # the payroll's report has been made several times
+        assert reports.run(request_for(final, f"int-{n}"))["delivered"]
+    deliverer.fail = 1
+    with pytest.raises(Unavailable):
+        reports.run(request_for(final, "int-rebuild"))
+    assert deliverer.notices == []  # the first failure of this rebuild: it will be retried
+    assert reports.run(request_for(final, "int-rebuild"))["delivered"]
+
+
 def test_a_failure_before_the_last_attempt_then_success_sends_one_message(
     services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
 ) -> None:

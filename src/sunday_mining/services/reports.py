@@ -66,6 +66,8 @@ log = logging.getLogger(__name__)
 REPORT_JOB = "report"
 STATE_PREFIX = "REPORT#"
 DELIVERY_PREFIX = "REPORTMSG#"
+ATTEMPTS_PREFIX = "REPORTTRY#"
+ATTEMPTS_TTL_S = 86_400  # Lambda gives up on an async event within 6 hours
 TOKEN_PREFIX = "REPORTTOKEN#"  # noqa: S105 - a key prefix, not a secret
 # Discord honours the token for 15 minutes; the item outlives that a little, then the table's
 # time to live deletes it (the job itself never uses it past TOKEN_WINDOW_MS).
@@ -238,8 +240,7 @@ class ReportService:
         """Build (once per version) and deliver (once per request). Raises when this attempt
         failed, after telling the user if it was the last one, so the runner retries it or
         sends it to the on-failure queue."""
-        state_key = _state_key(request.guild_id, request.payroll_id)
-        attempt = int(self._store.update(state_key, Update(add={"attempts": 1})).get("attempts", 1))
+        attempt = self._count_attempt(request)
         try:
             files = self.build(request.guild_id, request.payroll_id)
             outcome = self._deliver_once(request, files)
@@ -249,6 +250,14 @@ class ReportService:
         self._forget_token(request)  # delivered (or already): no attempt will need it again
         self._record_outcome("ok", request.payroll_id, "")
         return outcome
+
+    def _count_attempt(self, request: ReportRequest) -> int:
+        """This attempt's number for this request (1, 2, 3): counted per request, so that a
+        payroll rebuilt many times still gets its full set of retries each time."""
+        pk, sk = _attempts_key(request)
+        ttl = self._clock.now_ms() // 1000 + ATTEMPTS_TTL_S
+        counted = self._store.update((pk, sk), Update(add={"attempts": 1}, set={"ttl": ttl}))
+        return int(counted.get("attempts", 1))
 
     def build(self, guild_id: str, payroll_id: str) -> ReportFiles:
         version = self._payroll.get(guild_id, payroll_id)
@@ -447,6 +456,13 @@ def _state_key(guild_id: str, payroll_id: str) -> tuple[str, str]:
 
 def _delivery_sk(request: ReportRequest) -> str:
     return f"{DELIVERY_PREFIX}{request.payroll_id}#{request.request_key[:64]}"
+
+
+def _attempts_key(request: ReportRequest) -> Key:
+    return (
+        keys.guild_pk(request.guild_id),
+        f"{ATTEMPTS_PREFIX}{request.payroll_id}#{request.request_key[:64]}",
+    )
 
 
 def _token_key(request: ReportRequest) -> Key:

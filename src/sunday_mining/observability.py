@@ -73,8 +73,17 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         rf"\1{REDACTED}",
     ),
+    # The same as a DynamoDB attribute value (boto3's DEBUG logs of a request body):
+    # "token": {"S": "..."}.
     (
-        re.compile(rf"(?i)({_SENSITIVE_NAMES}[\w-]*[\"']?\s*[:=]\s*[\"']?)[^\s\"',}}&]+"),
+        re.compile(
+            rf"(?i)({_SENSITIVE_NAMES}[\w-]*[\"']?\s*:\s*\{{\s*[\"']S[\"']\s*:\s*[\"']?)"
+            r"[^\s\"',}&]+"
+        ),
+        rf"\1{REDACTED}",
+    ),
+    (
+        re.compile(rf"(?i)({_SENSITIVE_NAMES}[\w-]*[\"']?\s*[:=]\s*[\"']?)[^\s\"',{{}}&]+"),
         rf"\1{REDACTED}",
     ),
     # A Discord bot token: three base64url parts (user id, timestamp, HMAC).

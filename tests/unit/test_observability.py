@@ -57,6 +57,8 @@ def _restore_logging_and_metrics() -> Iterator[None]:
         (f"headers={{'X-SM-Worker-Signature': '{HMAC}'}}", HMAC[3:]),
         (f"worker secret {'ab12' * 16}", "ab12" * 16),
         ('{"api_key": "k-123456789"}', "k-123456789"),
+        ('"Item": {"token": {"S": "opaque-token-value"}}', "opaque-token-value"),
+        ("{'hmac': {'S': 'opaque-hmac-value'}}", "opaque-hmac-value"),
         ("https://uex.example/api?token=q1w2e3r4t5&x=1", "q1w2e3r4t5"),
         ("password=hunter2hunter2", "hunter2hunter2"),
         (f"the configured value {CONFIGURED} leaked", CONFIGURED),

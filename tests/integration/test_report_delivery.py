@@ -224,15 +224,38 @@ def test_without_a_token_or_a_channel_nothing_is_sent_and_the_error_says_what_to
     assert rig.sink.log.calls == []
 
 
-def test_the_sink_refuses_an_upload_over_its_limit_like_discord(rig: Rig) -> None:
-    # The interaction promised more than Discord then accepts: the 413 is not retried.
+def test_a_followup_refused_as_too_large_goes_again_with_the_link_only(rig: Rig) -> None:
+    # The interaction promised more than Discord then accepts: the sink answers 413 like Discord.
     target = rig.deferred_target(channel=None)
     rig.sink.upload_limit = len(PDF) - 1
     try:
-        with pytest.raises(ReportNotDelivered):
-            rig.delivery.deliver(target, report())
+        outcome = rig.delivery.deliver(target, report())
     finally:
         rig.sink.upload_limit = 10_485_760
-    (call,) = rig.sink.log.by_route(Route.EXECUTE_WEBHOOK)
-    assert call.status == 413
-    assert call.response == {"message": "Request entity too large", "code": 40005}
+    refused, sent = rig.sink.log.by_route(Route.EXECUTE_WEBHOOK)
+    assert refused.status == 413
+    assert refused.response == {"message": "Request entity too large", "code": 40005}
+    assert sent.files == []
+    assert not outcome.attached
+    assert any("Sent the link only" in problem for problem in outcome.problems)
+    message = rig.sink.message(outcome.followup_message_id or "")
+    assert message is not None
+    assert message["attachments"] == []
+    assert "too large to attach" in message["content"]
+    assert message["components"][0]["components"][0]["url"] == LINK
+
+
+def test_a_report_channel_refusing_the_file_gets_the_link_only(rig: Rig) -> None:
+    target = rig.deferred_target(interaction_token=None)
+    rig.sink.upload_limit = len(PDF) - 1
+    try:
+        outcome = rig.delivery.deliver(target, report())
+    finally:
+        rig.sink.upload_limit = 10_485_760
+    assert outcome.fallback_used
+    assert not outcome.attached
+    refused, sent = rig.sink.log.by_route(Route.CREATE_MESSAGE)
+    assert (refused.status, sent.files) == (413, [])
+    message = rig.sink.message(outcome.channel_message_id or "")
+    assert message is not None
+    assert message["components"][0]["components"][0]["url"] == LINK

@@ -21,6 +21,8 @@ from sunday_mining.domain.errors import DomainError, Unavailable
 log = logging.getLogger(__name__)
 
 DEFAULT_ATTACHMENT_LIMIT = 10_485_760
+HTTP_TOO_LARGE = 413
+CODE_TOO_LARGE = 40005  # Discord: "Request entity too large"
 # Discord honours an interaction token for 15 minutes; a minute's margin leaves room for the
 # follow-up's own retries and for clock skew between Discord and us.
 TOKEN_WINDOW_MS = 14 * 60_000
@@ -121,6 +123,8 @@ class ReportMessage:
     content: str
     file: MessageFile | None
     components: list[dict[str, Any]]
+    # With a file: the same without it, for a route that refuses the upload as too large.
+    link_only: ReportMessage | None = None
 
 
 class ReportDelivery:
@@ -137,16 +141,19 @@ class ReportDelivery:
         """Follow-up first; the report channel when that fails, or as well if asked to."""
         message = compose(report, target.attachment_size_limit)
         problems: list[str] = []
-        followup_id = self._followup(target, message, problems)
+        attached: list[bool] = []  # per message sent: with the file or not
+        followup_id = self._followup(target, message, problems, attached)
         channel_id = None
         if target.report_channel_id and (followup_id is None or also_to_channel):
-            channel_id = self._post_in_channel(target.report_channel_id, message, problems)
+            channel_id = self._post_in_channel(
+                target.report_channel_id, message, problems, attached
+            )
         if followup_id is None and channel_id is None:
             raise ReportNotDelivered(_advice(target), tuple(problems))
         return DeliveryOutcome(
             followup_message_id=followup_id,
             channel_message_id=channel_id,
-            attached=message.file is not None,
+            attached=any(attached),
             fallback_used=followup_id is None,
             problems=tuple(problems),
         )
@@ -156,7 +163,11 @@ class ReportDelivery:
         return target.interaction_token is not None and age_ms < TOKEN_WINDOW_MS
 
     def _followup(
-        self, target: DeliveryTarget, message: ReportMessage, problems: list[str]
+        self,
+        target: DeliveryTarget,
+        message: ReportMessage,
+        problems: list[str],
+        attached: list[bool],
     ) -> str | None:
         token = target.interaction_token
         if token is None:
@@ -167,39 +178,65 @@ class ReportDelivery:
             problems.append("follow-up: the interaction's 15-minute window is over")
             return None
         self._let_defer_settle(target)
-        try:
+
+        def send(sent: ReportMessage) -> str:
             return self._rest.send_followup(
                 target.application_id,
                 token,
-                content=message.content,
-                file=message.file,
-                components=message.components,
+                content=sent.content,
+                file=sent.file,
+                components=sent.components,
                 ephemeral=target.ephemeral,
             )
-        except (DiscordApiError, Unavailable) as error:
-            log.warning("report follow-up failed: %s", error.message)
-            problems.append(f"follow-up: {error.message}")
-            return None
+
+        return self._send("follow-up", send, message, problems, attached)
 
     def _post_in_channel(
-        self, channel_id: str, message: ReportMessage, problems: list[str]
+        self, channel_id: str, message: ReportMessage, problems: list[str], attached: list[bool]
     ) -> str | None:
-        try:
+        def send(sent: ReportMessage) -> str:
             return self._rest.send_channel_message(
-                channel_id,
-                content=message.content,
-                file=message.file,
-                components=message.components,
+                channel_id, content=sent.content, file=sent.file, components=sent.components
             )
+
+        return self._send("report channel", send, message, problems, attached)
+
+    def _send(
+        self,
+        route: str,
+        send: Callable[[ReportMessage], str],
+        message: ReportMessage,
+        problems: list[str],
+        attached: list[bool],
+    ) -> str | None:
+        """One route's message; sent again without the file if Discord refuses the upload as
+        too large (the interaction's size limit promised more than the route accepts)."""
+        try:
+            try:
+                sent = send(message)
+                attached.append(message.file is not None)
+                return sent
+            except DiscordApiError as error:
+                if not _too_large(error) or message.link_only is None:
+                    raise
+                log.warning("report %s refused the PDF as too large: sending the link only", route)
+                problems.append(f"{route}: {error.message} Sent the link only.")
+                sent = send(message.link_only)
+                attached.append(False)
+                return sent
         except (DiscordApiError, Unavailable) as error:
-            log.warning("report post in channel %s failed: %s", channel_id, error.message)
-            problems.append(f"report channel: {error.message}")
+            log.warning("report %s failed: %s", route, error.message)
+            problems.append(f"{route}: {error.message}")
             return None
 
     def _let_defer_settle(self, target: DeliveryTarget) -> None:
         age_ms = self._clock.now_ms() - target.interaction_ms
         if 0 <= age_ms < DEFER_SETTLE_MS:
             self._sleep((DEFER_SETTLE_MS - age_ms) / 1000)
+
+
+def _too_large(error: DiscordApiError) -> bool:
+    return error.status == HTTP_TOO_LARGE or error.code == CODE_TOO_LARGE
 
 
 def compose(report: DeliverableReport, attachment_size_limit: int) -> ReportMessage:
@@ -216,7 +253,8 @@ def compose(report: DeliverableReport, attachment_size_limit: int) -> ReportMess
     else:
         # A Link button takes at most 512 characters; a longer link still works as text.
         notes.append(report.link_url)
-    return ReportMessage(_fit(report.summary, notes), file, components)
+    link_only = compose(report, 0) if file is not None else None
+    return ReportMessage(_fit(report.summary, notes), file, components, link_only)
 
 
 def _link_row(report: DeliverableReport) -> dict[str, Any]:

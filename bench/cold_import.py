@@ -4,10 +4,11 @@
 
 Each run is a fresh interpreter that imports a Lambda entry and answers one signed PING given
 as an HTTP API (v2) event, the way Lambda calls it after a cold start. The app's entry is
-``functions/interactions/handler.py`` configured as on AWS (DynamoDB store, worker API on); the
-floor is ``bench/floor_app.py``. Runs alternate between the two, so a busy moment hits both.
-The child times itself from its first import, so the interpreter's own start (the same for
-both) is left out; it is shown separately as the whole process's wall time.
+``functions/interactions/handler.py`` configured as the template deploys it (DynamoDB store,
+worker API, reports, failure queue, JSON logs); the floor is ``bench/floor_app.py``. Runs
+alternate between the two, so a busy moment hits both. The child times itself from its first
+import, so the interpreter's own start (the same for both) is left out; it is shown separately
+as the whole process's wall time.
 
 Two settings: with bytecode cached (the imports alone, like for like), and from source, as the
 Lambda artifacts are built (infra/Makefile: ``pip --no-compile``, ``__pycache__`` removed, and
@@ -39,12 +40,16 @@ BAR = 1.15
 HEAVY = ("fpdf", "httpx", "uvicorn", "discord")
 
 _CHILD = """
-import json, sys, time
+import json, sys, time, types
 event = json.loads(sys.stdin.read())
+context = types.SimpleNamespace(
+    function_name="sunday-mining-interactions", memory_limit_in_mb=1024, aws_request_id="bench",
+    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:sunday-mining-interactions",
+)
 started = time.perf_counter()
 {imports}
 imported = time.perf_counter()
-response = handler(event, None)
+response = handler(event, context)
 answered = time.perf_counter()
 print(json.dumps({{
     "import_s": imported - started,
@@ -114,15 +119,28 @@ def ping_event(keys: DevKeyPair) -> dict[str, Any]:
 
 
 def _environment(keys: DevKeyPair) -> dict[str, str]:
-    """As on AWS: DynamoDB (no call is made before the first command), the worker API on."""
+    """As the template deploys the interactions function (infra/template.yaml: Globals and its
+    own variables), with the secret's values as its cold start puts them in the environment:
+    DynamoDB, the worker API, reports (S3, the reports function, the link key), the failure
+    queue and JSON logs. No AWS call is made before the first command."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SM_", "DISCORD_", "AWS_"))}
     env |= {
-        "SM_STORE": "dynamodb",
-        "SM_TABLE_NAME": "sunday-mining-bench",
+        "AWS_LAMBDA_FUNCTION_NAME": "sunday-mining-interactions",
         "AWS_REGION": "us-east-1",
         "AWS_EC2_METADATA_DISABLED": "true",
+        "SM_STORE": "dynamodb",
+        "SM_TABLE_NAME": "sunday-mining-bench",
+        "SM_LOG_LEVEL": "INFO",
+        "SM_STACK_NAME": "sunday-mining",
         "DISCORD_PUBLIC_KEY": keys.public_key_hex,
+        "DISCORD_APPLICATION_ID": "1300000000000000001",
+        "SM_REPORTS_BUCKET": "sunday-mining-reports-bench",
+        "SM_REPORTS_FUNCTION": "sunday-mining-reports",
+        "SM_FAILURE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/sm-failures",
+        # What load_into_env_once takes from the secret on AWS.
         "SM_WORKER_SECRET": secrets.token_hex(32),
+        "SM_LINK_SIGNING_KEY": secrets.token_hex(32),
+        "DISCORD_BOT_TOKEN": "bench-bot-token-not-used-for-a-ping",
     }
     return env
 
@@ -225,8 +243,10 @@ def section(quick: bool = False) -> Section:
             "artifacts are built: `pip --no-compile`, `__pycache__` removed, /var/task "
             "read-only). Each imports a Lambda entry and answers one signed PING given as a "
             "Function URL (HTTP API v2) event through mangum; the figures are medians. The app "
-            "is `functions/interactions/handler.py` as configured on AWS (DynamoDB store, the "
-            "worker API on; no AWS call is made to answer a PING). It imports boto3 and builds "
+            "is `functions/interactions/handler.py` with the environment the template gives it "
+            "(DynamoDB store, the worker API, reports with their bucket, function and link key, "
+            "the failure queue, JSON logs; no AWS call is made to answer a PING). It imports "
+            "boto3 and builds "
             "its services and FastAPI app lazily, inside the first invocation, so the bar is "
             "judged on the whole cold start: imports + first answer."
         ),

@@ -20,8 +20,7 @@ _services: Services | None = None
 def reports_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _services  # noqa: PLW0603 - reused by a warm container
     from sunday_mining.adapters.jobs import job_from_event
-    from sunday_mining.services.notices import NOTICE_JOB
-    from sunday_mining.services.reports import REPORT_JOB
+    from sunday_mining.services.job_kinds import NOTICE_JOB, REPORT_JOB
 
     if _services is None:
         from sunday_mining.aws_secrets import load_into_env_once

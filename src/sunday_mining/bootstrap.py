@@ -1,15 +1,20 @@
-"""The composition root: wires adapters to services. Entrypoints call this and nothing else."""
+"""The composition root: wires adapters to services. Entrypoints call this and nothing else.
+
+The payroll and report services are made on first use: a cold start that answers a worker
+heartbeat, a PING or /mining status never imports the payroll engine or the report code.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.blobs import BlobStore
-from sunday_mining.ports.jobs import JobQueue
+from sunday_mining.ports.jobs import Job, JobQueue
 from sunday_mining.ports.store import Store
 from sunday_mining.services.diagnostics import (
     Check,
@@ -20,9 +25,9 @@ from sunday_mining.services.diagnostics import (
 )
 from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
+from sunday_mining.services.job_kinds import NOTICE_JOB, REPORT_JOB
 from sunday_mining.services.names import MemberNames
-from sunday_mining.services.notices import NOTICE_JOB, ChannelPoster, Notices
-from sunday_mining.services.payroll import PayrollService
+from sunday_mining.services.notices import ChannelPoster, Notices
 from sunday_mining.services.prices import PriceService
 from sunday_mining.services.report_links import ReportLinks
 from sunday_mining.services.sessions import SessionService
@@ -31,8 +36,28 @@ from sunday_mining.services.sweeps import AdhocSweeper
 from sunday_mining.services.voice import VoiceIngestService
 from sunday_mining.services.worker import WorkerService
 
-if TYPE_CHECKING:  # the report service loads only where reports are on (see _report_service)
+if TYPE_CHECKING:  # loaded on first use (see Services.payroll and Services.reports)
+    from sunday_mining.services.payroll import PayrollService
     from sunday_mining.services.reports import Deliverer, ReportService
+
+
+T = TypeVar("T")
+
+
+class Once(Generic[T]):
+    """A value made by ``make`` on first use, once, even when two threads ask at the same time."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._make: Callable[[], T] | None = make
+        self._value: T | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> T:
+        if self._make is not None:
+            with self._lock:
+                if self._make is not None:
+                    self._value, self._make = self._make(), None
+        return cast("T", self._value)
 
 
 @dataclass(frozen=True)
@@ -47,10 +72,24 @@ class Services:
     prices: PriceService
     errors: ErrorLog
     diagnostics: DiagnosticsService
-    payroll: PayrollService
     names: MemberNames
-    reports: ReportService | None = None  # None: this installation builds no reports
+    make_payroll: Callable[[], PayrollService] = field(repr=False)
+    # None: this installation builds no reports.
+    make_reports: Callable[[], ReportService] | None = field(default=None, repr=False)
     notices: Notices | None = None  # None: nothing is posted on the app's own initiative
+
+    @property
+    def payroll(self) -> PayrollService:
+        return self.make_payroll()
+
+    @property
+    def reports_enabled(self) -> bool:
+        """Whether reports are set up, known without making the report service."""
+        return self.make_reports is not None
+
+    @property
+    def reports(self) -> ReportService | None:
+        return None if self.make_reports is None else self.make_reports()
 
 
 @dataclass(frozen=True)
@@ -80,7 +119,13 @@ def build_services(
     errors = ErrorLog(store, clock)
     names = MemberNames(store, clock)
     probes = probes or Probes(schema_problems=list, discord_configured=False)
-    payroll = PayrollService(store, clock, guilds, sessions, summaries, prices)
+
+    def make_payroll() -> PayrollService:
+        from sunday_mining.services.payroll import PayrollService
+
+        return PayrollService(store, clock, guilds, sessions, summaries, prices)
+
+    payroll = Once(make_payroll)
     report_service = _report_service(
         store, clock, guilds, sessions, summaries, payroll, names, reports
     )
@@ -111,14 +156,14 @@ def build_services(
         prices=prices,
         errors=errors,
         diagnostics=DiagnosticsService(store, clock, guilds, sessions, prices, errors, probes),
-        payroll=payroll,
-        reports=report_service,
+        make_payroll=payroll,
+        make_reports=report_service,
     )
 
 
-def _report_probe(reports: ReportService) -> Callable[[], Check]:
+def _report_probe(reports: Callable[[], ReportService]) -> Callable[[], Check]:
     def check() -> Check:
-        status, value, fix = reports.health()
+        status, value, fix = reports().health()
         return Check("Reports", Status(status), value, fix)
 
     return check
@@ -130,27 +175,32 @@ def _report_service(
     guilds: GuildService,
     sessions: SessionService,
     summaries: SummaryService,
-    payroll: PayrollService,
+    payroll: Callable[[], PayrollService],
     names: MemberNames,
     setup: ReportSetup | None,
-) -> ReportService | None:
+) -> Callable[[], ReportService] | None:
+    """The report service, made on first use (None without reports)."""
     if setup is None:
         return None
-    from sunday_mining.services.reports import ReportService
 
-    return ReportService(
-        store,
-        clock,
-        guilds,
-        sessions,
-        summaries,
-        payroll,
-        blobs=setup.blobs,
-        links=setup.links,
-        lookup_names=names.lookup,
-        jobs=setup.jobs,
-        deliverer=setup.deliverer,
-    )
+    def make() -> ReportService:
+        from sunday_mining.services.reports import ReportService
+
+        return ReportService(
+            store,
+            clock,
+            guilds,
+            sessions,
+            summaries,
+            payroll(),
+            blobs=setup.blobs,
+            links=setup.links,
+            lookup_names=names.lookup,
+            jobs=setup.jobs,
+            deliverer=setup.deliverer,
+        )
+
+    return Once(make)
 
 
 def build_store(settings: Settings) -> Store:
@@ -187,13 +237,20 @@ def build_from_settings(
         settings, store, failed_jobs=failed_jobs(settings, setup.jobs if setup else None)
     )
     services = build_services(store, clock, probes, setup)
-    if services.reports is not None:
-        from sunday_mining.services.reports import REPORT_JOB
-
-        handlers[REPORT_JOB] = services.reports.run_job
+    if services.reports_enabled:
+        handlers[REPORT_JOB] = _run_report_job(services)
     if services.notices is not None:
         handlers[NOTICE_JOB] = services.notices.run_job
     return services
+
+
+def _run_report_job(services: Services) -> Callable[[Job], None]:
+    def run(job: Job) -> None:
+        reports = services.reports
+        assert reports is not None, "only registered where reports are on"
+        reports.run_job(job)
+
+    return run
 
 
 def build_probes(

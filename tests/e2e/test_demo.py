@@ -17,7 +17,7 @@ from sunday_mining.demo import DEMO_DIR, DemoResult, run
 from sunday_mining.demo.crew import demo_guild
 from sunday_mining.demo.stack import START_MS
 from sunday_mining.domain.clock import FixedClock
-from sunday_mining.domain.payroll import format_auec
+from sunday_mining.domain.prices import format_auec
 from sunday_mining.domain.session import SessionStatus, SessionType, StopReason
 
 # Well after the op and its payroll: the store is read as it was left.

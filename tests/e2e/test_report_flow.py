@@ -25,9 +25,9 @@ from sunday_mining.bootstrap import ReportSetup, build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.interactions.commands import command_json
 from sunday_mining.local import free_port, running_app
+from sunday_mining.services.job_kinds import REPORT_JOB
 from sunday_mining.services.report_links import ReportLinks
 from sunday_mining.services.report_sending import DiscordDeliverer
-from sunday_mining.services.reports import REPORT_JOB
 from sunday_mining.simulator import DevKeyPair, DiscordSimulator, Exchange, SinkState
 from sunday_mining.simulator.rest_sink import running_sink
 from sunday_mining.simulator.sample_guild import sample_guild

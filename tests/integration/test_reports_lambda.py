@@ -30,8 +30,9 @@ from sunday_mining.bootstrap import ReportSetup, Services, build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.ports.store import SortKey
 from sunday_mining.services import keys
+from sunday_mining.services.job_kinds import REPORT_JOB
 from sunday_mining.services.report_links import ReportLinks
-from sunday_mining.services.reports import REPORT_JOB, TOKEN_PREFIX, ReportRequest
+from sunday_mining.services.reports import TOKEN_PREFIX, ReportRequest
 from sunday_mining.simulator import DevKeyPair, PayloadFactory, SinkState, sample_guild
 from sunday_mining.simulator.rest_sink import running_sink
 

@@ -38,13 +38,13 @@ from sunday_mining.ports.jobs import Job, JobQueue
 from sunday_mining.ports.store import SortKey
 from sunday_mining.reports.model import ReportData, content_hash
 from sunday_mining.services import keys
+from sunday_mining.services.job_kinds import REPORT_JOB
 from sunday_mining.services.names import MemberNames
 from sunday_mining.services.payroll import PayrollService, PayrollVersion
 from sunday_mining.services.report_delivery import TOKEN_WINDOW_MS
 from sunday_mining.services.report_links import LinkExpired, ReportLinks
 from sunday_mining.services.reports import (
     MAX_ATTEMPTS,
-    REPORT_JOB,
     TOKEN_PREFIX,
     ReportFiles,
     ReportRequest,

@@ -50,5 +50,28 @@ def test_building_the_interactions_app_imports_nothing_heavy(tmp_path: Path) -> 
     loaded = set(json.loads(top_level))
     assert loaded.isdisjoint(HEAVY), loaded & set(HEAVY)
     # Loaded with the first request that needs them, not to answer Discord after a cold start:
-    lazy = {"sunday_mining.web.worker_models", "sunday_mining.reports.pdf", "sunday_mining.demo"}
+    # the worker's models, the PDF code, the demo, and payroll and reports (the engine, the
+    # services, the commands) though reports are on here.
+    lazy = {
+        "sunday_mining.web.worker_models",
+        "sunday_mining.reports.pdf",
+        "sunday_mining.demo",
+        "sunday_mining.domain.payroll",
+        "sunday_mining.services.payroll",
+        "sunday_mining.interactions.payroll_commands",
+        "sunday_mining.services.reports",
+        "sunday_mining.services.report_data",
+        "sunday_mining.reports.model",
+    }
     assert lazy.isdisjoint(json.loads(ours)), lazy & set(json.loads(ours))
+    assert "sunday_mining.web.reports" in json.loads(ours)  # the link route is mounted
+
+
+def test_the_router_lists_every_payroll_action_it_loads_on_first_use() -> None:
+    from sunday_mining.interactions import payroll_commands, router
+
+    assert set(payroll_commands.COMPONENTS) == router.PAYROLL_COMPONENTS
+    assert set(payroll_commands.MODALS) == router.PAYROLL_MODALS
+    assert router.PAYROLL_COMPONENTS.isdisjoint(
+        {"status", "stop", "alist"}
+    )  # no clash with the session buttons

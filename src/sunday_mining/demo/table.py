@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sunday_mining.demo.clicks import DemoFailed
-from sunday_mining.domain.payroll import ORG_PAYEE_ID, LineKind, PayrollResult, format_auec
+from sunday_mining.domain.payroll import ORG_PAYEE_ID, LineKind, PayrollResult
+from sunday_mining.domain.prices import format_auec
 from sunday_mining.interactions.payroll_render import TIMES, multiplier
 from sunday_mining.interactions.render import seconds_text
 from sunday_mining.services.payroll import PayrollVersion

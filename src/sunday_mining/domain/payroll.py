@@ -21,6 +21,7 @@ from functools import cache
 
 from sunday_mining.domain.errors import ValidationError
 from sunday_mining.domain.guild import DonationPolicy
+from sunday_mining.domain.prices import format_auec
 
 FULL_BP = 10_000  # 100 %
 MILLI = 1_000  # multiplier x1.0
@@ -212,11 +213,6 @@ class PayrollResult:
 
 
 # --- formatting -----------------------------------------------------------------------------
-
-
-def format_auec(amount: int) -> str:
-    """1234567 -> "1,234,567 aUEC"."""
-    return f"{amount:,} aUEC"
 
 
 def _format_bp(basis_points: int) -> str:

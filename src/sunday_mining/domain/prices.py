@@ -15,6 +15,12 @@ from typing import Any, Literal
 from sunday_mining.domain.errors import DomainError
 from sunday_mining.domain.ores import Ore
 
+
+def format_auec(amount: int) -> str:
+    """1234567 -> "1,234,567 aUEC"."""
+    return f"{amount:,} aUEC"
+
+
 PriceSourceName = Literal["uex", "bundled"]
 DAY_MS = 86_400_000
 

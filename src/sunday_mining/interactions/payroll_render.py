@@ -20,9 +20,8 @@ from sunday_mining.domain.payroll import (
     IncomeLine,
     LineKind,
     PayrollResult,
-    format_auec,
 )
-from sunday_mining.domain.prices import PriceSnapshot
+from sunday_mining.domain.prices import PriceSnapshot, format_auec
 from sunday_mining.domain.session import PayrollState
 from sunday_mining.interactions import custom_ids, render
 from sunday_mining.interactions.price_commands import source_line

@@ -6,8 +6,7 @@ from typing import Any
 
 from sunday_mining.domain import ores
 from sunday_mining.domain.errors import ValidationError
-from sunday_mining.domain.payroll import format_auec
-from sunday_mining.domain.prices import PriceSnapshot
+from sunday_mining.domain.prices import PriceSnapshot, format_auec
 from sunday_mining.interactions.context import Context
 from sunday_mining.interactions.render import duration
 from sunday_mining.interactions.responses import COLOUR_INFO, COLOUR_WARN, Embed, choices, message

@@ -1,9 +1,16 @@
-"""Route an interaction to its handler and turn every domain error into a polite answer."""
+"""Route an interaction to its handler and turn every domain error into a polite answer.
+
+Payroll's handlers load on first use: they bring the payroll engine, which a cold start that
+answers /mining status or a PING does not need. Their names are listed here
+(``PAYROLL_COMPONENTS``, ``PAYROLL_MODALS``) and a test holds them equal to payroll_commands'
+own tables.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 from sunday_mining.bootstrap import Services
@@ -13,7 +20,6 @@ from sunday_mining.interactions import (
     custom_ids,
     diagnostics_commands,
     help_topics,
-    payroll_commands,
     price_commands,
     session_commands,
 )
@@ -27,6 +33,37 @@ log = logging.getLogger(__name__)
 CommandHandler = Callable[[Context], dict[str, Any]]
 ComponentHandler = Callable[[Context, custom_ids.CustomId], dict[str, Any]]
 
+PAYROLL_COMPONENTS = frozenset(
+    {
+        *("payroll", "ppick", "ppage", "pgo", "pv", "pinc", "pdon", "pmem", "pore", "ppaste"),
+        *("psale", "prm", "pstale", "pexp", "pflat", "ppct", "pcut", "pask", "pfin", "ppaid"),
+        *("pamend", "prep"),
+    }
+)
+PAYROLL_MODALS = frozenset({"pmm", "pam", "ppl", "psl", "pexm", "pflm", "ppcm"})
+
+
+def _payroll() -> ModuleType:
+    from sunday_mining.interactions import payroll_commands
+
+    return payroll_commands
+
+
+def _payroll_command(name: str) -> CommandHandler:
+    def handle(ctx: Context) -> dict[str, Any]:
+        handler: CommandHandler = getattr(_payroll(), name)
+        return handler(ctx)
+
+    return handle
+
+
+def _payroll_component(table: str, action: str) -> ComponentHandler:
+    def handle(ctx: Context, custom_id: custom_ids.CustomId) -> dict[str, Any]:
+        handlers: dict[str, ComponentHandler] = getattr(_payroll(), table)
+        return handlers[action](ctx, custom_id)
+
+    return handle
+
 
 COMMANDS: dict[str, CommandHandler] = {
     "mining start": session_commands.start,
@@ -35,7 +72,7 @@ COMMANDS: dict[str, CommandHandler] = {
     "mining adhoc new": session_commands.adhoc_new,
     "mining adhoc load": session_commands.adhoc_load,
     "mining adhoc list": session_commands.adhoc_list,
-    "mining payroll": payroll_commands.payroll,
+    "mining payroll": _payroll_command("payroll"),
     "mining prices": price_commands.prices,
     "mining diagnostics": diagnostics_commands.diagnostics,
     "mining help": help_topics.help_command,
@@ -53,17 +90,18 @@ COMPONENTS: dict[str, ComponentHandler] = {
     "status": session_commands.status_refresh,
     "stop": session_commands.stop_picked,
     "alist": session_commands.adhoc_list_page,
-    **payroll_commands.COMPONENTS,  # "payroll" (the stop summary's button) and the p* steps
+    # "payroll" (the stop summary's button) and the p* steps
+    **{action: _payroll_component("COMPONENTS", action) for action in PAYROLL_COMPONENTS},
 }
 
 MODALS: dict[str, ComponentHandler] = {
-    **payroll_commands.MODALS,
+    **{action: _payroll_component("MODALS", action) for action in PAYROLL_MODALS},
 }
 
 AUTOCOMPLETE: dict[tuple[str, str], CommandHandler] = {
     ("mining adhoc load", "session"): session_commands.adhoc_load_autocomplete,
     ("mining prices", "ore"): price_commands.ore_autocomplete,
-    ("mining payroll", "session"): payroll_commands.session_autocomplete,
+    ("mining payroll", "session"): _payroll_command("session_autocomplete"),
 }
 
 STALE = "That button is from an older message; run the command again."

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sunday_mining.domain.payroll import format_auec
+from sunday_mining.domain.prices import format_auec
 from sunday_mining.reports import _fonts
 from sunday_mining.reports._format import (
     clock,

@@ -22,10 +22,10 @@ from sunday_mining.ports.jobs import Job, JobQueue
 from sunday_mining.ports.store import ItemAbsent, Store
 from sunday_mining.services import keys
 from sunday_mining.services.guilds import GuildService
+from sunday_mining.services.job_kinds import NOTICE_JOB
 
 log = logging.getLogger(__name__)
 
-NOTICE_JOB = "notice"
 NOTICE_PREFIX = "NOTICE#"
 NOTICE_TTL_S = 7 * 86_400  # the marker only guards against a duplicated job
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sunday_mining.domain.clock import Clock
 from sunday_mining.services.report_delivery import (
@@ -18,7 +18,9 @@ from sunday_mining.services.report_delivery import (
     MessagePoster,
     ReportDelivery,
 )
-from sunday_mining.services.reports import ReportFiles, ReportRequest
+
+if TYPE_CHECKING:  # only types: the report service loads with the first report (bootstrap)
+    from sunday_mining.services.reports import ReportFiles, ReportRequest
 
 log = logging.getLogger(__name__)
 

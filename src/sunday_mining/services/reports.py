@@ -40,7 +40,7 @@ from sunday_mining.domain.errors import (
     Unavailable,
 )
 from sunday_mining.domain.ids import is_id
-from sunday_mining.domain.payroll import format_auec
+from sunday_mining.domain.prices import format_auec
 from sunday_mining.observability import Metric
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import Job, JobQueue
@@ -48,6 +48,7 @@ from sunday_mining.ports.store import And, Compare, ItemAbsent, Key, Or, Store, 
 from sunday_mining.reports.model import ReportData, content_hash
 from sunday_mining.services import keys
 from sunday_mining.services.guilds import GuildService
+from sunday_mining.services.job_kinds import REPORT_JOB
 from sunday_mining.services.payroll import PayrollService, PayrollStatus, PayrollVersion
 from sunday_mining.services.report_data import (
     NameLookup,
@@ -63,7 +64,6 @@ from sunday_mining.services.worker import gaps_between
 
 log = logging.getLogger(__name__)
 
-REPORT_JOB = "report"
 STATE_PREFIX = "REPORT#"
 DELIVERY_PREFIX = "REPORTMSG#"
 ATTEMPTS_PREFIX = "REPORTTRY#"

@@ -40,10 +40,10 @@ def create_app(
 
         app.include_router(worker_router(services, worker_secret, wall_clock))
 
-    if services.reports is not None:
+    if services.reports_enabled:
         from sunday_mining.web.reports import reports_router
 
-        app.include_router(reports_router(services.reports))
+        app.include_router(reports_router(services))
 
     @app.get("/health")
     def health() -> JSONResponse:

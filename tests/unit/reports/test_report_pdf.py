@@ -11,7 +11,7 @@ import unicodedata
 
 from pypdf import PdfReader
 
-from sunday_mining.domain.payroll import format_auec
+from sunday_mining.domain.prices import format_auec
 from sunday_mining.reports.model import ReportData, ReportStatus, content_hash
 from sunday_mining.reports.pdf import render_pdf
 from sunday_mining.reports.sample import sample_report

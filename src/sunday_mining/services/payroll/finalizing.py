@@ -9,8 +9,8 @@ from sunday_mining.domain.ids import new_id
 from sunday_mining.domain.payroll import (
     PayrollResult,
     compute,
-    format_auec,
 )
+from sunday_mining.domain.prices import format_auec
 from sunday_mining.domain.session import PayrollState, SessionStatus
 from sunday_mining.ports.store import (
     And,

@@ -9,8 +9,8 @@ from sunday_mining.domain import ores as ore_catalogue
 from sunday_mining.domain.errors import StateConflict, ValidationError
 from sunday_mining.domain.payroll import (
     IncomeLine,
-    format_auec,
 )
+from sunday_mining.domain.prices import format_auec
 from sunday_mining.services.payroll.base import PayrollBase
 from sunday_mining.services.payroll.model import OreEntry, PayrollVersion
 from sunday_mining.services.payroll.pricing import price_line

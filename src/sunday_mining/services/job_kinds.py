@@ -1,0 +1,7 @@
+"""The kinds of async job, in a module of their own so that the composition root can register a
+job's runner without importing the service that runs it (see bootstrap)."""
+
+from __future__ import annotations
+
+REPORT_JOB = "report"  # build and deliver a payroll report (services/reports.py)
+NOTICE_JOB = "notice"  # post a short notice as the bot (services/notices.py)

@@ -24,7 +24,10 @@ def interactions_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         load_into_env_once()  # secrets from SM_SECRETS_ARN, once per cold start
         settings = Settings.from_env()
         observability.configure_lambda("interactions", settings.log_level)
-        app = create_app_from_settings(build_from_settings(settings), settings)
+        from sunday_mining.web.offload import inline
+
+        # One event at a time per container: handlers run on the loop (web/offload.py).
+        app = create_app_from_settings(build_from_settings(settings), settings, offload=inline)
         _interactions = observability.lambda_entry(Mangum(app, lifespan="off"))
     response: dict[str, Any] = _interactions(event, context)
     return response

@@ -1,7 +1,8 @@
 """The composition root: wires adapters to services. Entrypoints call this and nothing else.
 
-The payroll and report services are made on first use: a cold start that answers a worker
-heartbeat, a PING or /mining status never imports the payroll engine or the report code.
+The payroll, report and diagnostics services are made on first use: a cold start that answers
+a worker heartbeat, a PING or /mining status never imports the payroll engine, the report code
+or the checks.
 """
 
 from __future__ import annotations
@@ -16,13 +17,7 @@ from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import Job, JobQueue
 from sunday_mining.ports.store import Store
-from sunday_mining.services.diagnostics import (
-    Check,
-    DiagnosticsService,
-    FailedJobs,
-    Probes,
-    Status,
-)
+from sunday_mining.services.diagnostic_probes import Check, FailedJobs, Probes, Status
 from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.job_kinds import NOTICE_JOB, REPORT_JOB
@@ -36,7 +31,8 @@ from sunday_mining.services.sweeps import AdhocSweeper
 from sunday_mining.services.voice import VoiceIngestService
 from sunday_mining.services.worker import WorkerService
 
-if TYPE_CHECKING:  # loaded on first use (see Services.payroll and Services.reports)
+if TYPE_CHECKING:  # loaded on first use (see Services.payroll, .reports and .diagnostics)
+    from sunday_mining.services.diagnostics import DiagnosticsService
     from sunday_mining.services.payroll import PayrollService
     from sunday_mining.services.reports import Deliverer, ReportService
 
@@ -71,12 +67,16 @@ class Services:
     worker: WorkerService
     prices: PriceService
     errors: ErrorLog
-    diagnostics: DiagnosticsService
     names: MemberNames
+    make_diagnostics: Callable[[], DiagnosticsService] = field(repr=False)
     make_payroll: Callable[[], PayrollService] = field(repr=False)
     # None: this installation builds no reports.
     make_reports: Callable[[], ReportService] | None = field(default=None, repr=False)
     notices: Notices | None = None  # None: nothing is posted on the app's own initiative
+
+    @property
+    def diagnostics(self) -> DiagnosticsService:
+        return self.make_diagnostics()
 
     @property
     def payroll(self) -> PayrollService:
@@ -155,10 +155,26 @@ def build_services(
         notices=notices,
         prices=prices,
         errors=errors,
-        diagnostics=DiagnosticsService(store, clock, guilds, sessions, prices, errors, probes),
+        make_diagnostics=Once(
+            lambda: _diagnostics(store, clock, guilds, sessions, prices, errors, probes)
+        ),
         make_payroll=payroll,
         make_reports=report_service,
     )
+
+
+def _diagnostics(
+    store: Store,
+    clock: Clock,
+    guilds: GuildService,
+    sessions: SessionService,
+    prices: PriceService,
+    errors: ErrorLog,
+    probes: Probes,
+) -> DiagnosticsService:
+    from sunday_mining.services.diagnostics import DiagnosticsService
+
+    return DiagnosticsService(store, clock, guilds, sessions, prices, errors, probes)
 
 
 def _report_probe(reports: Callable[[], ReportService]) -> Callable[[], Check]:

@@ -24,7 +24,7 @@ from sunday_mining.config import Settings
 from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import JobQueue
-from sunday_mining.services.diagnostics import FailedJobs
+from sunday_mining.services.diagnostic_probes import FailedJobs
 from sunday_mining.services.report_links import ReportLinks
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ import sys
 from typing import TextIO
 
 from sunday_mining.config import Settings
-from sunday_mining.services.diagnostics import Check, Status
+from sunday_mining.services.diagnostic_probes import Check, Status
 
 # The one check that needs a server; without --guild it would describe an empty, unknown one.
 _SERVER_AREA = "Channels"

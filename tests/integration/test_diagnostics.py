@@ -14,7 +14,7 @@ from sunday_mining.domain.errors import DomainError, Unavailable
 from sunday_mining.domain.prices import OrePrice, PriceSnapshot, TerminalPrice
 from sunday_mining.interactions.diagnostics_commands import render
 from sunday_mining.ports.store import Store
-from sunday_mining.services.diagnostics import Check, Probes, Status
+from sunday_mining.services.diagnostic_probes import Check, Probes, Status
 from sunday_mining.services.worker import Heartbeat
 
 GUILD = "1000"

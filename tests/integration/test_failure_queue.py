@@ -25,13 +25,8 @@ from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import Unavailable
 from sunday_mining.ports.jobs import Job
 from sunday_mining.report_wiring import failed_jobs
-from sunday_mining.services.diagnostics import (
-    Check,
-    DiagnosticsService,
-    FailedJobs,
-    Probes,
-    Status,
-)
+from sunday_mining.services.diagnostic_probes import Check, FailedJobs, Probes, Status
+from sunday_mining.services.diagnostics import DiagnosticsService
 from sunday_mining.simulator import DevKeyPair
 
 GUILD = "1000"

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from sunday_mining.simulator import DevKeyPair
+from sunday_mining.simulator.tamper import signed_request
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("fpdf", "httpx", "discord", "jsonschema", "uvicorn", "hypothesis")
@@ -75,3 +78,102 @@ def test_the_router_lists_every_payroll_action_it_loads_on_first_use() -> None:
     assert router.PAYROLL_COMPONENTS.isdisjoint(
         {"status", "stop", "alist"}
     )  # no clash with the session buttons
+
+
+LAMBDA_PROBE = """
+import json, sys, types
+sys.path.insert(0, "functions/interactions")
+event = json.loads(sys.stdin.read())
+context = types.SimpleNamespace(
+    function_name="probe", memory_limit_in_mb=1024, aws_request_id="probe",
+    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:probe",
+)
+from handler import handler
+answer = handler(event, context)
+print(json.dumps({"status": answer["statusCode"], "body": answer["body"],
+                  "modules": sorted(sys.modules)}))
+"""
+
+
+def _ping_event(keys: DevKeyPair) -> dict[str, object]:
+    headers, body = signed_request(
+        keys, {"id": "1", "application_id": "2", "type": 1, "version": 1}, int(time.time())
+    )
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/interactions",
+        "rawQueryString": "",
+        "headers": {
+            "content-type": "application/json",
+            **{k.lower(): v for k, v in headers.items()},
+        },
+        "requestContext": {
+            "http": {
+                "method": "POST",
+                "path": "/interactions",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "192.0.2.1",
+                "userAgent": "Discord-Interactions/1.0",
+            },
+            "requestId": "probe",
+            "routeKey": "$default",
+            "stage": "$default",
+            "accountId": "123456789012",
+            "apiId": "probe",
+            "domainName": "probe.example",
+            "domainPrefix": "probe",
+            "time": "24/Nov/2026:00:00:00 +0000",
+            "timeEpoch": 0,
+        },
+        "body": body.decode(),
+        "isBase64Encoded": False,
+    }
+
+
+def test_a_lambda_cold_start_answers_a_ping_without_payroll_reports_or_a_thread_pool() -> None:
+    """The interactions function as the template deploys it (reports, the worker API, the
+    failure queue, JSON logs): the first answer loads neither the payroll, report and
+    diagnostics code, nor the command definitions (registration only), nor anyio's thread
+    machinery (handlers run on the loop inside a Lambda, web/offload.py)."""
+    keys = DevKeyPair.generate()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SM_", "DISCORD_", "AWS_"))}
+    env |= {
+        "AWS_LAMBDA_FUNCTION_NAME": "probe",
+        "AWS_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "SM_STORE": "dynamodb",
+        "SM_TABLE_NAME": "probe",
+        "DISCORD_PUBLIC_KEY": keys.public_key_hex,
+        "DISCORD_APPLICATION_ID": "2",
+        "SM_WORKER_SECRET": "w" * 40,
+        "SM_LINK_SIGNING_KEY": "k" * 40,
+        "SM_REPORTS_BUCKET": "probe-reports",
+        "SM_REPORTS_FUNCTION": "probe-reports",
+        "SM_FAILURE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/probe",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", LAMBDA_PROBE],
+        input=json.dumps(_ping_event(keys)),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (answer["status"], json.loads(answer["body"])) == (200, {"type": 1})
+    loaded = set(answer["modules"])
+    lazy = {
+        "anyio._backends._asyncio",
+        "sunday_mining.services.diagnostics",
+        "sunday_mining.interactions.commands",
+        "sunday_mining.domain.payroll",
+        "sunday_mining.services.payroll",
+        "sunday_mining.interactions.payroll_commands",
+        "sunday_mining.services.reports",
+        "sunday_mining.web.worker_models",
+    }
+    assert lazy.isdisjoint(loaded), lazy & loaded

@@ -12,9 +12,8 @@ from sunday_mining.domain.guild import (
     Role,
 )
 from sunday_mining.interactions import permissions
-from sunday_mining.interactions.commands import VOICE_CHANNEL_TYPES
 from sunday_mining.interactions.context import Context
-from sunday_mining.interactions.payload import OptionType
+from sunday_mining.interactions.payload import VOICE_CHANNEL_TYPES, OptionType
 from sunday_mining.interactions.responses import COLOUR_INFO, Embed, message
 
 

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sunday_mining.domain.guild import SETTING_NAMES, Role
-from sunday_mining.interactions.payload import ChannelType, OptionType
+from sunday_mining.interactions.payload import VOICE_CHANNEL_TYPES, OptionType
 
 MANAGE_GUILD_PERMISSION = str(1 << 5)
-VOICE_CHANNEL_TYPES = (ChannelType.GUILD_VOICE, ChannelType.GUILD_STAGE_VOICE)
 
 
 @dataclass(frozen=True)

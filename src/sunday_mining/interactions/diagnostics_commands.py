@@ -14,7 +14,7 @@ from sunday_mining.interactions.responses import (
     Embed,
     message,
 )
-from sunday_mining.services.diagnostics import Check, Status
+from sunday_mining.services.diagnostic_probes import Check, Status
 
 _ICON = {Status.OK: "✅", Status.WARN: "⚠️", Status.FAIL: "❌"}
 

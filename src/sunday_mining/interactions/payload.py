@@ -47,6 +47,10 @@ class ChannelType(IntEnum):
     GUILD_STAGE_VOICE = 13
 
 
+# Where a mining session can be tracked: voice and stage channels.
+VOICE_CHANNEL_TYPES = (ChannelType.GUILD_VOICE, ChannelType.GUILD_STAGE_VOICE)
+
+
 ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
 VIEW_CHANNEL = 1 << 10

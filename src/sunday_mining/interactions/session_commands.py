@@ -8,9 +8,8 @@ from sunday_mining.domain.errors import NotFound, ValidationError
 from sunday_mining.domain.ids import is_id
 from sunday_mining.domain.session import PayrollState, Session, SessionType
 from sunday_mining.interactions import custom_ids, permissions, render
-from sunday_mining.interactions.commands import VOICE_CHANNEL_TYPES
 from sunday_mining.interactions.context import Context
-from sunday_mining.interactions.payload import CONNECT, VIEW_CHANNEL
+from sunday_mining.interactions.payload import CONNECT, VIEW_CHANNEL, VOICE_CHANNEL_TYPES
 from sunday_mining.interactions.responses import (
     COLOUR_INFO,
     Embed,

@@ -10,8 +10,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from sunday_mining.domain import ores
@@ -19,6 +17,7 @@ from sunday_mining.domain.clock import Clock
 from sunday_mining.domain.errors import DomainError
 from sunday_mining.ports.store import Store
 from sunday_mining.services import keys
+from sunday_mining.services.diagnostic_probes import Check, Probes, Status
 from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.prices import PriceService
@@ -38,42 +37,6 @@ _REBUILD_QUEUED = (
     "press Rebuild report on the payrolls they name, then purge the queue."
 )
 _REBUILD_LOCAL = "Press Rebuild report on the affected payrolls; the app's log has each error."
-
-
-class Status(StrEnum):
-    OK = "ok"
-    WARN = "warn"
-    FAIL = "fail"
-
-
-@dataclass(frozen=True)
-class Check:
-    area: str
-    status: Status
-    value: str
-    fix: str | None = None
-
-
-@dataclass(frozen=True)
-class FailedJobs:
-    """The jobs that failed every attempt and wait for someone: on AWS the on-failure queue;
-    locally the in-process runner's own record, held in memory (a restart forgets it)."""
-
-    count: Callable[[], int]  # raises a DomainError when it can't be read
-    in_memory: bool = False
-
-
-@dataclass(frozen=True)
-class Probes:
-    """What only the composition root can see: the live table, Discord, the report store, the
-    on-failure queue."""
-
-    schema_problems: Callable[[], list[str]]
-    discord_configured: bool
-    discord_token: Callable[[], str] | None = None  # returns the bot's name; raises if refused
-    commands_current: Callable[[], bool] | None = None
-    reports: Callable[[], Check] | None = None
-    failed_jobs: FailedJobs | None = None  # None: no queue this process can see, so no line
 
 
 def _ok(area: str, value: str) -> Check:

@@ -14,6 +14,7 @@ from sunday_mining.bootstrap import Services
 from sunday_mining.config import Settings
 from sunday_mining.domain.errors import StoreError
 from sunday_mining.web.interactions import interactions_router
+from sunday_mining.web.offload import Offload, in_thread
 from sunday_mining.web.signature import SignatureVerifier
 
 
@@ -24,13 +25,15 @@ def create_app(
     signature_max_age_s: int | None = 300,
     worker_secret: str | None = None,
     wall_clock: Callable[[], float] = time.time,
+    offload: Offload = in_thread,
 ) -> FastAPI:
-    """The app. Without a public key it serves health only (and says so in the log)."""
+    """The app. Without a public key it serves health only (and says so in the log).
+    ``offload``: how routes run blocking work (see web/offload.py; Lambda passes ``inline``)."""
     app = FastAPI(title="Sunday Mining", version=__version__, docs_url=None, redoc_url=None)
     app.state.services = services
     if public_key_hex:
         verifier = SignatureVerifier(public_key_hex, max_age_s=signature_max_age_s)
-        app.include_router(interactions_router(services, verifier, wall_clock))
+        app.include_router(interactions_router(services, verifier, wall_clock, offload))
     else:
         logging.getLogger(__name__).warning(
             "DISCORD_PUBLIC_KEY is not set: /interactions is disabled"
@@ -38,7 +41,7 @@ def create_app(
     if worker_secret:
         from sunday_mining.web.worker_api import worker_router
 
-        app.include_router(worker_router(services, worker_secret, wall_clock))
+        app.include_router(worker_router(services, worker_secret, wall_clock, offload))
 
     if services.reports_enabled:
         from sunday_mining.web.reports import reports_router
@@ -56,10 +59,13 @@ def create_app(
     return app
 
 
-def create_app_from_settings(services: Services, settings: Settings) -> FastAPI:
+def create_app_from_settings(
+    services: Services, settings: Settings, *, offload: Offload = in_thread
+) -> FastAPI:
     return create_app(
         services,
         public_key_hex=settings.discord_public_key,
         signature_max_age_s=settings.signature_max_age_s,
         worker_secret=settings.worker_secret,
+        offload=offload,
     )

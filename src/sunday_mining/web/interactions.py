@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from sunday_mining import observability
 from sunday_mining.bootstrap import Services
@@ -18,6 +17,7 @@ from sunday_mining.interactions import custom_ids
 from sunday_mining.interactions.payload import BadPayload, Interaction, InteractionType, parse
 from sunday_mining.interactions.responses import error
 from sunday_mining.interactions.router import dispatch
+from sunday_mining.web.offload import Offload, in_thread
 from sunday_mining.web.signature import SignatureVerifier
 
 log = logging.getLogger("sunday_mining.interactions")
@@ -42,7 +42,10 @@ async def _read_capped(request: Request) -> bytes | None:
 
 
 def interactions_router(
-    services: Services, verifier: SignatureVerifier, wall_clock: Callable[[], float] = time.time
+    services: Services,
+    verifier: SignatureVerifier,
+    wall_clock: Callable[[], float] = time.time,
+    offload: Offload = in_thread,
 ) -> APIRouter:
     router = APIRouter()
 
@@ -68,17 +71,19 @@ def interactions_router(
         with observability.correlated(
             interaction_id=interaction.id, guild_id=interaction.guild_id, command=command
         ):
-            answer = await _answer(interaction, command, services)
+            answer = await _answer(interaction, command, services, offload)
         return JSONResponse(answer)
 
     return router
 
 
-async def _answer(interaction: Interaction, command: str, services: Services) -> dict[str, Any]:
+async def _answer(
+    interaction: Interaction, command: str, services: Services, offload: Offload
+) -> dict[str, Any]:
     """Dispatch off the event loop; log and count the outcome (never the token or the body)."""
     started = time.perf_counter()
     try:
-        answer = await run_in_threadpool(dispatch, interaction, services)
+        answer = await offload(dispatch, interaction, services)
         outcome = "ok" if answer.get("data", {}).get("flags") is None else "ephemeral"
     except Exception:
         # A bug must still get an answer inside Discord's deadline, not "interaction failed".

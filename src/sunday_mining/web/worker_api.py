@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from sunday_mining import observability
 from sunday_mining.bootstrap import Services
 from sunday_mining.domain.errors import DomainError, StoreError
 from sunday_mining.domain.presence import Gap
 from sunday_mining.services.worker import Heartbeat, NotLeaseHolder
+from sunday_mining.web.offload import Offload, in_thread
 
 if TYPE_CHECKING:
     from sunday_mining.web.worker_models import HeartbeatRequest
@@ -47,7 +47,10 @@ def _count_gaps(beat: HeartbeatRequest) -> None:
 
 
 def worker_router(
-    services: Services, secret: str, wall_clock: Callable[[], float] = time.time
+    services: Services,
+    secret: str,
+    wall_clock: Callable[[], float] = time.time,
+    offload: Offload = in_thread,
 ) -> APIRouter:
     router = APIRouter(prefix="/worker/v1")
 
@@ -60,7 +63,7 @@ def worker_router(
         if not verify(secret, request.headers, body, int(wall_clock())):
             return _error(401, "invalid worker signature")
         try:
-            result = await run_in_threadpool(handle, body)
+            result = await offload(handle, body)
         except ValidationError:
             return _error(400, "the body does not match the protocol")
         except NotLeaseHolder as refused:

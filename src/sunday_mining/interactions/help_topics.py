@@ -35,7 +35,8 @@ TOPICS: dict[str, tuple[str, str]] = {
     "payroll": (
         "/mining payroll [session]",
         "Payroll officers turn a stopped session's haul into payouts: pick the session, check "
-        "the participants, enter the ore, preview, finalize.\nExample: `/mining payroll`",
+        "the participants (Add members… adds anyone who mined but was not in voice), enter "
+        "the ore, preview, finalize.\nExample: `/mining payroll`",
     ),
     "prices": (
         "/mining prices [ore]",

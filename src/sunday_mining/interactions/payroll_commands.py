@@ -223,6 +223,44 @@ def member_submit(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     return _updated(ctx, saved, "p", index // views.MEMBERS_PAGE)
 
 
+def add_open(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    """Add members…: show the user select (on the draft only, to payroll officers)."""
+    version = _version(ctx, custom_id)
+    draft = ctx.services.payroll.draft(ctx.guild_id, version.payroll_id)
+    embeds, components = views.add_members_view(draft)
+    return update(embeds=embeds, components=components)
+
+
+def add_picked(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    """Members picked in the user select join the draft with no credited time."""
+    version = _version(ctx, custom_id)
+    picked = ctx.interaction.values
+    outcome = ctx.services.payroll.add_members(
+        ctx.guild_id, version.payroll_id, ctx.user_id, picked, bots=_bots(ctx, picked)
+    )
+    saved = outcome.version
+    first = next(i for i, m in enumerate(saved.members) if m.user_id == outcome.added[0])
+    embeds, components = views.participants_view(
+        saved, first // views.MEMBERS_PAGE, note=views.added_note(outcome)
+    )
+    return update(embeds=embeds, components=components)
+
+
+def _bots(ctx: Context, picked: tuple[str, ...]) -> set[str]:
+    """Which picked users are bots, from the select's resolved users (Discord sends each)."""
+    data = ctx.interaction.raw.get("data")
+    resolved = data.get("resolved") if isinstance(data, dict) else None
+    users = resolved.get("users") if isinstance(resolved, dict) else None
+    bots = set()
+    for user_id in picked:
+        user = users.get(user_id) if isinstance(users, dict) else None
+        if not isinstance(user, dict):
+            raise ValidationError("Pick the members from the member list.")
+        if user.get("bot") is True:
+            bots.add(user_id)
+    return bots
+
+
 # --- step 2: haul -------------------------------------------------------------------------------
 
 
@@ -619,6 +657,8 @@ COMPONENTS: dict[str, Handler] = {
     "pinc": include,  # :<id>:<page>
     "pdon": donors,  # :<id>:<page>
     "pmem": member_pick,  # :<id>:<page>, opens the pmm modal
+    "padd": add_open,  # :<id>, shows the paddm user select
+    "paddm": add_picked,  # :<id>, members to add by hand
     "pore": ores_pick,  # :<id>:<ore page>, opens the pam modal
     "ppaste": paste_open,
     "psale": sale_open,

@@ -39,6 +39,9 @@ from sunday_mining.interactions.responses import (
     text_input,
 )
 from sunday_mining.services.payroll import (
+    MAX_ADDED_MEMBERS,
+    MAX_PICKED,
+    AddedMembers,
     Member,
     Owed,
     PayableSession,
@@ -56,6 +59,7 @@ EMBED_BUDGET = 5800  # Discord's limit is 6,000 characters over all embeds of a 
 PRIMARY, SECONDARY, SUCCESS, DANGER = 1, 2, 3, 4
 # Escaped because linters take these signs for look-alike ASCII characters.
 TIMES, MINUS, NOT_PAID = "\u00d7", "\u2212", "\u2796"
+BY_HAND = "\u270d\ufe0f"  # the writing hand: a member an officer added, not seen in voice
 
 Components = list[dict[str, Any]]
 View = tuple[list[Embed], Components]
@@ -264,15 +268,18 @@ def _member_line(number: int, m: Member) -> str:
         text += " 🕒"
     if m.gap_affected:
         text += " ⚠️"
+    if m.added_by_hand:
+        text += f" {BY_HAND} added by <@{m.added_by}>"
     return text
 
 
 def _member_option(number: int, m: Member) -> tuple[str, str]:
-    flags = "".join(f for f, on in (("  🕒", m.below_minimum), ("  ⚠️", m.gap_affected)) if on)
+    marks = (("  🕒", m.below_minimum), ("  ⚠️", m.gap_affected), (f"  {BY_HAND}", m.added_by_hand))
+    flags = "".join(f for f, on in marks if on)
     return f"#{number} · {render.seconds_text(m.seconds)}{flags}", f"member …{m.user_id[-6:]}"
 
 
-def participants_view(version: PayrollVersion, page: int) -> View:
+def participants_view(version: PayrollVersion, page: int, note: str = "") -> View:
     members = version.members
     total = pages(len(members), MEMBERS_PAGE)
     page = _page(page, len(members), MEMBERS_PAGE)
@@ -286,15 +293,19 @@ def participants_view(version: PayrollVersion, page: int) -> View:
         legend.append(f"🕒 below the minimum of {minimum} (paid only if you include them)")
     if any(m.gap_affected for m in members):
         legend.append("⚠️ the voice worker missed something: check their time")
+    if any(m.added_by_hand for m in members):
+        legend.append(f"{BY_HAND} added by hand (not in voice): give them time with Adjust")
     head = f"Step 1 of 4 · {len(members)} listed, {paid} paid. " + " · ".join(legend) + "."
     lines = [_member_line(start + i + 1, m) for i, m in enumerate(shown)]
     embed.description = (
         head + "\n\n" + ("\n".join(lines) if lines else "Nobody sat in the channels.")
     )
+    if note:
+        embed.add(f"{BY_HAND} Added by hand", note)
     embed.footer = f"Page {page + 1} of {total}" if total > 1 else None
-    if not shown:
-        return [_fit(embed)], [steps_row(version, "p")]
     pid = version.payroll_id
+    if not shown:
+        return [_fit(embed)], [row(*_draft_tools(version)), steps_row(version, "p")]
     labelled = [(start + i + 1, m) for i, m in enumerate(shown)]
     include = multi_select(
         custom_ids.make("pinc", pid, page),
@@ -318,9 +329,70 @@ def participants_view(version: PayrollVersion, page: int) -> View:
         placeholder="Adjust someone's time or multiplier…",
     )
     components = [row(include), row(donors), row(edit)]
-    components += _pager("pv", pid, "p", page, total)
+    tools = _draft_tools(version)
+    pager = _pager("pv", pid, "p", page, total)
+    if pager:
+        pager[0]["components"] += tools  # 3 + 2 buttons: five action rows at most
+        components += pager
+    else:
+        components.append(row(*tools))
     components.append(steps_row(version, "p"))
     return [_fit(embed)], components
+
+
+def _draft_tools(version: PayrollVersion) -> list[dict[str, Any]]:
+    """The participants step's buttons that are not a select: add members by hand."""
+    return [button("Add members…", custom_ids.make("padd", version.payroll_id))]
+
+
+def add_members_view(version: PayrollVersion) -> View:
+    """A user select (Discord lists the server's members) to add who was not in voice."""
+    pid = version.payroll_id
+    room = MAX_ADDED_MEMBERS - version.added_by_hand
+    embed = Embed(_title(version, "add members"), colour=COLOUR_INFO)
+    embed.description = (
+        "Add members who mined with the crew but were not in the tracked voice channels (their "
+        "voice was broken, or they were on comms elsewhere). They join the participants with "
+        f"no credited time, marked {BY_HAND}; then give them time with **Adjust someone's time "
+        "or multiplier…**, with a reason. Bots and members already listed are skipped."
+    )
+    components: Components = []
+    if room > 0:
+        most = min(MAX_PICKED, room)
+        picker = {
+            "type": 5,
+            "custom_id": custom_ids.make("paddm", pid),
+            "placeholder": f"Members to add (up to {most} at a time)",
+            "min_values": 1,
+            "max_values": most,
+        }
+        components.append(row(picker))
+        embed.footer = f"{_count(room, 'more member')} can be added by hand to this payroll."
+    else:
+        embed.description += (
+            f"\n\nThis payroll already holds {MAX_ADDED_MEMBERS} members added by hand, the most "
+            "it can; exclude or adjust them instead."
+        )
+    components.append(row(button("Back to participants", custom_ids.make("pgo", pid, "p"))))
+    return [_fit(embed)], components
+
+
+def added_note(outcome: AddedMembers) -> str:
+    """What adding members did, for the participants view that follows."""
+    said = (
+        f"Added {_mentions(outcome.added)} with no credited time: give them time with "
+        "**Adjust someone's time or multiplier…**."
+    )
+    skipped = [f"{_mentions(outcome.bots)} (bots are never paid)"] if outcome.bots else []
+    if outcome.already:
+        skipped.append(f"{_mentions(outcome.already)} (already listed)")
+    if skipped:
+        said += " Skipped " + " and ".join(skipped) + "."
+    return clip(said, MAX_FIELD_VALUE)
+
+
+def _mentions(user_ids: Sequence[str]) -> str:
+    return ", ".join(f"<@{u}>" for u in user_ids)
 
 
 def member_modal(version: PayrollVersion, member: Member, number: int) -> dict[str, Any]:
@@ -647,16 +719,26 @@ def _payout_lines(
             by_payee.setdefault(line.payee_id, []).append(
                 f"{_KIND_WORDS[line.kind]} {line.amount:,}"
             )
+    by_hand = _added_by_hand(version)
     lines = []
     for i, (payee_id, net) in enumerate(payees):
         mark = ""
         if version.status is not PayrollStatus.DRAFT:
             mark = "✅ " if payee_id in version.paid else "⏳ "
         parts = " · ".join(by_payee.get(payee_id, []))
-        lines.append(
-            f"`{start + i + 1:>3}.` {mark}{payee(payee_id)} — **{format_auec(net)}** ({parts})"
-        )
+        who = payee(payee_id) + (f" {BY_HAND}" if payee_id in by_hand else "")
+        lines.append(f"`{start + i + 1:>3}.` {mark}{who} — **{format_auec(net)}** ({parts})")
     return lines
+
+
+def _added_by_hand(version: PayrollVersion) -> set[str]:
+    return {m.user_id for m in version.members if m.added_by_hand}
+
+
+def _unpaid_line(by_hand: set[str], user_id: str, reason: str) -> str:
+    if user_id in by_hand and reason == "no credited time":
+        reason = f"{BY_HAND} added by hand, no time given yet: adjust their time"
+    return f"<@{user_id}> — {reason}"
 
 
 _KIND_WORDS = {
@@ -705,7 +787,8 @@ def preview_view(version: PayrollVersion, result: PayrollResult, page: int) -> V
     for n, chunk in enumerate(_chunks(_payout_lines(result, version, start, shown))[:2]):
         embed.add(f"Payouts ({page + 1}/{total})" if n == 0 else "Payouts (cont.)", chunk)
     if result.unpaid:
-        unpaid = [f"<@{u.user_id}> — {u.reason}" for u in result.unpaid]
+        by_hand = _added_by_hand(version)
+        unpaid = [_unpaid_line(by_hand, u.user_id, u.reason) for u in result.unpaid]
         embed.add("Listed, not paid", _lines(unpaid, 600))
     pid = version.payroll_id
     components = _pager("pv", pid, "r", page, total)

@@ -35,6 +35,10 @@ from sunday_mining.services.payroll import PayrollStatus, PayrollVersion
 
 NameLookup = Callable[[str, Collection[str]], dict[str, str]]
 
+# The report model has no column for it, so a member an officer added by hand (not seen in
+# voice) carries it in the name: the PDF and the CSV both show it next to the member.
+BY_HAND = " (added by hand)"
+
 _OTHER = (LineKind.FLAT, LineKind.PERCENTAGE, LineKind.REIMBURSEMENT)
 _SHARE = (LineKind.SHARE, LineKind.DONATION_RECEIVED)
 
@@ -87,6 +91,11 @@ def build_report_data(
     def name(user_id: str | None) -> str:
         return (names.get(user_id) or fallback_name(user_id)) if user_id else ""
 
+    by_hand = {m.user_id for m in version.members if m.added_by_hand}
+
+    def member_name(user_id: str) -> str:
+        return name(user_id) + (BY_HAND if user_id in by_hand else "")
+
     stopped = session.stopped_ms or version.finalized_ms
     windows = tuple(Span(w.start_ms, w.stop_ms or stopped) for w in session.windows)
     channel_names = channel_names or {}
@@ -115,9 +124,9 @@ def build_report_data(
         income=tuple(_income(line) for line in version.income),
         gross=result.gross,
         deductions=_deductions(version, result, name),
-        payees=_payees(version, result, name),
+        payees=_payees(version, result, member_name),
         unpaid=tuple(
-            ReportUnpaid(name(u.user_id), _unpaid_reason(version, u.user_id, u.reason))
+            ReportUnpaid(member_name(u.user_id), _unpaid_reason(version, u.user_id, u.reason))
             for u in result.unpaid
         ),
         deducted=result.deducted,
@@ -131,6 +140,8 @@ def build_report_data(
 def _unpaid_reason(version: PayrollVersion, user_id: str, engine_reason: str) -> str:
     """Why someone is not paid, in the officer's terms: the engine only knows "excluded"."""
     member = next((m for m in version.members if m.user_id == user_id), None)
+    if member is not None and member.added_by_hand and member.included and not member.seconds:
+        return "no time given"
     if member is None or member.included:
         return engine_reason
     if member.below_minimum:
@@ -207,7 +218,7 @@ def _deductions(
 
 
 def _payees(
-    version: PayrollVersion, result: PayrollResult, name: Callable[[str | None], str]
+    version: PayrollVersion, result: PayrollResult, name: Callable[[str], str]
 ) -> tuple[ReportPayee, ...]:
     share: dict[str, int] = defaultdict(int)
     other: dict[str, int] = defaultdict(int)

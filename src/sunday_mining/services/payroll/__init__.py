@@ -22,6 +22,7 @@ module per part of the flow, which ``service`` puts together as :class:`PayrollS
 
 from sunday_mining.services.payroll.codec import version_key
 from sunday_mining.services.payroll.model import (
+    AddedMembers,
     Member,
     OreEntry,
     Owed,
@@ -30,12 +31,15 @@ from sunday_mining.services.payroll.model import (
     PayrollVersion,
     PriceMode,
 )
-from sunday_mining.services.payroll.rules import MAX_LABEL
+from sunday_mining.services.payroll.rules import MAX_ADDED_MEMBERS, MAX_LABEL, MAX_PICKED
 from sunday_mining.services.payroll.service import PayrollService
 from sunday_mining.services.payroll.text import age_text
 
 __all__ = [
+    "MAX_ADDED_MEMBERS",
     "MAX_LABEL",
+    "MAX_PICKED",
+    "AddedMembers",
     "Member",
     "OreEntry",
     "Owed",

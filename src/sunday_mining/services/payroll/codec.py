@@ -54,7 +54,7 @@ def _member_row(m: Member) -> list[Any]:
         | (_DONATES if m.donates else 0)
     )
     # Rows, not maps: a 1,000-member op must stay far below DynamoDB's 400 KB per item.
-    return [
+    row = [
         m.user_id,
         m.credited_s,
         flags,
@@ -64,10 +64,14 @@ def _member_row(m: Member) -> list[Any]:
         m.decided_by,
         m.decided_ms,
     ]
+    if m.added_by is not None:
+        row += [m.added_by, m.added_ms]  # only members added by hand carry the two extra cells
+    return row
 
 
 def _member_from_row(row: Sequence[Any]) -> Member:
-    user_id, credited, flags, multiplier, adjust, reason, by, at = row
+    user_id, credited, flags, multiplier, adjust, reason, by, at = row[:8]
+    added_by, added_ms = (row[8], row[9]) if len(row) >= 10 else (None, None)
     return Member(
         str(user_id),
         int(credited),
@@ -80,6 +84,8 @@ def _member_from_row(row: Sequence[Any]) -> Member:
         str(reason),
         by,
         at,
+        None if added_by is None else str(added_by),
+        None if added_ms is None else int(added_ms),
     )
 
 

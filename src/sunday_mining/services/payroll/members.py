@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 
 from sunday_mining.domain.errors import ValidationError
@@ -11,9 +11,14 @@ from sunday_mining.domain.payroll import (
     MILLI,
 )
 from sunday_mining.services.payroll.base import PayrollBase
-from sunday_mining.services.payroll.model import Member, PayrollVersion
-from sunday_mining.services.payroll.rules import MAX_ADJUST_S, MAX_REASON
-from sunday_mining.services.payroll.text import duration
+from sunday_mining.services.payroll.model import AddedMembers, Member, PayrollVersion
+from sunday_mining.services.payroll.rules import (
+    MAX_ADDED_MEMBERS,
+    MAX_ADJUST_S,
+    MAX_PICKED,
+    MAX_REASON,
+)
+from sunday_mining.services.payroll.text import duration, mentions
 
 
 class MemberEdits(PayrollBase):
@@ -78,6 +83,45 @@ class MemberEdits(PayrollBase):
         updated = replace(draft, members=tuple(members))
         return self._save(draft, updated, user_id, flag, "; ".join(changes))
 
+    def add_members(
+        self,
+        guild_id: str,
+        draft_id: str,
+        user_id: str,
+        picked: Sequence[str],
+        *,
+        bots: Collection[str] = (),
+    ) -> AddedMembers:
+        """Add members who mined but were not in voice: 0 credited seconds, paid, marked as
+        added by ``user_id``; the officer then gives them time with an adjustment. Bots and
+        members already listed are skipped; if nobody is left, nothing is written."""
+        chosen = list(dict.fromkeys(picked))
+        if not chosen:
+            raise ValidationError("Pick at least one member to add.")
+        if len(chosen) > MAX_PICKED:
+            raise ValidationError(f"Add at most {MAX_PICKED} members at a time.")
+        if not all(_is_user_id(u) for u in chosen):
+            raise ValidationError("Pick the members from the member list.")
+        draft = self.draft(guild_id, draft_id)
+        listed = {m.user_id for m in draft.members}
+        bot_ids = tuple(u for u in chosen if u in bots)
+        already = tuple(u for u in chosen if u not in bots and u in listed)
+        new = [u for u in chosen if u not in bots and u not in listed]
+        if not new:
+            raise ValidationError(_nobody_added(bot_ids, already))
+        room = MAX_ADDED_MEMBERS - draft.added_by_hand
+        if len(new) > room:
+            raise ValidationError(
+                f"A payroll holds at most {MAX_ADDED_MEMBERS} members added by hand, so "
+                f"{room} more can be added; pick fewer."
+            )
+        now = self._clock.now_ms()
+        added = tuple(_added_member(u, user_id, now) for u in new)
+        updated = replace(draft, members=draft.members + added)
+        detail = f"added by hand (not in voice): {mentions(new)}"
+        saved = self._save(draft, updated, user_id, "add", detail)
+        return AddedMembers(saved, tuple(new), already, bot_ids)
+
     def adjust_member(
         self,
         guild_id: str,
@@ -123,6 +167,38 @@ class MemberEdits(PayrollBase):
             return said + (f" ({reason})" if adjust_s else "")
 
         return self._edit(guild_id, draft_id, user_id, change, "member", detail)
+
+
+def _added_member(user_id: str, by: str, at_ms: int) -> Member:
+    # No credited time, so no share until the officer adjusts their time; paid from then on.
+    return Member(
+        user_id,
+        credited_s=0,
+        below_minimum=False,
+        gap_affected=False,
+        included=True,
+        decided_by=by,
+        decided_ms=at_ms,
+        added_by=by,
+        added_ms=at_ms,
+    )
+
+
+def _is_user_id(text: str) -> bool:
+    # A Discord snowflake; the value comes from a select a user could tamper with.
+    return text.isascii() and text.isdigit() and len(text) <= 20
+
+
+def _nobody_added(bots: Sequence[str], already: Sequence[str]) -> str:
+    if bots and already:
+        return "Nothing was added: bots are never paid and the others are already listed."
+    if bots:
+        return "Bots are never paid; pick the members who mined with the crew."
+    if len(already) == 1:
+        return (
+            f"<@{already[0]}> is already on this payroll; adjust their time from the list instead."
+        )
+    return "Everyone you picked is already on this payroll; adjust their time from the list."
 
 
 def _flag_word(flag: str, value: bool) -> str:

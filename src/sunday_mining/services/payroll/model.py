@@ -48,6 +48,12 @@ class Member:
     reason: str = ""
     decided_by: str | None = None
     decided_ms: int | None = None
+    added_by: str | None = None  # an officer who added them by hand (they were not in voice)
+    added_ms: int | None = None
+
+    @property
+    def added_by_hand(self) -> bool:
+        return self.added_by is not None
 
     @property
     def seconds(self) -> int:
@@ -113,6 +119,11 @@ class PayrollVersion:
     def is_draft(self) -> bool:
         return self.status is PayrollStatus.DRAFT
 
+    @property
+    def added_by_hand(self) -> int:
+        """How many members an officer added by hand."""
+        return sum(1 for m in self.members if m.added_by_hand)
+
     def member(self, user_id: str) -> Member:
         found = next((m for m in self.members if m.user_id == user_id), None)
         if found is None:
@@ -138,6 +149,16 @@ class PayrollVersion:
         return sorted(
             ((payee, net) for payee, net in nets.items() if net > 0), key=lambda p: (-p[1], p[0])
         )
+
+
+@dataclass(frozen=True)
+class AddedMembers:
+    """The draft after members were added by hand, and whom the pick skipped and why."""
+
+    version: PayrollVersion
+    added: tuple[str, ...]
+    already: tuple[str, ...] = ()  # already on the payroll
+    bots: tuple[str, ...] = ()  # bots are never paid
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,9 @@ class PayrollOpening(PayrollBase):
                 )
             else:
                 members.append(_fresh_member(p))
+        # Members added by hand were not in voice: the new times don't list them, keep them.
+        measured = {p.user_id for p in summary.participants}
+        members += [m for m in draft.members if m.added_by_hand and m.user_id not in measured]
         updated = replace(draft, members=tuple(members), session_version=session.version)
         return self._save(draft, updated, user_id, "times", "reloaded credited time")
 

@@ -19,6 +19,10 @@ MAX_CUTS = 25
 MAX_LABEL = 60
 MAX_REASON = 200
 MAX_ADJUST_S = 24 * 3600
+# Members added by hand (not in voice): one user select picks at most 25 at a time, and a
+# draft holds at most 100 of them, so a typo-prone flow can't grow a draft without bound.
+MAX_PICKED = 25
+MAX_ADDED_MEMBERS = 100
 
 
 def clean_label(text: str, what: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sunday_mining.domain.payroll import (
     ORG_PAYEE_ID,
 )
@@ -22,6 +24,10 @@ def age_text(age_ms: int) -> str:
 def scu_text(scu_centi: int) -> str:
     whole, centi = divmod(scu_centi, 100)
     return f"{whole:,}.{centi:02d}".rstrip("0").rstrip(".")
+
+
+def mentions(user_ids: Iterable[str]) -> str:
+    return ", ".join(f"<@{u}>" for u in user_ids)
 
 
 def payee_text(payee: str) -> str:

@@ -1,0 +1,105 @@
+"""Corrections officers make to a payroll, through the simulator over HTTP (every answer checked
+against Discord's contract): members added by hand."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import Discord
+from tests.e2e.test_payroll_flow import components, custom_id, modal_submit, stopped_op, text
+
+from sunday_mining.simulator import Exchange
+
+BY_HAND = "\u270d\ufe0f"
+
+
+def _user_select(view: Exchange) -> dict[str, object]:
+    (picker,) = [c for c in components(view) if c["type"] == 5]
+    return picker
+
+
+def test_an_officer_adds_a_member_who_was_not_in_voice_and_pays_them(discord: Discord) -> None:
+    ana, ben = discord.member("ana").id, discord.member("ben").id
+    dee = discord.sim.guild.add_member("dee", global_name="Dee").id
+    bot = discord.sim.guild.add_member("orebot", bot=True).id
+    session_id = stopped_op(discord, {ana: 120, ben: 60})
+    view = discord.command("purser", "mining payroll", session=session_id)
+    assert "2 listed, 2 paid" in text(view)
+
+    adding = discord.click("purser", view, custom_id(view, "sm1:padd:"))
+    assert adding.response_type == 7
+    picker = _user_select(adding)
+    assert picker["max_values"] == 25
+    view = discord.select("purser", adding, str(picker["custom_id"]), [dee, bot, ana])
+    shown = text(view)
+    assert "3 listed, 3 paid" in shown
+    assert f"<@{dee}> — 0 min {BY_HAND} added by <@{discord.member('purser').id}>" in shown
+    assert f"Skipped <@{bot}> (bots are never paid) and <@{ana}> (already listed)." in shown
+
+    # Dee gets an hour with the existing adjustment, with a reason, like anyone else.
+    opened = discord.select("purser", view, custom_id(view, "sm1:pmem:"), [dee])
+    view = modal_submit(
+        discord, "purser", opened, {"mult": "1", "adj": "+60", "why": "Voice broke, mined all op"}
+    )
+    assert f"<@{dee}> — 1 h 00 min (+1 h 00 min: Voice broke, mined all op)" in text(view)
+    view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Haul"))
+    opened = discord.click("purser", view, custom_id(view, "sm1:psale:"))
+    view = modal_submit(discord, "purser", opened, {"label": "ARC-L1", "total": "1 000 000"})
+    view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Preview"))
+    # 1,000,000 less the 10 % org cut = 900,000 split 2 h : 1 h : 1 h.
+    assert f"<@{ana}> — **450,000 aUEC**" in text(view)
+    assert f"<@{dee}> {BY_HAND} — **225,000 aUEC**" in text(view)
+    assert f"<@{ben}> — **225,000 aUEC**" in text(view)
+
+    log = [e.action for e in discord.services.payroll.audit_log(discord.guild_id)]
+    assert log[:3] == ["sale", "member", "add"]  # newest first
+
+
+def test_bad_picks_stale_buttons_and_other_members_change_nothing(discord: Discord) -> None:
+    ana, ben = discord.member("ana").id, discord.member("ben").id
+    dee = discord.sim.guild.add_member("dee").id
+    bot = discord.sim.guild.add_member("orebot", bot=True).id
+    session_id = stopped_op(discord, {ana: 120, ben: 60})
+    view = discord.command("purser", "mining payroll", session=session_id)
+    adding = discord.click("purser", view, custom_id(view, "sm1:padd:"))
+    picker = str(_user_select(adding)["custom_id"])
+    before = discord.store_items()
+
+    for values, said in (
+        ([bot], "Bots are never paid; pick the members who mined with the crew."),
+        ([ana], f"<@{ana}> is already on this payroll; adjust their time from the list instead."),
+    ):
+        refused = discord.select("purser", adding, picker, values)
+        assert refused.ephemeral
+        assert refused.content == said
+    for who in ("ben", "lead"):  # no payroll role: refused on the button and on the select
+        refused = discord.click(who, view, custom_id(view, "sm1:padd:"))
+        assert "Only payroll officers" in refused.content
+        refused = discord.select(who, adding, picker, [dee])
+        assert refused.ephemeral
+        assert "Only payroll officers" in refused.content
+    assert discord.store_items() == before
+
+    # Finalized meanwhile: the old button and the old select are refused politely.
+    view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Haul"))
+    opened = discord.click("purser", view, custom_id(view, "sm1:psale:"))
+    view = modal_submit(discord, "purser", opened, {"label": "ARC-L1", "total": "1000"})
+    view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Preview"))
+    confirm = discord.click("purser", view, custom_id(view, "sm1:pask:"))
+    discord.click("purser", confirm, custom_id(confirm, "sm1:pfin:"))
+    before = discord.store_items()
+    stale = discord.select("purser", adding, picker, [dee])
+    assert stale.ephemeral
+    assert "was finalized by" in stale.content
+    assert "\n" not in stale.content
+    assert discord.store_items() == before
+
+
+def test_a_session_nobody_was_heard_in_can_still_be_paid_by_adding_the_crew(
+    discord: Discord,
+) -> None:
+    ana = discord.member("ana").id
+    session_id = stopped_op(discord, {})
+    view = discord.command("purser", "mining payroll", session=session_id)
+    assert "Nobody sat in the channels." in text(view)
+    adding = discord.click("purser", view, custom_id(view, "sm1:padd:"))
+    view = discord.select("purser", adding, str(_user_select(adding)["custom_id"]), [ana])
+    assert "1 listed, 1 paid" in text(view)

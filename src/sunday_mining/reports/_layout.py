@@ -23,7 +23,7 @@ PT = 25.4 / 72  # mm per point
 BLACK, GREY, LIGHT, ZEBRA = (0, 0, 0), (100, 100, 100), (225, 225, 225), (244, 244, 244)
 RED, GREEN, WHITE = (190, 20, 20), (20, 120, 50), (255, 255, 255)
 GAP_FILL = (250, 214, 214)
-# Okabe-Ito: told apart by colour-blind readers too; cycled when there are more channels.
+# Okabe-Ito: told apart by colour-blind readers too; past eight channels, see channel_colour.
 CHANNEL_COLOURS: tuple[RGB, ...] = (
     (0, 114, 178),
     (230, 159, 0),
@@ -34,6 +34,20 @@ CHANNEL_COLOURS: tuple[RGB, ...] = (
     (120, 120, 120),
     (240, 228, 66),
 )
+
+
+def channel_colour(index: int) -> RGB:
+    """The ``index``-th channel's colour: the eight of the palette, then the same hues darker,
+    then lighter (24 told apart), and only then again; the legend names each."""
+    base = CHANNEL_COLOURS[index % len(CHANNEL_COLOURS)]
+    shade = (index // len(CHANNEL_COLOURS)) % 3
+    if shade == 1:  # darker: 55 % of the way from black
+        return (base[0] * 55 // 100, base[1] * 55 // 100, base[2] * 55 // 100)
+    if shade == 2:  # lighter: half way to white
+        return ((base[0] + 255) // 2, (base[1] + 255) // 2, (base[2] + 255) // 2)
+    return base
+
+
 TABLE_PT, ROW_H, CELL_PAD = 7.5, 4.4, 1.2
 ELLIPSIS = "\u2026"
 

@@ -22,7 +22,6 @@ from sunday_mining.reports._format import (
 from sunday_mining.reports._layout import (
     BLACK,
     BODY_BOTTOM,
-    CHANNEL_COLOURS,
     CONTENT_W,
     GAP_FILL,
     GREEN,
@@ -41,6 +40,7 @@ from sunday_mining.reports._layout import (
     Line,
     Rect,
     Row,
+    channel_colour,
     em_width,
     table,
     wrap,
@@ -272,9 +272,7 @@ def _timeline(doc: Doc, data: ReportData) -> None:
     timeline = Timeline.of(data, MARGIN + NAME_W, CONTENT_W - NAME_W)
     if not timeline.members:
         return
-    colours = {
-        c.channel_id: CHANNEL_COLOURS[i % len(CHANNEL_COLOURS)] for i, c in enumerate(data.channels)
-    }
+    colours = {c.channel_id: channel_colour(i) for i, c in enumerate(data.channels)}
     index = 0
     while index < len(timeline.members):
         doc.new_page()

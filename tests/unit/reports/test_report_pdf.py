@@ -201,3 +201,12 @@ def test_a_name_with_nothing_visible_shows_the_fallback_name() -> None:
     data = _renamed(sample_report(5), "x", "\u200b\u200d \x00")
     assert data.payees[1].user_id != "org"
     assert f"user {data.payees[1].user_id}" in _text(data)
+
+
+def test_channels_past_the_palette_get_colours_of_their_own() -> None:
+    from sunday_mining.reports._layout import CHANNEL_COLOURS, channel_colour
+
+    colours = [channel_colour(i) for i in range(3 * len(CHANNEL_COLOURS))]
+    assert colours[: len(CHANNEL_COLOURS)] == list(CHANNEL_COLOURS)  # the palette comes first
+    assert len(set(colours)) == len(colours)  # 24 channels, 24 colours
+    assert all(0 <= part <= 255 for colour in colours for part in colour)

@@ -46,6 +46,7 @@ from sunday_mining.services.report_links import LinkExpired, ReportLinks
 from sunday_mining.services.reports import (
     MAX_ATTEMPTS,
     TOKEN_PREFIX,
+    DeliveryInProgress,
     ReportFiles,
     ReportRequest,
     ReportService,
@@ -281,6 +282,41 @@ def test_each_rebuild_gets_its_own_retries_before_the_user_is_told(
         reports.run(request_for(final, "int-rebuild"))
     assert deliverer.notices == []  # the first failure of this rebuild: it will be retried
     assert reports.run(request_for(final, "int-rebuild"))["delivered"]
+
+
+class Overlapping(Recorder):
+    """While sending, a duplicate of the same invoke runs (Lambda delivers at least once)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.duplicate: Any = None
+        self.raised: list[Exception] = []
+
+    def deliver(self, request: ReportRequest, files: ReportFiles, link: str) -> dict[str, Any]:
+        if self.duplicate is not None:
+            duplicate, self.duplicate = self.duplicate, None
+            try:
+                duplicate()
+            except Exception as error:  # what the runner would see
+                self.raised.append(error)
+        return super().deliver(request, files, link)
+
+
+def test_a_duplicate_that_arrives_while_sending_is_retried_not_sent_nor_called_done(
+    services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
+) -> None:
+    final = final_version(services, clock, payroll)
+    deliverer = Overlapping()
+    reports = make_service(
+        services, clock, payroll, FolderBlobs(tmp_path), deliverer, CountingRenderer()
+    )
+    deliverer.duplicate = lambda: reports.run(request_for(final))
+    assert reports.run(request_for(final))["delivered"]
+    (raised,) = deliverer.raised
+    assert isinstance(raised, DeliveryInProgress)  # the runner tries it again later…
+    assert deliverer.notices == []  # …and nobody is told it failed
+    assert not reports.run(request_for(final))["delivered"]  # that retry finds it sent
+    assert len(deliverer.sent) == 1
 
 
 def test_a_failure_before_the_last_attempt_then_success_sends_one_message(

@@ -8,8 +8,10 @@ in the job's import path. The job is idempotent in two steps, each guarded by a 
   is deterministic, so a second build writes the same bytes; a build whose content hash is
   already recorded (and whose files exist) is skipped.
 * the message: one per request (the interaction that asked). A delivery marker is created
-  conditionally before sending, so a duplicated invoke finds it and sends nothing; a failed
-  send marks it failed and a retry may claim it again.
+  conditionally before sending, so a duplicated invoke finds it: marked sent, it sends nothing;
+  still sending, it raises ``DeliveryInProgress`` so the runner tries again later. A failed
+  send marks it failed and a retry may claim it again; once the message is out, the attempt
+  succeeds whatever happens to the marker (a retry would send it twice).
 
 When the last attempt fails the user is told, in Discord, how to rebuild the report.
 
@@ -75,11 +77,19 @@ TOKEN_TTL_AFTER_MS = 15 * 60_000 + 5 * 60_000
 LAST_OUTCOME_KEY = ("REPORTS", "LAST")
 MAX_ATTEMPTS = 3  # the reports Lambda: the first try and two retries (template.yaml)
 SEND_LEASE_MS = 5 * 60_000  # a "sending" marker older than this was left by a crashed attempt
+MARK_TRIES = 3  # updates of the delivery marker, before leaving it as it is
 LINK_REDIRECT_S = 300  # a presigned URL only needs to live long enough to be followed
 _SLUG = re.compile(r"[^a-z0-9]+")
 REBUILD_HINT = (
     "open /mining payroll, pick the session, and press Rebuild report on the finalized payroll"
 )
+
+
+class DeliveryInProgress(Unavailable):
+    """Another attempt of the same request holds the delivery marker: retry later."""
+
+    def __init__(self) -> None:
+        super().__init__("The report is being delivered by another attempt.")
 
 
 @dataclass(frozen=True)
@@ -244,6 +254,8 @@ class ReportService:
         try:
             files = self.build(request.guild_id, request.payroll_id)
             outcome = self._deliver_once(request, files)
+        except DeliveryInProgress:
+            raise  # not a failure: the runner tries again once the other attempt is done
         except Exception as error:
             self._failed(request, error, final=attempt >= MAX_ATTEMPTS)
             raise
@@ -341,16 +353,37 @@ class ReportService:
                 condition=claimable,
             )
         except ConditionFailed:
-            log.info("report already delivered", extra={"payroll_id": request.payroll_id})
-            return {"delivered": False, "reason": "already delivered for this request"}
+            found = self._store.get(marker) or {}
+            if found.get("state") == "sent":
+                log.info("report already delivered", extra={"payroll_id": request.payroll_id})
+                return {"delivered": False, "reason": "already delivered for this request"}
+            # Another attempt claimed it moments ago (a duplicated invoke) and may still be
+            # sending: neither send again nor call it done; the runner retries later.
+            raise DeliveryInProgress() from None
         link = self.links.url(files.report_id, now_s=now // 1000)
         try:
             outcome = self._deliverer.deliver(request, files, link)
         except Exception:
-            self._store.update(marker, Update(set={"state": "failed"}))
+            self._mark(request, marker, {"state": "failed"})
             raise
-        self._store.update(marker, Update(set={"state": "sent", "sent_ms": self._clock.now_ms()}))
+        # Sent: whatever happens to the marker now, this attempt succeeded (a failure here would
+        # have the runner retry, and the retry send it twice).
+        self._mark(request, marker, {"state": "sent", "sent_ms": self._clock.now_ms()})
         return {"delivered": True, "link": link, **outcome}
+
+    def _mark(self, request: ReportRequest, marker: Key, fields: dict[str, Any]) -> None:
+        """Record how the delivery went, trying a few times; when the store stays down, a
+        "sending" marker is left, which a later attempt may claim once SEND_LEASE_MS is over."""
+        for attempt in range(1, MARK_TRIES + 1):
+            try:
+                self._store.update(marker, Update(set=fields))
+                return
+            except DomainError:
+                if attempt == MARK_TRIES:
+                    log.warning(
+                        "report delivery marker not updated",
+                        extra={"payroll_id": request.payroll_id, "state": fields["state"]},
+                    )
 
     def _failed(self, request: ReportRequest, error: Exception, *, final: bool) -> None:
         kind = type(error).__name__

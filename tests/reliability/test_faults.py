@@ -32,7 +32,9 @@ test_a_spool_left_by_a_killed_worker_is_replayed_first_under_the_new_worker_id);
 delivered before the kill but still spooled is a harmless duplicate
 (test_a_batch_sent_again_after_a_crash_is_a_duplicate_and_leaves_the_spool, and against the
 real app test_worker_api.py::test_a_lease_holder_delivers_batches_and_duplicates_change_nothing).
-Discord 429/10015 and S3 faults belong to report delivery and are tested with it.
+The report job's faults (every store call of it, and the report storage down) are swept in
+tests/reliability/test_report_faults.py; Discord's 429, 10015 and 413 in report delivery's own
+tests (tests/integration/test_report_delivery.py).
 """
 
 from __future__ import annotations

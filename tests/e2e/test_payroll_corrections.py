@@ -1,5 +1,5 @@
 """Corrections officers make to a payroll, through the simulator over HTTP (every answer checked
-against Discord's contract): members added by hand."""
+against Discord's contract): members added by hand, discarding a draft."""
 
 from __future__ import annotations
 
@@ -103,3 +103,100 @@ def test_a_session_nobody_was_heard_in_can_still_be_paid_by_adding_the_crew(
     adding = discord.click("purser", view, custom_id(view, "sm1:padd:"))
     view = discord.select("purser", adding, str(_user_select(adding)["custom_id"]), [ana])
     assert "1 listed, 1 paid" in text(view)
+
+
+def _sale(discord: Discord, view: Exchange, total: str) -> Exchange:
+    view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Haul"))
+    opened = discord.click("purser", view, custom_id(view, "sm1:psale:"))
+    return modal_submit(discord, "purser", opened, {"label": "ARC-L1", "total": total})
+
+
+def _payroll_items(discord: Discord) -> list[dict[str, object]]:
+    return [i for i in discord.store_items() if str(i["sk"]).startswith("PAYROLL#")]
+
+
+def test_an_officer_discards_a_draft_in_two_clicks_and_starts_over(discord: Discord) -> None:
+    ana = discord.member("ana").id
+    session_id = stopped_op(discord, {ana: 60})
+    view = _sale(discord, discord.command("purser", "mining payroll", session=session_id), "900")
+    view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Participants"))
+
+    confirm = discord.click("purser", view, custom_id(view, "sm1:pdel:"))
+    assert confirm.data["embeds"][0]["title"] == "Discard version 1 of 'Halo run'?"
+    assert "(1 participant, 1 income line, 1 cut)" in text(confirm)
+    assert len(_payroll_items(discord)) == 1  # asking changes nothing
+    back = discord.click("purser", confirm, custom_id(confirm, "sm1:pgo:"))
+    assert "1 listed, 1 paid" in text(back)
+    gone = discord.click("purser", confirm, custom_id(confirm, "sm1:pdelok:"))
+    assert gone.response_type == 7
+    assert "has no payroll now; run `/mining payroll` to start again" in text(gone)
+    assert gone.data["components"] == []
+    assert _payroll_items(discord) == []
+    session = discord.services.sessions.get(discord.guild_id, session_id)
+    assert session.payroll_state.value == "none"
+
+    picker = discord.command("purser", "mining payroll")
+    (option,) = next(components(picker))["options"]
+    assert "draft started" not in option["description"]
+    view = discord.select("purser", picker, "sm1:ppick", [session_id])
+    assert view.data["embeds"][0]["title"] == "Payroll v1 — Halo run · participants"
+    haul = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Haul"))
+    assert "No income yet." in text(haul)
+
+    # The old confirmation, clicked again: the draft is gone, one sentence, nothing changes.
+    before = discord.store_items()
+    again = discord.click("purser", confirm, custom_id(confirm, "sm1:pdelok:"))
+    assert again.ephemeral
+    assert again.content == "I can't find that payroll in this server; run /mining payroll again."
+    assert discord.store_items() == before
+
+
+def test_a_discard_is_refused_to_others_after_an_edit_and_after_finalize(discord: Discord) -> None:
+    ana = discord.member("ana").id
+    session_id = stopped_op(discord, {ana: 60})
+    view = discord.command("purser", "mining payroll", session=session_id)
+    confirm = discord.click("purser", view, custom_id(view, "sm1:pdel:"))
+    before = discord.store_items()
+    for who in ("ben", "lead"):
+        for shown, prefix in ((view, "sm1:pdel:"), (confirm, "sm1:pdelok:")):
+            refused = discord.click(who, shown, custom_id(shown, prefix))
+            assert refused.ephemeral
+            assert "Only payroll officers" in refused.content
+    assert discord.store_items() == before
+
+    view = _sale(discord, view, "900")  # an edit after the confirmation was shown
+    before = discord.store_items()
+    stale = discord.click("purser", confirm, custom_id(confirm, "sm1:pdelok:"))
+    assert stale.ephemeral
+    assert "changed this draft after you asked to discard it" in stale.content
+    assert discord.store_items() == before
+
+    confirm = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Participants"))
+    confirm = discord.click("purser", confirm, custom_id(confirm, "sm1:pdel:"))
+    view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Preview"))
+    finalize = discord.click("purser", view, custom_id(view, "sm1:pask:"))
+    discord.click("purser", finalize, custom_id(finalize, "sm1:pfin:"))
+    before = discord.store_items()
+    stale = discord.click("purser", confirm, custom_id(confirm, "sm1:pdelok:"))
+    assert stale.ephemeral
+    assert "was finalized by" in stale.content
+    assert "\n" not in stale.content
+    assert discord.store_items() == before
+
+
+def test_discarding_an_amendment_goes_back_to_the_final_payroll(discord: Discord) -> None:
+    ana = discord.member("ana").id
+    session_id = stopped_op(discord, {ana: 60})
+    view = _sale(discord, discord.command("purser", "mining payroll", session=session_id), "900")
+    view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Preview"))
+    finalize = discord.click("purser", view, custom_id(view, "sm1:pask:"))
+    final = discord.click("purser", finalize, custom_id(finalize, "sm1:pfin:"))
+    draft = discord.click("purser", final, custom_id(final, "sm1:pamend:"))
+    assert draft.data["embeds"][0]["title"] == "Payroll v2 — Halo run · participants"
+    confirm = discord.click("purser", draft, custom_id(draft, "sm1:pdel:"))
+    assert "stays as it is, with its paid marks" in text(confirm)
+    gone = discord.click("purser", confirm, custom_id(confirm, "sm1:pdelok:"))
+    assert "discarded this amendment" in text(gone)
+    back = discord.click("purser", gone, custom_id(gone, "sm1:pgo:", "Back to the final payroll"))
+    assert back.data["embeds"][0]["title"] == "Payroll v1 — Halo run · final"
+    assert len(_payroll_items(discord)) == 1

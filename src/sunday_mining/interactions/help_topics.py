@@ -36,7 +36,8 @@ TOPICS: dict[str, tuple[str, str]] = {
         "/mining payroll [session]",
         "Payroll officers turn a stopped session's haul into payouts: pick the session, check "
         "the participants (Add members… adds anyone who mined but was not in voice), enter "
-        "the ore, preview, finalize.\nExample: `/mining payroll`",
+        "the ore, preview, finalize. Discard draft… deletes a draft to start over.\n"
+        "Example: `/mining payroll`",
     ),
     "prices": (
         "/mining prices [ore]",

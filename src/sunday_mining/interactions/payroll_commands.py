@@ -446,6 +446,26 @@ def finalize_confirm(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     return update(embeds=embeds, components=components)
 
 
+# --- discard a draft ----------------------------------------------------------------------------
+
+
+def discard_ask(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    draft = ctx.services.payroll.draft(ctx.guild_id, version.payroll_id)
+    embeds, components = views.discard_view(draft)
+    return update(embeds=embeds, components=components)
+
+
+def discard_confirm(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    gone = ctx.services.payroll.discard(
+        ctx.guild_id, version.payroll_id, ctx.user_id, expected_rev=_int(custom_id.arg(1), -1)
+    )
+    # Rendered from the deleted draft, not read back (as after finalize): nothing to retry.
+    embeds, components = views.discarded_view(gone, ctx.user_id)
+    return update(embeds=embeds, components=components)
+
+
 # --- reports ------------------------------------------------------------------------------------
 
 
@@ -670,6 +690,8 @@ COMPONENTS: dict[str, Handler] = {
     "pcut": cut_remove,
     "pask": finalize_ask,  # :<id>:<rev previewed>
     "pfin": finalize_confirm,  # :<id>:<rev previewed>
+    "pdel": discard_ask,  # :<id>
+    "pdelok": discard_confirm,  # :<id>:<rev shown when asked>
     "ppaid": paid,  # :<id>:<page>
     "pamend": amend,
     "prep": rebuild_report,  # :<id>

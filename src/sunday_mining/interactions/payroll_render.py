@@ -341,8 +341,12 @@ def participants_view(version: PayrollVersion, page: int, note: str = "") -> Vie
 
 
 def _draft_tools(version: PayrollVersion) -> list[dict[str, Any]]:
-    """The participants step's buttons that are not a select: add members by hand."""
-    return [button("Add members…", custom_ids.make("padd", version.payroll_id))]
+    """The participants step's buttons that are not a select: add members, discard."""
+    pid = version.payroll_id
+    return [
+        button("Add members…", custom_ids.make("padd", pid)),
+        button("Discard draft…", custom_ids.make("pdel", pid), style=DANGER),
+    ]
 
 
 def add_members_view(version: PayrollVersion) -> View:
@@ -823,6 +827,54 @@ def confirm_view(version: PayrollVersion, result: PayrollResult) -> View:
             button("Back to the preview", custom_ids.make("pgo", pid, "r")),
         )
     ]
+
+
+# --- discard a draft ----------------------------------------------------------------------------
+
+
+def discard_view(version: PayrollVersion) -> View:
+    """The second step of Discard draft…, like Finalize: say what goes, then ask."""
+    entered = [
+        _count(len(version.members), "participant"),
+        _count(len(version.income), "income line"),
+        _count(len(version.expenses) + len(version.flats) + len(version.percentages), "cut"),
+    ]
+    after = (
+        "The final payroll it would have replaced stays as it is, with its paid marks."
+        if version.supersedes
+        else f"'{version.session_name}' goes back to having no payroll; start again with "
+        "`/mining payroll`, which reads everyone's time afresh."
+    )
+    embed = Embed(
+        f"Discard version {version.number} of '{version.session_name}'?",
+        f"This deletes the draft and everything entered in it ({', '.join(entered)}). {after} "
+        "The audit log keeps a record.",
+        COLOUR_WARN,
+    )
+    pid = version.payroll_id
+    return [embed], [
+        row(
+            button("Yes, discard", custom_ids.make("pdelok", pid, version.rev), style=DANGER),
+            button("Back to participants", custom_ids.make("pgo", pid, "p")),
+        )
+    ]
+
+
+def discarded_view(version: PayrollVersion, by: str) -> View:
+    """After the draft is gone: nothing of it is left to click, except the final it amended."""
+    embed = Embed(_title(version, "discarded"), colour=COLOUR_WARN)
+    if version.supersedes is None:
+        embed.description = (
+            f"<@{by}> discarded this draft. '{version.session_name}' has no payroll now; run "
+            "`/mining payroll` to start again."
+        )
+        return [embed], []
+    embed.description = (
+        f"<@{by}> discarded this amendment. The final payroll it would have replaced stays as "
+        "it is, with its paid marks."
+    )
+    back = button("Back to the final payroll", custom_ids.make("pgo", version.supersedes, "f"))
+    return [embed], [row(back)]
 
 
 # --- after finalize: payments, still owed ------------------------------------------------------

@@ -37,7 +37,7 @@ PAYROLL_COMPONENTS = frozenset(
     {
         *("payroll", "ppick", "ppage", "pgo", "pv", "pinc", "pdon", "pmem", "pore", "ppaste"),
         *("psale", "prm", "pstale", "pexp", "pflat", "ppct", "pcut", "pask", "pfin", "ppaid"),
-        *("pamend", "prep", "padd", "paddm"),
+        *("pamend", "prep", "padd", "paddm", "pdel", "pdelok"),
     }
 )
 PAYROLL_MODALS = frozenset({"pmm", "pam", "ppl", "psl", "pexm", "pflm", "ppcm"})

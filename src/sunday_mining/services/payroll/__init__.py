@@ -1,4 +1,5 @@
-"""Payroll versions of a stopped session: drafts, finalize, amend, paid flags and an audit log.
+"""Payroll versions of a stopped session: drafts, finalize, discard, amend, paid flags and an
+audit log.
 
 Every amount comes from :func:`sunday_mining.domain.payroll.compute`; this service keeps the
 inputs, stores what compute() returned when a version is finalized, and guards the states with
@@ -13,7 +14,7 @@ Items, all under the guild's partition ``G#<guild>``:
                              checks, and once final the computed lines and per-payee paid flags
   ``AUDIT#<ms>#<id>#<rev>``  who did what, when, to which version (and the revision made)
 A version's id sorts by creation time, so a custom_id can carry it and a day-old click still
-finds it.
+finds it. A discarded draft's item is deleted (the audit log keeps that it existed).
 
 Modules: ``model`` (versions, members, lists), ``codec`` (keys and items), ``rules`` (limits and
 shared checks), ``text`` and ``pricing`` (pure helpers), ``base`` (ports, reading, saving) and one

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sunday_mining.domain.errors import ConditionFailed, StateConflict, ValidationError
+from sunday_mining.domain.errors import ConditionFailed, NotFound, StateConflict, ValidationError
 from sunday_mining.domain.ids import new_id
 from sunday_mining.domain.payroll import (
     PayrollResult,
@@ -121,7 +121,10 @@ class Finalizing(PayrollBase):
         return ops
 
     def _finalize_conflict(self, guild_id: str, draft_id: str) -> StateConflict:
-        now = self.get(guild_id, draft_id)
+        try:
+            now = self.get(guild_id, draft_id)
+        except NotFound:
+            return StateConflict("This draft was discarded a moment ago; run /mining payroll.")
         if now.status is PayrollStatus.FINAL:
             return StateConflict(
                 f"<@{now.finalized_by}> finalized this payroll a moment ago; it is final once."

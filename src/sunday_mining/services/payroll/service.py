@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sunday_mining.services.payroll.cuts import CutEdits
+from sunday_mining.services.payroll.discarding import Discarding
 from sunday_mining.services.payroll.finalizing import Finalizing
 from sunday_mining.services.payroll.haul import HaulEdits
 from sunday_mining.services.payroll.listing import PayrollListing
@@ -12,6 +13,13 @@ from sunday_mining.services.payroll.payments import Payments
 
 
 class PayrollService(
-    PayrollListing, PayrollOpening, MemberEdits, HaulEdits, CutEdits, Finalizing, Payments
+    PayrollListing,
+    PayrollOpening,
+    MemberEdits,
+    HaulEdits,
+    CutEdits,
+    Finalizing,
+    Discarding,
+    Payments,
 ):
     """Payroll versions of stopped sessions; built with its ports by the composition root."""

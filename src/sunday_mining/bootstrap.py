@@ -156,25 +156,17 @@ def build_services(
         prices=prices,
         errors=errors,
         make_diagnostics=Once(
-            lambda: _diagnostics(store, clock, guilds, sessions, prices, errors, probes)
+            lambda: _diagnostics_class()(store, clock, guilds, sessions, prices, errors, probes)
         ),
         make_payroll=payroll,
         make_reports=report_service,
     )
 
 
-def _diagnostics(
-    store: Store,
-    clock: Clock,
-    guilds: GuildService,
-    sessions: SessionService,
-    prices: PriceService,
-    errors: ErrorLog,
-    probes: Probes,
-) -> DiagnosticsService:
+def _diagnostics_class() -> type[DiagnosticsService]:
     from sunday_mining.services.diagnostics import DiagnosticsService
 
-    return DiagnosticsService(store, clock, guilds, sessions, prices, errors, probes)
+    return DiagnosticsService
 
 
 def _report_probe(reports: Callable[[], ReportService]) -> Callable[[], Check]:

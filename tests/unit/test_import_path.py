@@ -6,11 +6,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+from bench.cold_import import ping_event
+
 from sunday_mining.simulator import DevKeyPair
-from sunday_mining.simulator.tamper import signed_request
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("fpdf", "httpx", "discord", "jsonschema", "uvicorn", "hypothesis")
@@ -95,42 +95,6 @@ print(json.dumps({"status": answer["statusCode"], "body": answer["body"],
 """
 
 
-def _ping_event(keys: DevKeyPair) -> dict[str, object]:
-    headers, body = signed_request(
-        keys, {"id": "1", "application_id": "2", "type": 1, "version": 1}, int(time.time())
-    )
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": "/interactions",
-        "rawQueryString": "",
-        "headers": {
-            "content-type": "application/json",
-            **{k.lower(): v for k, v in headers.items()},
-        },
-        "requestContext": {
-            "http": {
-                "method": "POST",
-                "path": "/interactions",
-                "protocol": "HTTP/1.1",
-                "sourceIp": "192.0.2.1",
-                "userAgent": "Discord-Interactions/1.0",
-            },
-            "requestId": "probe",
-            "routeKey": "$default",
-            "stage": "$default",
-            "accountId": "123456789012",
-            "apiId": "probe",
-            "domainName": "probe.example",
-            "domainPrefix": "probe",
-            "time": "24/Nov/2026:00:00:00 +0000",
-            "timeEpoch": 0,
-        },
-        "body": body.decode(),
-        "isBase64Encoded": False,
-    }
-
-
 def test_a_lambda_cold_start_answers_a_ping_without_payroll_reports_or_a_thread_pool() -> None:
     """The interactions function as the template deploys it (reports, the worker API, the
     failure queue, JSON logs): the first answer loads neither the payroll, report and
@@ -154,7 +118,7 @@ def test_a_lambda_cold_start_answers_a_ping_without_payroll_reports_or_a_thread_
     }
     result = subprocess.run(
         [sys.executable, "-c", LAMBDA_PROBE],
-        input=json.dumps(_ping_event(keys)),
+        input=json.dumps(ping_event(keys)),
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -1,5 +1,6 @@
 """Corrections officers make to a payroll, through the simulator over HTTP (every answer checked
-against Discord's contract): members added by hand, discarding a draft."""
+against Discord's contract): members added by hand, discarding a draft, and an amendment that
+keeps what was paid."""
 
 from __future__ import annotations
 
@@ -200,3 +201,50 @@ def test_discarding_an_amendment_goes_back_to_the_final_payroll(discord: Discord
     back = discord.click("purser", gone, custom_id(gone, "sm1:pgo:", "Back to the final payroll"))
     assert back.data["embeds"][0]["title"] == "Payroll v1 — Halo run · final"
     assert len(_payroll_items(discord)) == 1
+
+
+def test_an_amendment_keeps_paid_marks_and_shows_what_is_left_to_settle(
+    discord: Discord,
+) -> None:
+    ana, ben = discord.member("ana").id, discord.member("ben").id
+    session_id = stopped_op(discord, {ana: 120, ben: 60})
+    # 2,000,000 less the 10 % org cut: 1,800,000 split 2 h : 1 h = 1,200,000 and 600,000.
+    view = _sale(
+        discord, discord.command("purser", "mining payroll", session=session_id), "2000000"
+    )
+    view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Preview"))
+    confirm = discord.click("purser", view, custom_id(view, "sm1:pask:"))
+    final = discord.click("purser", confirm, custom_id(confirm, "sm1:pfin:"))
+    final = discord.select("purser", final, custom_id(final, "sm1:ppaid:"), [ana, ben, "org"])
+    assert "3 of 3 payees marked paid · still owed **0 aUEC**" in text(final)
+
+    # Ben was there 30 minutes longer: 1,800,000 split 7,200 s : 5,400 s.
+    view = discord.click("purser", final, custom_id(final, "sm1:pamend:"))
+    opened = discord.select("purser", view, custom_id(view, "sm1:pmem:"), [ben])
+    view = modal_submit(discord, "purser", opened, {"mult": "1", "adj": "+30", "why": "Log gap"})
+    view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Preview"))
+    confirm = discord.click("purser", view, custom_id(view, "sm1:pask:"))
+    second = discord.click("purser", confirm, custom_id(confirm, "sm1:pfin:"))
+    shown = text(second)
+    assert "1 of 3 payees marked paid · still owed **171,429 aUEC**" in shown
+    assert "✅ the org — **200,000 aUEC**" in shown  # unchanged amount: still marked paid
+    assert f"⏳ <@{ben}> — **771,429 aUEC**" in shown
+
+    owed = discord.click("purser", second, custom_id(second, "sm1:pgo:", "Still owed"))
+    shown = text(owed)
+    assert "1 payee still owed, **171,429 aUEC** in total." in shown
+    assert "1 payee over-paid under an earlier version, **171,429 aUEC** in total" in shown
+    assert (
+        f"<@{ana}> — **1,028,571 aUEC** · paid 1,200,000 aUEC under v1 · over-paid **171,429 aUEC**"
+    ) in shown
+    assert (
+        f"<@{ben}> — **771,429 aUEC** · paid 600,000 aUEC under v1 · **171,429 aUEC** still owed"
+    ) in shown
+    assert "the org" not in shown
+
+    # Marking a payee on the replaced version is refused; nothing changes.
+    before = discord.store_items()
+    stale = discord.select("purser", final, custom_id(final, "sm1:ppaid:"), [ana])
+    assert stale.ephemeral
+    assert "current final payroll" in stale.content
+    assert discord.store_items() == before

@@ -238,17 +238,20 @@ def test_mark_paid_and_see_who_is_still_owed(
     assert undone.paid[ANA].by == OFFICER
 
 
-def test_an_amendment_shows_what_was_paid_under_the_version_it_replaces(
+def test_an_amendment_that_changes_nobodys_amount_keeps_every_paid_mark(
     services: Services, clock: FixedClock, payroll: PayrollService
 ) -> None:
     draft = ready_draft(services, clock, payroll)
     first = payroll.finalize(GUILD, draft.payroll_id, OFFICER, expected_rev=draft.rev)
-    payroll.set_paid(GUILD, first.payroll_id, OFFICER, [ANA], [ANA])
-    amendment = payroll.amend(GUILD, first.payroll_id, OFFICER)
+    marked = payroll.set_paid(GUILD, first.payroll_id, OFFICER, [ANA], [ANA])
+    clock.advance(minutes=5)
+    amendment = payroll.amend(GUILD, first.payroll_id, OTHER_OFFICER)
     second = payroll.finalize(GUILD, amendment.payroll_id, OFFICER, expected_rev=amendment.rev)
-    _, owed, _ = payroll.still_owed(GUILD, second.payroll_id)
-    ana = next(o for o in owed if o.payee_id == ANA)
-    assert ana.paid_before == dict(first.payees())[ANA]
+    assert second.paid == marked.paid  # who marked it, and when, as on the first version
+    _, owed, total = payroll.still_owed(GUILD, second.payroll_id)
+    assert [o.payee_id for o in owed] == [BEN, "org"]
+    assert all(o.paid_before is None for o in owed)
+    assert total == sum(net for payee, net in second.payees() if payee != ANA)
     with pytest.raises(StateConflict):
         payroll.set_paid(GUILD, first.payroll_id, OFFICER, [BEN], [BEN])
 

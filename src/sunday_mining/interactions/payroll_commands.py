@@ -30,6 +30,8 @@ from sunday_mining.services.payroll import (
     OreEntry,
     PayrollVersion,
     PriceMode,
+    owed_of,
+    owed_total,
 )
 
 Handler = Callable[[Context, CustomId], dict[str, Any]]
@@ -441,7 +443,7 @@ def finalize_confirm(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     note = _request_report(ctx, final, post_to_channel=True)
     # Rendered from what finalize() wrote, not read back: a store hiccup after the commit must
     # not tell the officer to try again (the retry would answer that it is already final).
-    total = sum(net for payee, net in final.payees() if payee not in final.paid)
+    total = owed_total(owed_of(final, final.paid_before or {}))
     embeds, components = views.final_view(final, 0, total, reports=_reports_on(ctx), note=note)
     return update(embeds=embeds, components=components)
 

@@ -899,6 +899,11 @@ def final_view(
         f"Finalized by <@{version.finalized_by}> {when}.\n{_totals(result)}\n\n"
         f"{paid} of {len(payees)} payees marked paid · still owed **{format_auec(owed_total)}**."
     )
+    if version.paid_before:
+        embed.description += (
+            "\nSome payees were paid under an earlier version and their amount has changed "
+            "since: **Still owed** shows the difference."
+        )
     if note:
         embed.description += f"\n\n{note}"
     for n, chunk in enumerate(_chunks(_payout_lines(result, version, start, shown))[:2]):
@@ -941,20 +946,37 @@ def owed_view(version: PayrollVersion, owed: Sequence[Owed], total: int, page: i
     count = pages(len(owed), MEMBERS_PAGE)
     page = _page(page, len(owed), MEMBERS_PAGE)
     start = page * MEMBERS_PAGE
-    lines = []
-    for o in owed[start : start + MEMBERS_PAGE]:
-        text = f"{payee(o.payee_id)} — **{format_auec(o.net)}**"
-        if o.paid_before is not None:
-            text += f" (was paid {format_auec(o.paid_before)} under the replaced version)"
-        lines.append(text)
+    lines = [_owed_line(o) for o in owed[start : start + MEMBERS_PAGE]]
+    owing = sum(1 for o in owed if o.due > 0)
+    over = [o for o in owed if o.due < 0]
     embed = Embed(_title(version, "still owed"), colour=COLOUR_WARN if owed else COLOUR_OK)
+    said = [
+        f"{_count(owing, 'payee')} still owed, **{format_auec(total)}** in total."
+        if owing
+        else "Nobody is owed anything more. ✅"
+    ]
+    if over:
+        over_total = sum(-o.due for o in over)
+        said.append(
+            f"{_count(len(over), 'payee')} over-paid under an earlier version, "
+            f"**{format_auec(over_total)}** in total: settle that with them in game."
+        )
     embed.description = (
-        f"{_count(len(owed), 'payee')} still owed, **{format_auec(total)}** in total.\n\n"
-        + "\n".join(lines)
-        if owed
-        else "Everyone has been paid. ✅"
+        " ".join(said) + "\n\n" + "\n".join(lines) if owed else "Everyone has been paid. ✅"
     )
     pid = version.payroll_id
     components = _pager("pv", pid, "o", page, count)
     components.append(row(button("Back to payments", custom_ids.make("pgo", pid, "f"))))
     return [_fit(embed)], components
+
+
+def _owed_line(o: Owed) -> str:
+    text = f"{payee(o.payee_id)} — **{format_auec(o.net)}**"
+    if o.paid_before is None:
+        return text
+    text += f" · paid {format_auec(o.paid_before)} under v{o.paid_under}"
+    if o.due > 0:
+        return text + f" · **{format_auec(o.due)}** still owed"
+    if o.due < 0:
+        return text + f" · over-paid **{format_auec(-o.due)}**"
+    return text + " · settled"

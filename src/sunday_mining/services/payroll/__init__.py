@@ -11,7 +11,8 @@ Items, all under the guild's partition ``G#<guild>``:
                              ids in order, and a cached participant count for the pick list
   ``PAYROLL#<payroll_id>``   one version: inputs, the price snapshot time used, status
                              (draft / final / superseded), a revision number that every write
-                             checks, and once final the computed lines and per-payee paid flags
+                             checks, and once final the computed lines, per-payee paid flags and
+                             (an amendment) what earlier versions paid payees whose amount changed
   ``AUDIT#<ms>#<id>#<rev>``  who did what, when, to which version (and the revision made)
 A version's id sorts by creation time, so a custom_id can carry it and a day-old click still
 finds it. A discarded draft's item is deleted (the audit log keeps that it existed).
@@ -32,6 +33,7 @@ from sunday_mining.services.payroll.model import (
     PayrollVersion,
     PriceMode,
 )
+from sunday_mining.services.payroll.payments import owed_of, owed_total
 from sunday_mining.services.payroll.rules import MAX_ADDED_MEMBERS, MAX_LABEL, MAX_PICKED
 from sunday_mining.services.payroll.service import PayrollService
 from sunday_mining.services.payroll.text import age_text
@@ -50,5 +52,7 @@ __all__ = [
     "PayrollVersion",
     "PriceMode",
     "age_text",
+    "owed_of",
+    "owed_total",
     "version_key",
 ]

@@ -28,6 +28,7 @@ from sunday_mining.services.payroll.model import (
     PayrollHead,
     PayrollStatus,
     PayrollVersion,
+    PriorPayment,
 )
 
 HEAD_PREFIX = "PAYHEAD#"
@@ -183,6 +184,12 @@ def version_to_item(v: PayrollVersion) -> Item:
         "finalized_ms": v.finalized_ms,
         "result": _result_to(v.result) if v.result is not None else None,
         "paid": {payee: {"by": m.by, "at_ms": m.at_ms} for payee, m in sorted(v.paid.items())},
+        "paid_before": None
+        if v.paid_before is None
+        else {
+            payee: {"amount": p.amount, "number": p.number, "by": p.by, "at_ms": p.at_ms}
+            for payee, p in sorted(v.paid_before.items())
+        },
     }
 
 
@@ -222,7 +229,18 @@ def version_from_item(item: Item) -> PayrollVersion:
             str(payee): PaidMark(str(mark["by"]), int(mark["at_ms"]))
             for payee, mark in (item.get("paid") or {}).items()
         },
+        paid_before=_paid_before_from(item.get("paid_before")),
     )
+
+
+def _paid_before_from(raw: Mapping[str, Any] | None) -> dict[str, PriorPayment] | None:
+    # None: a version stored before amendments kept payments; its earlier version tells.
+    if raw is None:
+        return None
+    return {
+        str(payee): PriorPayment(int(p["amount"]), int(p["number"]), str(p["by"]), int(p["at_ms"]))
+        for payee, p in raw.items()
+    }
 
 
 def head_from_item(session_id: str, item: Item | None) -> PayrollHead:

@@ -24,12 +24,19 @@ from sunday_mining.ports.store import (
     eq,
 )
 from sunday_mining.services import keys
-from sunday_mining.services.payroll.base import PayrollBase
 from sunday_mining.services.payroll.codec import head_key, version_key, version_to_item
-from sunday_mining.services.payroll.model import PayrollStatus, PayrollVersion
+from sunday_mining.services.payroll.model import (
+    PaidMark,
+    PayrollStatus,
+    PayrollVersion,
+    PriorPayment,
+)
+from sunday_mining.services.payroll.payments import Payments, carry_payments, paid_so_far
+
+_ATTEMPTS = 3
 
 
-class Finalizing(PayrollBase):
+class Finalizing(Payments):
     """The version states: draft to final, final to superseded."""
 
     def preview(self, guild_id: str, payroll_id: str) -> tuple[PayrollVersion, PayrollResult]:
@@ -45,36 +52,61 @@ class Finalizing(PayrollBase):
         self, guild_id: str, draft_id: str, user_id: str, *, expected_rev: int
     ) -> PayrollVersion:
         """Make the previewed draft final, once: conditions on the draft's revision and status,
-        the head and the session make a second click, a second tab or a race a refusal."""
-        draft = self.draft(guild_id, draft_id)
-        if draft.rev != expected_rev:
-            raise StateConflict(
-                f"<@{draft.updated_by}> changed this payroll after the preview you confirmed; "
-                "check the new preview, then finalize."
+        the head and the session make a second click, a second tab or a race a refusal.
+
+        An amendment takes over the paid marks of the version it replaces for every payee whose
+        payout did not change, and keeps what the others were paid as paid before."""
+        for _ in range(_ATTEMPTS):
+            draft = self.draft(guild_id, draft_id)
+            if draft.rev != expected_rev:
+                raise StateConflict(
+                    f"<@{draft.updated_by}> changed this payroll after the preview you "
+                    "confirmed; check the new preview, then finalize."
+                )
+            if not draft.income:
+                raise ValidationError(
+                    "Enter the haul first: pick ores, paste a list or a sale total."
+                )
+            result = compute(draft.to_input())  # refused with the reason: nothing is written
+            replaced = self.get(guild_id, draft.supersedes) if draft.supersedes else None
+            paid: dict[str, PaidMark] = {}
+            paid_before: dict[str, PriorPayment] = {}
+            if replaced is not None:
+                so_far = paid_so_far(replaced, self.prior_payments(replaced))
+                paid, paid_before = carry_payments(so_far, result)
+            now = self._clock.now_ms()
+            final = replace(
+                draft,
+                status=PayrollStatus.FINAL,
+                rev=draft.rev + 1,
+                finalized_by=user_id,
+                finalized_ms=now,
+                updated_by=user_id,
+                updated_ms=now,
+                result=result,
+                paid=paid,
+                paid_before=paid_before,
             )
-        if not draft.income:
-            raise ValidationError("Enter the haul first: pick ores, paste a list or a sale total.")
-        result = compute(draft.to_input())  # refused with the reason: nothing is written
-        now = self._clock.now_ms()
-        final = replace(
-            draft,
-            status=PayrollStatus.FINAL,
-            rev=draft.rev + 1,
-            finalized_by=user_id,
-            finalized_ms=now,
-            updated_by=user_id,
-            updated_ms=now,
-            result=result,
-        )
-        ops = self._finalize_ops(draft, final, user_id, result)
-        try:
-            self._store.transact(ops)
-        except ConditionFailed:
-            raise self._finalize_conflict(guild_id, draft_id) from None
-        return final
+            try:
+                self._store.transact(self._finalize_ops(draft, final, user_id, result, replaced))
+            except ConditionFailed:
+                if replaced is not None and self._payments_moved(replaced):
+                    continue  # someone marked a payment on the replaced version: carry it too
+                raise self._finalize_conflict(guild_id, draft_id) from None
+            return final
+        raise StateConflict("Payments are being marked on this payroll right now; try again.")
+
+    def _payments_moved(self, replaced: PayrollVersion) -> bool:
+        now = self.get(replaced.guild_id, replaced.payroll_id)
+        return now.status is PayrollStatus.FINAL and now.rev != replaced.rev
 
     def _finalize_ops(
-        self, draft: PayrollVersion, final: PayrollVersion, user_id: str, result: PayrollResult
+        self,
+        draft: PayrollVersion,
+        final: PayrollVersion,
+        user_id: str,
+        result: PayrollResult,
+        replaced: PayrollVersion | None,
     ) -> list[TxOp]:
         guild, session_key = draft.guild_id, keys.session_key(draft.guild_id, draft.session_id)
         ops: list[TxOp] = [
@@ -88,7 +120,7 @@ class Finalizing(PayrollBase):
                 eq("draft_id", draft.payroll_id),
             ),
         ]
-        if draft.supersedes is None:
+        if replaced is None:
             ops.append(
                 TxUpdate(
                     session_key,
@@ -102,7 +134,7 @@ class Finalizing(PayrollBase):
         else:
             ops.append(
                 TxUpdate(
-                    version_key(guild, draft.supersedes),
+                    version_key(guild, replaced.payroll_id),
                     Update(
                         set={
                             "status": PayrollStatus.SUPERSEDED.value,
@@ -110,13 +142,16 @@ class Finalizing(PayrollBase):
                         },
                         add={"rev": 1},
                     ),
-                    eq("status", PayrollStatus.FINAL.value),
+                    # At the revision whose paid marks were carried over, no other.
+                    And(eq("status", PayrollStatus.FINAL.value), eq("rev", replaced.rev)),
                 )
             )
             ops.append(TxCheck(session_key, eq("payroll_state", PayrollState.FINAL.value)))
         said = f"finalized v{final.number}: gross {format_auec(result.gross)}"
-        if draft.supersedes:
-            said += f", superseding {draft.supersedes}"
+        if replaced is not None:
+            said += f", superseding {replaced.payroll_id}"
+            if final.paid:
+                said += f"; kept {len(final.paid)} paid mark(s) whose amount did not change"
         ops.append(self._audit_op(final, user_id, "finalize", said))
         return ops
 
@@ -168,6 +203,7 @@ class Finalizing(PayrollBase):
             finalized_ms=None,
             result=None,
             paid={},
+            paid_before={},
         )
         ops: list[TxOp] = [
             TxPut(version_to_item(draft), ItemAbsent()),

@@ -73,6 +73,16 @@ class PaidMark:
 
 
 @dataclass(frozen=True)
+class PriorPayment:
+    """What a payee was paid under an earlier version whose amount this version changed."""
+
+    amount: int
+    number: int  # the version it was paid under
+    by: str
+    at_ms: int
+
+
+@dataclass(frozen=True)
 class OreEntry:
     """An ore amount as typed: the price is resolved from the snapshot unless typed."""
 
@@ -114,6 +124,8 @@ class PayrollVersion:
     finalized_ms: int | None = None
     result: PayrollResult | None = None
     paid: Mapping[str, PaidMark] = field(default_factory=dict)
+    # Set when an amendment is finalized; None on a version stored before it existed.
+    paid_before: Mapping[str, PriorPayment] | None = field(default_factory=dict)
 
     @property
     def is_draft(self) -> bool:
@@ -179,9 +191,17 @@ class PayableSession:
 
 @dataclass(frozen=True)
 class Owed:
+    """A payee not marked paid: their net, and what an earlier version already paid them."""
+
     payee_id: str
     net: int
-    paid_before: int | None  # what the superseded version recorded as paid, for reference
+    paid_before: int | None = None
+    paid_under: int | None = None  # the number of the version it was paid under
+
+    @property
+    def due(self) -> int:
+        """Still to pay; below zero when an earlier version paid more than this one gives."""
+        return self.net - (self.paid_before or 0)
 
 
 @dataclass(frozen=True)

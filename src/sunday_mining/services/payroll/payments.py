@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from sunday_mining.domain.errors import ConditionFailed, StateConflict, ValidationError
+from sunday_mining.domain.payroll import PayrollResult
 from sunday_mining.ports.store import (
     And,
     TxPut,
@@ -13,7 +14,13 @@ from sunday_mining.ports.store import (
 )
 from sunday_mining.services.payroll.base import PayrollBase
 from sunday_mining.services.payroll.codec import version_to_item
-from sunday_mining.services.payroll.model import Owed, PaidMark, PayrollStatus, PayrollVersion
+from sunday_mining.services.payroll.model import (
+    Owed,
+    PaidMark,
+    PayrollStatus,
+    PayrollVersion,
+    PriorPayment,
+)
 from sunday_mining.services.payroll.text import payee_text
 
 _PAID_ATTEMPTS = 3
@@ -72,16 +79,61 @@ class Payments(PayrollBase):
         raise StateConflict("Several officers are marking payments at once; try again.")
 
     def still_owed(self, guild_id: str, payroll_id: str) -> tuple[PayrollVersion, list[Owed], int]:
-        """Payees not marked paid, with their net from compute(), and what they add up to."""
+        """Payees not marked paid, with their net from compute() and what an earlier version
+        already paid them, and the total still to pay (over-payments are not netted in)."""
         version = self.get(guild_id, payroll_id)
-        before: dict[str, int] = {}
-        if version.supersedes:
-            old = self.get(guild_id, version.supersedes)
-            nets = dict(old.payees())
-            before = {payee: nets.get(payee, 0) for payee in old.paid}
-        owed = [
-            Owed(payee, net, before.get(payee))
-            for payee, net in version.payees()
-            if payee not in version.paid
-        ]
-        return version, owed, sum(o.net for o in owed)
+        owed = owed_of(version, self.prior_payments(version))
+        return version, owed, owed_total(owed)
+
+    def prior_payments(self, version: PayrollVersion) -> Mapping[str, PriorPayment]:
+        """What earlier versions paid the payees whose paid mark this version did not carry."""
+        if version.paid_before is not None:
+            return version.paid_before
+        if version.supersedes is None:
+            return {}
+        # Stored before amendments carried payments: what the replaced version marked paid.
+        return paid_so_far(self.get(version.guild_id, version.supersedes), {})
+
+
+def paid_so_far(
+    version: PayrollVersion, before: Mapping[str, PriorPayment]
+) -> dict[str, PriorPayment]:
+    """Per payee, what they have been paid by the time ``version`` is replaced: its net for a
+    payee it marked paid, else what an earlier version paid them (``before``)."""
+    nets = dict(version.payees())
+    found = dict(before)
+    for payee, mark in version.paid.items():
+        found[payee] = PriorPayment(nets.get(payee, 0), version.number, mark.by, mark.at_ms)
+    return {payee: p for payee, p in found.items() if p.amount > 0}
+
+
+def carry_payments(
+    paid: Mapping[str, PriorPayment], result: PayrollResult
+) -> tuple[dict[str, PaidMark], dict[str, PriorPayment]]:
+    """Split what was paid under the replaced versions: a payee whose payout is exactly what
+    they were paid keeps their paid mark; for any other, the payment is kept as paid before."""
+    nets = result.payouts_by_payee()
+    carried = {
+        payee: PaidMark(p.by, p.at_ms) for payee, p in paid.items() if nets.get(payee) == p.amount
+    }
+    return carried, {payee: p for payee, p in paid.items() if payee not in carried}
+
+
+def owed_of(version: PayrollVersion, before: Mapping[str, PriorPayment]) -> list[Owed]:
+    """Payees not marked paid, most first, then anyone an earlier version paid who gets
+    nothing now (all of that was over-paid)."""
+    nets = dict(version.payees())
+    owed = []
+    for payee, net in version.payees():
+        if payee in version.paid:
+            continue
+        prior = before.get(payee)
+        owed.append(Owed(payee, net, prior.amount, prior.number) if prior else Owed(payee, net))
+    for payee, prior in sorted(before.items()):
+        if payee not in nets and payee not in version.paid:
+            owed.append(Owed(payee, 0, prior.amount, prior.number))
+    return owed
+
+
+def owed_total(owed: Iterable[Owed]) -> int:
+    return sum(o.due for o in owed if o.due > 0)

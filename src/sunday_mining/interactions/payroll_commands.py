@@ -152,8 +152,7 @@ def _view(ctx: Context, version: PayrollVersion, view: str, page: int) -> views.
     if view == "c":
         return views.cuts_view(version)
     if view == "r":
-        version, result = service.preview(ctx.guild_id, version.payroll_id)
-        return views.preview_view(version, result, page)
+        return views.preview_view(version, service.result_of(version), page)
     if view in ("f", "o"):
         version, owed, total = service.still_owed(ctx.guild_id, version.payroll_id)
         if view == "o":
@@ -424,8 +423,8 @@ def cut_remove(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
 
 
 def finalize_ask(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
-    version = _version(ctx, custom_id)
-    draft, result = ctx.services.payroll.preview(ctx.guild_id, version.payroll_id)
+    draft = _version(ctx, custom_id)
+    result = ctx.services.payroll.result_of(draft)
     if not draft.is_draft:
         return _updated(ctx, draft, "f")
     if draft.rev != _int(custom_id.arg(1), -1):

@@ -39,14 +39,14 @@ _ATTEMPTS = 3
 class Finalizing(Payments):
     """The version states: draft to final, final to superseded."""
 
-    def preview(self, guild_id: str, payroll_id: str) -> tuple[PayrollVersion, PayrollResult]:
-        """A draft and what compute() makes of it now (a final version: what it stored)."""
-        version = self.get(guild_id, payroll_id)
+    def result_of(self, version: PayrollVersion) -> PayrollResult:
+        """What compute() makes of a draft just read, for its preview (a final version: what
+        it stored)."""
         if version.result is not None:
-            return version, version.result
+            return version.result
         if not version.income:
             raise ValidationError("Enter the haul first: pick ores, paste a list or a sale total.")
-        return version, compute(version.to_input())
+        return compute(version.to_input())
 
     def finalize(
         self, guild_id: str, draft_id: str, user_id: str, *, expected_rev: int

@@ -21,6 +21,7 @@ import pytest
 from tests.integration.test_infra import _Context, _url_event
 from tests.integration.test_payroll_service import GUILD, OFFICER, fresh_prices, ready_draft
 from tests.support.aws import REGION, TABLE_NAME, aws_env, moto_account
+from tests.support.iam import allowed, recorded_calls
 
 from sunday_mining import aws_reports, observability
 from sunday_mining.adapters.dynamodb_store import DynamoDbStore
@@ -326,3 +327,29 @@ def test_the_reports_function_also_posts_notices_once(
     (posted,) = sink[0].channel_messages(channel)
     assert posted["content"] == "The session stopped."
     assert handler({"kind": "other", "key": "k", "payload": {}}, _Context())["ok"] is False
+
+
+# --- what the reports function calls, against what its role allows ---------------------------
+
+
+def test_every_call_the_reports_function_makes_is_allowed_by_its_role(
+    aws: None, sink: tuple[SinkState, str], tmp_path: Path
+) -> None:
+    """moto does not enforce IAM, so the template's role is checked against the calls the
+    function really makes: a report built into S3 and delivered, its kept token deleted, a
+    duplicate invoke, and a notice (the secret is read at the cold start)."""
+    from functions.reports.handler import handler
+
+    state, invokes = sink[0], InvokeRecorder()
+    app = app_side(invokes, tmp_path)
+    body, _token = request_through_lambda_jobs(
+        state, app, invokes, finalized_on_dynamodb(), age_ms=60_000
+    )
+    event = json.loads(body)
+    notice = {"guild_id": GUILD, "channel_id": "1400000000000000078", "content": "Stopped."}
+    with recorded_calls() as made:
+        assert handler(event, _Context()) == {"ok": True, "key": event["key"]}
+        assert handler(event, _Context()) == {"ok": True, "key": event["key"]}
+        assert handler({"kind": "notice", "key": "n1", "payload": notice}, _Context())["ok"]
+    assert {"dynamodb:DeleteItem", "s3:PutObject"} <= made  # the recording is real
+    assert made <= allowed("ReportsFunction"), made - allowed("ReportsFunction")

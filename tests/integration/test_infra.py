@@ -310,3 +310,17 @@ def test_the_pricing_handler_refreshes_from_a_scheduler_event_like_the_local_app
     stored = on_dynamodb.stored()
     assert stored is not None
     assert on_dynamodb.last_success_ms() == answer["fetched_ms"]
+
+
+def test_a_report_claim_outlives_any_live_attempt_and_ends_before_the_last_retry(
+    template: dict[str, Any],
+) -> None:
+    """A report attempt claims its message before sending; if it dies, the claim must outlast
+    any live attempt (the function's timeout) yet end before Lambda's last retry (about 1 min
+    after the failure, then 2 more), or that retry would find it "in progress" and give up."""
+    from sunday_mining.services.reports import SEND_LEASE_MS
+
+    timeout_s = template["Resources"]["ReportsFunction"]["Properties"]["Timeout"]
+    invoke = template["Resources"]["ReportsFunction"]["Properties"]["EventInvokeConfig"]
+    assert invoke["MaximumRetryAttempts"] == 2
+    assert timeout_s * 1000 < SEND_LEASE_MS < (60 + 120) * 1000

@@ -159,3 +159,13 @@ def test_the_target_reads_the_interaction_and_defaults_the_size_limit() -> None:
 @pytest.mark.parametrize("size_limit", [DEFAULT_ATTACHMENT_LIMIT, 13])
 def test_a_pdf_exactly_at_the_limit_is_attached(size_limit: int) -> None:
     assert compose(report(), size_limit).file is not None
+
+
+def test_an_attached_pdf_comes_with_its_link_only_form_and_an_empty_one_is_not_attached() -> None:
+    message = compose(report(), DEFAULT_ATTACHMENT_LIMIT)
+    assert message.file is not None
+    assert message.link_only is not None
+    assert message.link_only.file is None
+    assert "too large to attach" in message.link_only.content
+    empty = DeliverableReport("Payroll v1 is final.", "p.pdf", b"", "https://m.example/r/1", "Open")
+    assert compose(empty, DEFAULT_ATTACHMENT_LIMIT).file is None

@@ -220,8 +220,8 @@ class ReportDelivery:
                 if not _too_large(error) or message.link_only is None:
                     raise
                 log.warning("report %s refused the PDF as too large: sending the link only", route)
-                problems.append(f"{route}: {error.message} Sent the link only.")
                 sent = send(message.link_only)
+                problems.append(f"{route}: {error.message} Sent the link only.")
                 attached.append(False)
                 return sent
         except (DiscordApiError, Unavailable) as error:
@@ -242,7 +242,7 @@ def _too_large(error: DiscordApiError) -> bool:
 def compose(report: DeliverableReport, attachment_size_limit: int) -> ReportMessage:
     """The message both routes send: summary, the PDF if it fits, and the link as a button."""
     size = len(report.pdf)
-    fits = size <= attachment_size_limit
+    fits = 0 < size <= attachment_size_limit  # (an empty file is not worth attaching)
     file = MessageFile(report.pdf_filename, report.pdf) if fits else None
     notes: list[str] = []
     if not fits:

@@ -76,7 +76,10 @@ TOKEN_PREFIX = "REPORTTOKEN#"  # noqa: S105 - a key prefix, not a secret
 TOKEN_TTL_AFTER_MS = 15 * 60_000 + 5 * 60_000
 LAST_OUTCOME_KEY = ("REPORTS", "LAST")
 MAX_ATTEMPTS = 3  # the reports Lambda: the first try and two retries (template.yaml)
-SEND_LEASE_MS = 5 * 60_000  # a "sending" marker older than this was left by a crashed attempt
+# A "sending" marker older than this was left by an attempt that died: longer than the reports
+# function may run (its Timeout, 120 s, in template.yaml), so a live attempt is never overtaken;
+# shorter than Lambda's retries take (1 min, then 2 more), so the last retry may claim it.
+SEND_LEASE_MS = 150_000
 MARK_TRIES = 3  # updates of the delivery marker, before leaving it as it is
 LINK_REDIRECT_S = 300  # a presigned URL only needs to live long enough to be followed
 _SLUG = re.compile(r"[^a-z0-9]+")

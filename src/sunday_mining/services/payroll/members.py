@@ -112,7 +112,9 @@ class MemberEdits(PayrollBase):
         room = MAX_ADDED_MEMBERS - draft.added_by_hand
         if len(new) > room:
             raise ValidationError(
-                f"A payroll holds at most {MAX_ADDED_MEMBERS} members added by hand, so "
+                f"A payroll holds at most {MAX_ADDED_MEMBERS} members added by hand; it is full."
+                if room <= 0
+                else f"A payroll holds at most {MAX_ADDED_MEMBERS} members added by hand, so "
                 f"{room} more can be added; pick fewer."
             )
         now = self._clock.now_ms()

@@ -229,10 +229,16 @@ def build_store(settings: Settings) -> Store:
 
 
 def build_from_settings(
-    settings: Settings, clock: Clock | None = None, *, run_jobs: bool = True
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    run_jobs: bool = True,
+    own_failures: bool = True,
 ) -> Services:
     """``clock``: the system clock unless given (the demo plays a compressed op on its own).
-    ``run_jobs`` is False in the reports function, which runs report jobs rather than asks."""
+    ``run_jobs`` is False in the reports function, which runs report jobs rather than asks.
+    ``own_failures`` is False for a process that runs no jobs worth counting (the status CLI):
+    diagnostics then shows no in-memory failed-jobs line, which would always read empty."""
     from sunday_mining.adapters.jobs import JobHandler
     from sunday_mining.adapters.system_clock import SystemClock
     from sunday_mining.report_wiring import failed_jobs, report_setup
@@ -241,9 +247,8 @@ def build_from_settings(
     clock = clock or SystemClock()
     handlers: dict[str, JobHandler] = {}
     setup = report_setup(settings, clock, handlers, run_jobs=run_jobs)
-    probes = build_probes(
-        settings, store, failed_jobs=failed_jobs(settings, setup.jobs if setup else None)
-    )
+    jobs = setup.jobs if setup else None
+    probes = build_probes(settings, store, failed_jobs=failed_jobs(settings, jobs, own_failures))
     services = build_services(store, clock, probes, setup)
     if services.reports_enabled:
         handlers[REPORT_JOB] = _run_report_job(services)

@@ -125,9 +125,10 @@ def _jobs(settings: Settings, handlers: dict[str, JobHandler]) -> JobQueue | Non
     return None
 
 
-def failed_jobs(settings: Settings, jobs: JobQueue | None) -> FailedJobs | None:
+def failed_jobs(settings: Settings, jobs: JobQueue | None, own: bool = True) -> FailedJobs | None:
     """Diagnostics' count of jobs that failed every attempt: the on-failure queue when its URL
-    is set, the in-process runner's own record locally, else None (not visible from here)."""
+    is set, the in-process runner's own record locally (unless ``own`` is False), else None
+    (not visible from here)."""
     if settings.failure_queue_url:
         import boto3
 
@@ -137,7 +138,7 @@ def failed_jobs(settings: Settings, jobs: JobQueue | None) -> FailedJobs | None:
             lambda: boto3.client("sqs", region_name=settings.aws_region, config=SQS_CONFIG)
         )
         return FailedJobs(SqsFailureQueue(client, settings.failure_queue_url).depth)
-    if isinstance(jobs, InProcessJobs):
+    if own and isinstance(jobs, InProcessJobs):
         return FailedJobs(jobs.failed_count, in_memory=True)
     return None
 

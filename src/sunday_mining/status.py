@@ -20,7 +20,9 @@ _SERVER_AREA = "Channels"
 def health_summary(settings: Settings, guild_id: str | None) -> list[Check]:
     from sunday_mining.bootstrap import build_from_settings
 
-    checks = build_from_settings(settings).diagnostics.run(guild_id or "")
+    # A fresh process has run no job: its own failed-jobs count would always read empty.
+    services = build_from_settings(settings, own_failures=False)
+    checks = services.diagnostics.run(guild_id or "")
     if guild_id is None:
         checks = [c for c in checks if c.area != _SERVER_AREA]
     return checks

@@ -233,15 +233,17 @@ def test_status_prints_the_queue_line_on_aws(
     assert line.startswith("warn  On-failure queue: 2 failed jobs waiting — fix: Read the ")
 
 
-def test_status_prints_the_in_memory_line_locally(
+def test_status_locally_shows_no_in_memory_line_it_could_only_ever_read_as_empty(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The failed jobs are counted in the server's memory; the CLI is another process."""
     monkeypatch.setenv("SM_STORE", "sqlite")
     monkeypatch.setenv("SM_SQLITE_PATH", str(tmp_path / "status.sqlite3"))
     monkeypatch.delenv("SM_FAILURE_QUEUE_URL", raising=False)
     cli.main(["status"])
-    lines = capsys.readouterr().out.splitlines()
-    assert "ok    On-failure queue: empty since this process started (held in memory)" in lines
+    out = capsys.readouterr().out
+    assert "Reports:" in out  # the checks ran
+    assert "On-failure queue" not in out
 
 
 # ------------------------------------------------------------------ the template

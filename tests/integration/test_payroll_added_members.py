@@ -22,6 +22,7 @@ from sunday_mining.bootstrap import Services, build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import StateConflict, ValidationError
 from sunday_mining.domain.payroll import compute
+from sunday_mining.domain.presence import VoiceEvent
 from sunday_mining.ports.store import Store
 from sunday_mining.services.payroll import (
     MAX_ADDED_MEMBERS,
@@ -29,6 +30,7 @@ from sunday_mining.services.payroll import (
     PayrollVersion,
 )
 from sunday_mining.services.report_data import build_report_data
+from sunday_mining.services.voice import VoiceBatch
 
 DEE, EVE, BOT = "104", "105", "900"
 HOUR = 3600
@@ -211,6 +213,41 @@ def test_reloading_times_after_a_reopen_keeps_members_added_by_hand(
     reloaded = payroll.open(GUILD, session.session_id, OFFICER)
     assert reloaded.session_version != draft.session_version  # the times were reloaded
     assert [(m.user_id, m.added_by) for m in reloaded.members] == [(DEE, OFFICER)]
+
+
+def test_a_member_added_by_hand_then_found_in_voice_is_not_paid_twice(
+    services: Services, clock: FixedClock, payroll: PayrollService
+) -> None:
+    """Dee was added with +2 h as her whole time; the session is reopened and she sits in
+    voice for 30 min: her 30 min count toward the 2 h, and she is no longer 'added by hand'."""
+    services.guilds.add_channel(GUILD, "11")
+    session = services.sessions.start_adhoc(GUILD, OFFICER, "11")
+    clock.advance(minutes=30)
+    session = services.sessions.stop(GUILD, session.session_id)
+    draft = add(payroll, payroll.open(GUILD, session.session_id, OFFICER), DEE)
+    draft = payroll.adjust_member(
+        GUILD,
+        draft.payroll_id,
+        OFFICER,
+        DEE,
+        multiplier_milli=1000,
+        adjust_s=2 * HOUR,
+        reason="Flew the hauler all op",
+    )
+    services.sessions.reopen(GUILD, session.session_id)
+    seq = iter(range(1, 100))
+    joined = VoiceEvent(clock.now_ms(), "C9", next(seq), DEE, "11")
+    services.voice.record(VoiceBatch(GUILD, "C9", 1, events=(joined,)))
+    clock.advance(minutes=30)
+    left = VoiceEvent(clock.now_ms(), "C9", next(seq), DEE, None)
+    services.voice.record(VoiceBatch(GUILD, "C9", 2, events=(left,)))
+    services.sessions.stop(GUILD, session.session_id)
+
+    reloaded = payroll.open(GUILD, session.session_id, OFFICER)
+    dee = reloaded.member(DEE)
+    assert (dee.credited_s, dee.adjust_s, dee.seconds) == (30 * 60, 90 * 60, 2 * HOUR)
+    assert not dee.added_by_hand
+    assert dee.reason == "Flew the hauler all op"
 
 
 def test_the_report_names_members_added_by_hand_and_why_one_is_not_paid(

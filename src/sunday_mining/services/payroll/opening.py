@@ -114,7 +114,22 @@ class PayrollOpening(PayrollBase):
         members = []
         for p in summary.participants:
             kept = old.get(p.user_id)
-            if kept is not None and kept.decided_by is not None:
+            if kept is not None and kept.added_by_hand:
+                # Added by hand, then found in voice after all: the time the officer gave them
+                # was their whole time, so the measured time counts toward it, not on top.
+                given = kept.seconds if kept.adjust_s else 0
+                members.append(
+                    replace(
+                        kept,
+                        credited_s=p.credited_seconds,
+                        below_minimum=p.below_minimum,
+                        gap_affected=p.gap_affected,
+                        adjust_s=max(0, given - p.credited_seconds),
+                        added_by=None,
+                        added_ms=None,
+                    )
+                )
+            elif kept is not None and kept.decided_by is not None:
                 # Keep what the officer decided; only the measured time changes.
                 members.append(
                     replace(

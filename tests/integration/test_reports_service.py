@@ -407,7 +407,7 @@ class RefusingJobs(JobQueue):
         raise Unavailable("The background job could not be started; try again.")
 
 
-def test_a_job_that_could_not_be_started_leaves_no_token_behind(
+def test_a_job_that_may_not_have_started_leaves_its_token_only_until_it_expires(
     services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
 ) -> None:
     final = final_version(services, clock, payroll)
@@ -422,7 +422,9 @@ def test_a_job_that_could_not_be_started_leaves_no_token_behind(
     )
     with pytest.raises(Unavailable):
         reports.request(request_for(final, token=TOKEN, at_ms=clock.now_ms()))
-    assert kept_tokens(services) == []
+    # A refused or timed-out invoke may still have reached Lambda: the job would need it.
+    (kept,) = kept_tokens(services)
+    assert kept["ttl"] <= (clock.now_ms() + 20 * 60_000) // 1000
 
 
 def test_a_job_from_an_older_version_with_the_token_in_its_payload_still_runs(

@@ -200,13 +200,9 @@ class ReportService:
             self._keep_token(request)
             request = replace(request, interaction_token=None, token_kept=True)
         payload = asdict(request)
-        try:
-            self.jobs.submit(
-                Job(REPORT_JOB, f"{request.payroll_id}:{request.request_key}", payload)
-            )
-        except DomainError:
-            self._forget_token(request)  # no job will read it
-            raise
+        # If this fails the token stays until its ttl: a timeout does not say whether Lambda
+        # took the invoke, and a job that did run needs it for the member's follow-up.
+        self.jobs.submit(Job(REPORT_JOB, f"{request.payroll_id}:{request.request_key}", payload))
 
     def _keep_token(self, request: ReportRequest) -> None:
         issued = request.interaction_ms

@@ -276,11 +276,11 @@ def build_probes(
         from sunday_mining.schema.health import check_health
 
         if settings.store == "dynamodb":
-            import boto3
-
             from sunday_mining.adapters.schema_inspect import describe_dynamodb
+            from sunday_mining.report_wiring import boto3_client
 
-            client = boto3.client(
+            # In a diagnostics thread, beside the S3 and SQS checks: one client at a time.
+            client = boto3_client(
                 "dynamodb", region_name=settings.aws_region, endpoint_url=settings.dynamodb_endpoint
             )
             return check_health(describe_dynamodb(client, settings.table_name, store))

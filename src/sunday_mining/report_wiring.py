@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,19 @@ def _deliverer(rest: Callable[[], DiscordRest], clock: Clock) -> Deliverer:
     return DiscordDeliverer(rest, clock)
 
 
+# boto3's default session is not safe to make clients from in two threads at once, and the
+# diagnostics checks run in threads (the S3 probe and the queue depth may both come first).
+_MAKING = threading.RLock()
+
+
+def boto3_client(service: str, **options: Any) -> Any:
+    """``boto3.client``, one thread at a time (see _MAKING)."""
+    import boto3
+
+    with _MAKING:
+        return boto3.client(service, **options)  # type: ignore[call-overload]
+
+
 class Lazy:
     """A boto3 client made on first use: each client costs tens of milliseconds to make, and
     the interactions function's cold start needs neither S3 nor Lambda to answer Discord."""
@@ -77,7 +91,9 @@ class Lazy:
 
     def __getattr__(self, name: str) -> Any:
         if self._made is None:
-            self._made = self._make()
+            with _MAKING:
+                if self._made is None:
+                    self._made = self._make()
         return getattr(self._made, name)
 
 

@@ -114,31 +114,25 @@ class PayrollOpening(PayrollBase):
         members = []
         for p in summary.participants:
             kept = old.get(p.user_id)
-            if kept is not None and kept.added_by_hand:
-                # Added by hand, then found in voice after all: the time the officer gave them
-                # was their whole time, so the measured time counts toward it, not on top.
-                given = kept.seconds if kept.adjust_s else 0
-                members.append(
-                    replace(
-                        kept,
-                        credited_s=p.credited_seconds,
-                        below_minimum=p.below_minimum,
-                        gap_affected=p.gap_affected,
+            if kept is not None and (kept.decided_by is not None or kept.added_by_hand):
+                # Keep what the officer decided; only the measured time changes.
+                member = replace(
+                    kept,
+                    credited_s=p.credited_seconds,
+                    below_minimum=p.below_minimum,
+                    gap_affected=p.gap_affected,
+                )
+                if kept.added_by_hand:
+                    # Added by hand, then found in voice after all: the time the officer gave
+                    # them was their whole time, so the measured time counts toward it.
+                    given = kept.seconds if kept.adjust_s else 0
+                    member = replace(
+                        member,
                         adjust_s=max(0, given - p.credited_seconds),
                         added_by=None,
                         added_ms=None,
                     )
-                )
-            elif kept is not None and kept.decided_by is not None:
-                # Keep what the officer decided; only the measured time changes.
-                members.append(
-                    replace(
-                        kept,
-                        credited_s=p.credited_seconds,
-                        below_minimum=p.below_minimum,
-                        gap_affected=p.gap_affected,
-                    )
-                )
+                members.append(member)
             else:
                 members.append(_fresh_member(p))
         # Members added by hand were not in voice: the new times don't list them, keep them.

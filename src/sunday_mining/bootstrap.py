@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.blobs import BlobStore
-from sunday_mining.ports.jobs import Job, JobQueue
+from sunday_mining.ports.jobs import JobQueue
 from sunday_mining.ports.store import Store
 from sunday_mining.services.diagnostic_probes import Check, FailedJobs, Probes, Status
 from sunday_mining.services.errors import ErrorLog
@@ -81,11 +81,6 @@ class Services:
     @property
     def payroll(self) -> PayrollService:
         return self.make_payroll()
-
-    @property
-    def reports_enabled(self) -> bool:
-        """Whether reports are set up, known without making the report service."""
-        return self.make_reports is not None
 
     @property
     def reports(self) -> ReportService | None:
@@ -250,20 +245,12 @@ def build_from_settings(
     jobs = setup.jobs if setup else None
     probes = build_probes(settings, store, failed_jobs=failed_jobs(settings, jobs, own_failures))
     services = build_services(store, clock, probes, setup)
-    if services.reports_enabled:
-        handlers[REPORT_JOB] = _run_report_job(services)
+    if services.make_reports is not None:
+        make_reports = services.make_reports
+        handlers[REPORT_JOB] = lambda job: make_reports().run_job(job)
     if services.notices is not None:
         handlers[NOTICE_JOB] = services.notices.run_job
     return services
-
-
-def _run_report_job(services: Services) -> Callable[[Job], None]:
-    def run(job: Job) -> None:
-        reports = services.reports
-        assert reports is not None, "only registered where reports are on"
-        reports.run_job(job)
-
-    return run
 
 
 def build_probes(

@@ -12,9 +12,9 @@ from typing import Any
 
 import boto3
 import pytest
-import yaml
-from tests.integration.test_infra import TEMPLATE, CfnLoader, _Context, _url_event
+from tests.integration.test_infra import _Context, _url_event
 from tests.support.aws import REGION, aws_env, moto_account
+from tests.support.template import load_template
 
 from sunday_mining import cli
 from sunday_mining.adapters.jobs import InProcessJobs
@@ -251,9 +251,7 @@ def test_status_locally_shows_no_in_memory_line_it_could_only_ever_read_as_empty
 
 @pytest.fixture(scope="module")
 def resources() -> dict[str, Any]:
-    document = yaml.load(TEMPLATE.read_text("utf-8"), Loader=CfnLoader)
-    assert isinstance(document, dict)
-    found: dict[str, Any] = document["Resources"]
+    found: dict[str, Any] = load_template()["Resources"]
     return found
 
 

@@ -18,9 +18,9 @@ from typing import Any
 import boto3
 import httpx
 import pytest
-import yaml
 from tests.integration.test_prices_service import FakeUex
 from tests.support.aws import REGION, TABLE_NAME, aws_env, moto_account
+from tests.support.template import load_template
 
 from sunday_mining import aws_prices, aws_secrets
 from sunday_mining.adapters.dynamodb_store import DynamoDbStore
@@ -32,39 +32,11 @@ from sunday_mining.services.prices import PriceService
 from sunday_mining.simulator import DevKeyPair
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = ROOT / "infra" / "template.yaml"
-
-
-class CfnLoader(yaml.SafeLoader):
-    """A safe YAML loader that reads CloudFormation's short tags (!Ref, !GetAtt, !Sub, ...)."""
-
-
-def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
-    value: Any
-    if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        assert isinstance(node, yaml.MappingNode)
-        value = loader.construct_mapping(node, deep=True)
-    if suffix == "Ref":
-        return {"Ref": value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    if suffix == "Condition":
-        return {"Condition": value}
-    return {f"Fn::{suffix}": value}
-
-
-CfnLoader.add_multi_constructor("!", _cfn_tag)
 
 
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    document = yaml.load(TEMPLATE.read_text("utf-8"), Loader=CfnLoader)
-    assert isinstance(document, dict)
-    return document
+    return load_template()
 
 
 def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import boto3
-import yaml
-
-TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "template.yaml"
+from tests.support.template import load_template
 
 # An API call and the IAM action it needs, where the names differ (S3's HEAD is authorised as
 # GetObject; a transaction as each of its parts).
@@ -28,22 +25,6 @@ _TRANSACT = {
 }
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """YAML with CloudFormation's short tags (!Ref, !Sub…) read as plain nodes."""
-
-
-def _cfn_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    assert isinstance(node, yaml.MappingNode)
-    return loader.construct_mapping(node, deep=True)
-
-
-_CfnLoader.add_multi_constructor("!", _cfn_tag)
-
-
 def needed(service: str, operation: str, params: dict[str, Any]) -> set[str]:
     if (service, operation) == ("dynamodb", "TransactWriteItems"):
         return {f"dynamodb:{_TRANSACT[kind]}" for item in params["TransactItems"] for kind in item}
@@ -52,7 +33,7 @@ def needed(service: str, operation: str, params: dict[str, Any]) -> set[str]:
 
 def allowed(function: str) -> set[str]:
     """Every action the function's inline policies allow (on whatever resource)."""
-    document = yaml.load(TEMPLATE.read_text("utf-8"), Loader=_CfnLoader)
+    document = load_template()
     actions: set[str] = set()
     for policy in document["Resources"][function]["Properties"]["Policies"]:
         for statement in policy.get("Statement", []):

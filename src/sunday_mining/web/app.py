@@ -43,10 +43,10 @@ def create_app(
 
         app.include_router(worker_router(services, worker_secret, wall_clock, offload))
 
-    if services.reports_enabled:
+    if services.make_reports is not None:
         from sunday_mining.web.reports import reports_router
 
-        app.include_router(reports_router(services))
+        app.include_router(reports_router(services.make_reports))
 
     @app.get("/health")
     def health() -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -41,10 +42,18 @@ def test_overrides() -> None:
         }
     )
     assert settings.spool_dir == Path("/data/spool")
-    assert (settings.worker_id, settings.voice_mode) == ("w-blue", "full")
+    assert re.fullmatch(r"w-blue-[0-9a-f]{8}", settings.worker_id)
+    assert settings.voice_mode == "full"
     assert (settings.heartbeat_interval_s, settings.batch_max_records) == (0.5, 10)
     assert (settings.lease_ttl_s, settings.lease_retry_interval_s) == (30, 0.1)
     assert settings.health_file == Path("/tmp/health")
+
+
+def test_a_named_worker_still_gets_an_id_of_its_own_at_each_start() -> None:
+    """Two tasks of one task definition (same SM_WORKER_ID) must not share the lease."""
+    first = WorkerSettings.from_env({**ENV, "SM_WORKER_ID": "w-blue"})
+    second = WorkerSettings.from_env({**ENV, "SM_WORKER_ID": "w-blue"})
+    assert first.worker_id != second.worker_id
 
 
 def test_secrets_never_appear_in_the_repr() -> None:

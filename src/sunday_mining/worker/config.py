@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,9 +18,21 @@ _PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "example", "xxx"
 
 
 def default_worker_id() -> str:
-    """Host name plus pid: stable for one process, distinct for its successor."""
+    """Host name, pid and a random part, made once per process start.
+
+    Host name and pid alone are not enough: in a container the pid is always 1, and two
+    containers on one host network share the host name, so both would hold the lease (it is
+    granted again to its own holder).
+    """
     host = "".join(c if c.isalnum() or c in "._-" else "-" for c in socket.gethostname())
-    return f"{host or 'worker'}-{os.getpid()}"[:100]
+    return _unique(f"{host or 'worker'}-{os.getpid()}")
+
+
+def _unique(name: str) -> str:
+    return f"{name[:_NAME_MAX]}-{secrets.token_hex(4)}"
+
+
+_NAME_MAX = 91  # the id is at most 100 characters: the name, '-' and 8 hex digits
 
 
 @dataclass(frozen=True)
@@ -112,11 +125,15 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
 
 
 def _worker_id(text: str) -> str:
+    """SM_WORKER_ID names the worker; the id in the lease is that name plus a random part, so
+    two processes started with one configuration still never share the lease."""
     if not text:
         return default_worker_id()
-    if len(text) > 100 or not all(c.isalnum() or c in "._:-" for c in text):
-        raise ValidationError("SM_WORKER_ID may hold at most 100 letters, digits and . _ : -")
-    return text
+    if len(text) > _NAME_MAX or not all(c.isalnum() or c in "._:-" for c in text):
+        raise ValidationError(
+            f"SM_WORKER_ID may hold at most {_NAME_MAX} letters, digits and . _ : -"
+        )
+    return _unique(text)
 
 
 def _secret(value: str) -> str:

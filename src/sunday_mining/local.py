@@ -73,7 +73,11 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     expiry = ExpirySweeper(build_store(settings))
     expiry.start()
     try:
-        uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+        # log_config=None: uvicorn's own lines, the access log included, go through the one
+        # redacting handler configure_logging installed, in the same form as the app's.
+        uvicorn.run(
+            app, host=host, port=port, log_level=settings.log_level.lower(), log_config=None
+        )
     finally:
         refresher.stop()
         expiry.stop()

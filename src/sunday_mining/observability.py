@@ -67,6 +67,8 @@ _SENSITIVE_NAMES = r"(?:token|secret|signature|password|passwd|api[_-]?key|priva
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Webhook and interaction-callback URLs carry the interaction token: keep the ids only.
     (re.compile(r"((?:webhooks|interactions)/\d+/)[^/\s?#\"']+"), rf"\1{REDACTED}"),
+    # A report link's signature (/reports/<id>?sig=<expiry>.<mac>) opens the report.
+    (re.compile(r"([?&]sig=)[^&\s#\"']+"), rf"\1{REDACTED}"),
     (
         re.compile(
             r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(?:(?:bot|bearer|basic)\s+)?[^\s\"',}]+"
@@ -145,7 +147,16 @@ def _scrub_message(record: logging.LogRecord) -> None:
         message = record.getMessage()
     except (TypeError, ValueError):  # a bad format string is logging's problem to report
         return
-    record.msg, record.args = redactor.scrub(message), None
+    clean = redactor.scrub(message)
+    if clean == message:
+        return
+    if isinstance(record.args, tuple) and record.args:
+        # Some formatters unpack the arguments themselves (uvicorn's access log takes five):
+        # scrub each one and keep the format, so such a record still formats.
+        record.args = tuple(redactor.scrub(a) if isinstance(a, str) else a for a in record.args)
+        if redactor.scrub(record.getMessage()) == record.getMessage():
+            return
+    record.msg, record.args = clean, None
 
 
 class RedactingFilter(logging.Filter):

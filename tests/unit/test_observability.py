@@ -26,6 +26,7 @@ BOT_TOKEN = "MTA5ODc2NTQzMjEwOTg3NjU0MzI.GhIjKl.mNoPqRsTuVwXyZaBcDeFgHiJkLmNoPqR
 INTERACTION_TOKEN = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OmFiY2RlZmdoaWprbG1ub3Bx"
 SIGNATURE = "9f" * 64  # Ed25519 signatures are 64 bytes, sent as 128 hex characters
 HMAC = "v1=" + "3c" * 32
+LINK_SIG = "1799280000.q64AuNP-nXPl_WKqJFbdOjoFhp65yd4v"
 CONFIGURED = 'uex-Zq8"not-a-pattern-just-a-value'
 ESCAPED = json.dumps(CONFIGURED)[1:-1]  # how it reads inside a JSON log line
 
@@ -61,6 +62,8 @@ def _restore_logging_and_metrics() -> Iterator[None]:
         ("{'hmac': {'S': 'opaque-hmac-value'}}", "opaque-hmac-value"),
         ("https://uex.example/api?token=q1w2e3r4t5&x=1", "q1w2e3r4t5"),
         ("password=hunter2hunter2", "hunter2hunter2"),
+        (f'"GET /reports/r1?sig={LINK_SIG} HTTP/1.1" 200', LINK_SIG),
+        (f"/reports/r1?x=1&sig={LINK_SIG}#top", LINK_SIG),
         (f"the configured value {CONFIGURED} leaked", CONFIGURED),
         ("escaped in JSON: " + json.dumps({"uex": CONFIGURED}), ESCAPED),
     ],
@@ -135,6 +138,26 @@ def test_a_record_made_before_any_handler_sees_it_is_already_scrubbed() -> None:
         "sunday_mining.worker", logging.INFO, __file__, 1, "token %s", (BOT_TOKEN,), None
     )
     assert record.getMessage() == f"token {REDACTED}"
+
+
+@pytest.mark.parametrize(
+    "path", ["/health", f"/reports/r1?sig={LINK_SIG}", f"/worker/v1/lease?x={BOT_TOKEN}"]
+)
+def test_uvicorns_access_log_still_formats_once_records_are_scrubbed(path: str) -> None:
+    from uvicorn.logging import AccessFormatter
+
+    observability.install_record_redaction({})
+    # What uvicorn logs per request; its formatter unpacks exactly these five arguments.
+    args = ("127.0.0.1:5000", "GET", path, "1.1", 200)
+    record = logging.getLogger("uvicorn.access").makeRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', args, None
+    )
+    form = AccessFormatter('%(client_addr)s "%(request_line)s" %(status_code)s', use_colors=False)
+    line = form.format(record)
+    assert line.startswith('127.0.0.1:5000 "GET /')
+    assert line.endswith(' HTTP/1.1" 200 OK')
+    assert LINK_SIG not in line
+    assert BOT_TOKEN not in line
 
 
 def _emf_lines(captured: str) -> list[dict[str, Any]]:

@@ -111,3 +111,26 @@ def test_the_worker_logs_never_carry_its_secrets(
     assert "login with" in written
     assert token not in written
     assert secret not in written
+
+
+def test_discord_endpoints_default_to_discord_and_can_point_elsewhere() -> None:
+    assert WorkerSettings.from_env(ENV).discord_api_base is None
+    settings = WorkerSettings.from_env(
+        {
+            **ENV,
+            "SM_DISCORD_API_BASE": "http://127.0.0.1:9000/api/v10/",
+            "SM_DISCORD_GATEWAY_URL": "ws://127.0.0.1:9000/gw",
+        }
+    )
+    assert settings.discord_api_base == "http://127.0.0.1:9000/api/v10"
+    assert settings.discord_gateway_url == "ws://127.0.0.1:9000/gw"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("SM_DISCORD_API_BASE", "ws://x/api"), ("SM_DISCORD_GATEWAY_URL", "https://x/gw")],
+)
+def test_a_discord_endpoint_with_the_wrong_scheme_is_refused(name: str, value: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        WorkerSettings.from_env({**ENV, name: value})
+    assert name in refused.value.message

@@ -62,6 +62,9 @@ class WorkerSettings:
     # How long a graceful stop may spend delivering what is left before it leaves it spooled.
     shutdown_grace_s: float = 5.0
     log_level: str = "INFO"
+    # Where discord.py connects; None: Discord itself. A loopback fake Discord in checks.
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
 
     @property
     def lease_retry_interval_s(self) -> float:
@@ -108,6 +111,8 @@ class WorkerSettings:
                 env, "SM_WORKER_RESTART_BACKOFF_MAX_S", cls.restart_backoff_max_s
             ),
             log_level=env.get("SM_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+            discord_api_base=_endpoint(env, "SM_DISCORD_API_BASE", ("http://", "https://")),
+            discord_gateway_url=_endpoint(env, "SM_DISCORD_GATEWAY_URL", ("ws://", "wss://")),
         )
 
 
@@ -122,6 +127,15 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     if not value > 0:
         raise ValidationError(f"{name} must be greater than 0.")
     return value
+
+
+def _endpoint(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    text = env.get(name, "").strip().rstrip("/")
+    if not text:
+        return None
+    if not text.startswith(schemes):
+        raise ValidationError(f"{name} must start with {' or '.join(schemes)} (got '{text[:40]}').")
+    return text
 
 
 def _worker_id(text: str) -> str:

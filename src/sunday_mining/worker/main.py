@@ -449,4 +449,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
+    from sunday_mining.worker.endpoints import point_discord_at
+
+    point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
     return asyncio.run(run_worker(settings))

@@ -9,10 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sunday_mining.domain.errors import StateConflict, ValidationError
+from sunday_mining.domain.ids import is_snowflake
 
 MAX_MINING_CHANNELS = 50
 MAX_ROLE_IDS = 25
-_SNOWFLAKE = re.compile(r"^[0-9]{1,20}$")
 
 
 class Role(StrEnum):
@@ -117,7 +117,7 @@ SETTING_SPECS: dict[str, SettingSpec] = {
 
 def parse_snowflake(text: str, what: str) -> str:
     text = text.strip()
-    if not _SNOWFLAKE.match(text):
+    if not is_snowflake(text):
         raise ValidationError(f"That is not a valid {what} id; pick the {what} from the list.")
     return text
 
@@ -125,7 +125,7 @@ def parse_snowflake(text: str, what: str) -> str:
 def parse_number_setting(spec: SettingSpec, raw: str) -> int:
     """Parse what an admin typed ("15", "12.5") into the stored integer, within range."""
     text = raw.strip().removesuffix("%").strip()
-    match = re.fullmatch(r"(\d{1,6})(?:\.(\d{1,2}))?", text)
+    match = re.fullmatch(r"(\d{1,6})(?:\.(\d{1,2}))?", text, re.ASCII)
     if match is None:
         raise ValidationError(
             f"'{raw[:40]}' is not a number; type {spec.name} in {spec.unit}, e.g. {spec.low + 1}."

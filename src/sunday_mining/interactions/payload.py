@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any, TypeVar
 
+from sunday_mining.domain.ids import SNOWFLAKE_DIGITS, ascii_number
+
 _E = TypeVar("_E", bound=IntEnum)
 
 
@@ -143,8 +145,9 @@ def _enum(enum: type[_E], value: Any, what: str) -> _E:
 
 
 def _int(value: Any, what: str) -> int:
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
+    number = ascii_number(value, SNOWFLAKE_DIGITS)  # a permission bit set, sent as a string
+    if number is not None:
+        return number
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     raise BadPayload(f"{what} is not a number")

@@ -17,7 +17,7 @@ from sunday_mining import observability
 from sunday_mining.domain import ores
 from sunday_mining.domain.errors import DomainError, NotFound, Unavailable, ValidationError
 from sunday_mining.domain.guild import Role
-from sunday_mining.domain.ids import is_id
+from sunday_mining.domain.ids import ascii_number, is_id, is_snowflake
 from sunday_mining.domain.ores import Ore
 from sunday_mining.domain.session import SessionType
 from sunday_mining.interactions import payroll_render as views
@@ -61,7 +61,8 @@ def _version(ctx: Context, custom_id: CustomId) -> PayrollVersion:
 
 
 def _int(text: str, default: int = 0) -> int:
-    return int(text) if text.isdigit() else default
+    number = ascii_number(text, 15)  # a page, a rev, or a snapshot's epoch milliseconds
+    return default if number is None else number
 
 
 # --- entry points -----------------------------------------------------------------------------
@@ -276,7 +277,8 @@ def ores_pick(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
 
 
 def _ore(value: str) -> Ore:
-    ore = ores.get(int(value)) if value.isdigit() else None
+    number = ascii_number(value)
+    ore = None if number is None else ores.get(number)
     if ore is None:
         raise ValidationError("I don't know that ore; pick one from the list.")
     return ore
@@ -322,11 +324,11 @@ def sale_submit(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
 
 def income_remove(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     version = _version(ctx, custom_id)
-    if len(ctx.interaction.values) != 1 or not ctx.interaction.values[0].isdigit():
+    values = ctx.interaction.values
+    index = ascii_number(values[0]) if len(values) == 1 else None
+    if index is None:
         raise ValidationError("Pick one line to remove.")
-    saved = ctx.services.payroll.remove_income(
-        ctx.guild_id, version.payroll_id, ctx.user_id, int(ctx.interaction.values[0])
-    )
+    saved = ctx.services.payroll.remove_income(ctx.guild_id, version.payroll_id, ctx.user_id, index)
     return _updated(ctx, saved, "h")
 
 
@@ -362,7 +364,7 @@ def percentage_open(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
 
 def _picked_user(fields: dict[str, str], name: str) -> str | None:
     value = fields.get(name, "").split(",")[0].strip()
-    if value and not value.isdigit():
+    if value and not is_snowflake(value):
         raise ValidationError("Pick the member from the list.")
     return value or None
 
@@ -539,11 +541,13 @@ def amend(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
 
 # --- parsing what officers type -----------------------------------------------------------------
 
-_SCU = re.compile(r"(\d{1,9})(?:\.(\d+))?")
-_WHOLE = re.compile(r"\d{1,15}")
-_PERCENT = re.compile(r"(\d{1,3})(?:\.(\d{1,2}))?")
-_MULTIPLIER = re.compile(r"(\d{1,2})(?:\.(\d{1,3}))?")
-_MINUTES = re.compile(r"[+-]?\d{1,4}")
+# ASCII digits only: in Python's default (Unicode) mode \d also matches "٣" and the like.
+_SCU = re.compile(r"(\d{1,9})(?:\.(\d+))?", re.ASCII)
+_WHOLE = re.compile(r"\d{1,15}", re.ASCII)
+_PERCENT = re.compile(r"(\d{1,3})(?:\.(\d{1,2}))?", re.ASCII)
+_MULTIPLIER = re.compile(r"(\d{1,2})(?:\.(\d{1,3}))?", re.ASCII)
+_MINUTES = re.compile(r"[+-]?\d{1,4}", re.ASCII)
+_THOUSANDS = re.compile(r"(?<=\d)[ ,_](?=\d{3}\b)", re.ASCII)
 _AVERAGE_WORDS = frozenset({"avg", "average"})
 
 
@@ -573,7 +577,7 @@ def parse_auec(text: str, what: str) -> int:
     raw = text.strip().lower().removesuffix("auec").strip()
     if raw.startswith("-"):
         raise ValidationError(f"{what} can't be negative; type an amount in aUEC.")
-    digits = re.sub(r"(?<=\d)[ ,_](?=\d{3}\b)", "", raw)
+    digits = _THOUSANDS.sub("", raw)
     if _WHOLE.fullmatch(digits) is None:
         raise ValidationError(
             f"{what}: '{_shown(text)}' isn't a whole number of aUEC; type e.g. 25000."

@@ -6,6 +6,7 @@ from typing import Any
 
 from sunday_mining.domain import ores
 from sunday_mining.domain.errors import ValidationError
+from sunday_mining.domain.ids import ascii_number
 from sunday_mining.domain.prices import PriceSnapshot, format_auec
 from sunday_mining.interactions.context import Context
 from sunday_mining.interactions.render import duration
@@ -53,7 +54,8 @@ def prices(ctx: Context) -> dict[str, Any]:
 
 
 def _one_ore(snapshot: PriceSnapshot, typed: str, now: int, colour: int) -> Embed:
-    ore = ores.get(int(typed)) if typed.isdigit() else ores.lookup(typed)
+    number = ascii_number(typed)
+    ore = ores.lookup(typed) if number is None else ores.get(number)
     if ore is None:
         raise ValidationError(f"I don't know an ore called '{typed[:40]}'; pick one from the list.")
     price = snapshot.price(ore.uex_id)

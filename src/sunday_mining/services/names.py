@@ -16,6 +16,7 @@ import logging
 from collections.abc import Collection, Iterable, Mapping
 
 from sunday_mining.domain.clock import Clock
+from sunday_mining.domain.ids import is_snowflake
 from sunday_mining.ports.store import MAX_TRANSACTION_ITEMS, Item, SortKey, Store, TxPut
 from sunday_mining.services import keys
 from sunday_mining.services.codec import OBSERVATION_TTL_S
@@ -31,7 +32,6 @@ SEEN_REFRESH_MS = 86_400_000
 # Up to this many ids cost one get each; more are read as the guild's member partition in one
 # query, which beats a round trip per member of a full voice channel.
 _MAX_GETS = 25
-_MAX_ID_DIGITS = 20
 # Bidi embeddings, overrides and isolates reorder the text that follows them: in a report's
 # table or a log line, a name could make the next column read backwards.
 _BIDI_CONTROLS = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
@@ -47,11 +47,6 @@ def clean_name(raw: str) -> str:
 def _is_control(ch: str) -> bool:
     code = ord(ch)
     return code < 0x20 or 0x7F <= code <= 0x9F or ch in _BIDI_CONTROLS
-
-
-def _is_user_id(value: str) -> bool:
-    # Ids end up in sort keys: only Discord snowflakes may get there.
-    return value.isascii() and value.isdigit() and len(value) <= _MAX_ID_DIGITS
 
 
 class MemberNames:
@@ -88,7 +83,7 @@ class MemberNames:
 
     def lookup(self, guild_id: str, user_ids: Iterable[str]) -> dict[str, str]:
         """The remembered name of each id; ids never seen are simply absent."""
-        stored = self._read(guild_id, {user_id for user_id in user_ids if _is_user_id(user_id)})
+        stored = self._read(guild_id, {user_id for user_id in user_ids if is_snowflake(user_id)})
         return {user_id: str(item["name"]) for user_id, item in stored.items()}
 
     def _read(self, guild_id: str, user_ids: Collection[str]) -> dict[str, Item]:
@@ -127,10 +122,11 @@ class MemberNames:
 
 
 def _cleaned(names: Mapping[str, str]) -> dict[str, str]:
+    # Ids end up in sort keys: only Discord snowflakes may get there.
     cleaned = {
         user_id: clean_name(name)
         for user_id, name in names.items()
-        if isinstance(user_id, str) and isinstance(name, str) and _is_user_id(user_id)
+        if isinstance(user_id, str) and isinstance(name, str) and is_snowflake(user_id)
     }
     return {user_id: name for user_id, name in cleaned.items() if name}
 

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from sunday_mining import observability
 from sunday_mining.bootstrap import Services
+from sunday_mining.domain.ids import ascii_number
 from sunday_mining.interactions import custom_ids
 from sunday_mining.interactions.payload import BadPayload, Interaction, InteractionType, parse
 from sunday_mining.interactions.responses import error
@@ -29,8 +30,10 @@ FAILED = "Something went wrong on our side and it has been logged; please try ag
 
 async def _read_capped(request: Request) -> bytes | None:
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
-        return None
+    if declared is not None:
+        size = ascii_number(declared, 12)
+        if size is None or size > MAX_BODY_BYTES:
+            return None
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():

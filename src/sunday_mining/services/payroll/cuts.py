@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from sunday_mining.domain.errors import ValidationError
+from sunday_mining.domain.ids import ascii_number, is_snowflake
 from sunday_mining.domain.payroll import (
     ORG_PAYEE_ID,
     Expense,
@@ -31,6 +32,7 @@ class CutEdits(PayrollBase):
     ) -> PayrollVersion:
         name = clean_label(label, "expense")
         _require_positive(amount, f"Expense {name}")
+        _require_member(claimant)
 
         def change(draft: PayrollVersion) -> PayrollVersion:
             kept = [e for e in draft.expenses if not same_label(e.label, name)]
@@ -49,6 +51,7 @@ class CutEdits(PayrollBase):
         _require_positive(amount, f"Flat amount {name}")
         if not payee:
             raise ValidationError(f"Pick who receives {name}.")
+        _require_member(payee)
 
         def change(draft: PayrollVersion) -> PayrollVersion:
             kept = [f for f in draft.flats if not same_label(f.label, name)]
@@ -70,6 +73,7 @@ class CutEdits(PayrollBase):
         name = clean_label(label, "percentage")
         if not 0 < basis_points <= 10_000:
             raise ValidationError(f"{name} must be more than 0 % and at most 100 %.")
+        _require_member(payee)
         target = payee or ORG_PAYEE_ID
 
         def change(draft: PayrollVersion) -> PayrollVersion:
@@ -82,10 +86,9 @@ class CutEdits(PayrollBase):
 
     def remove_cut(self, guild_id: str, draft_id: str, user_id: str, key: str) -> PayrollVersion:
         """``key``: "e3", "f0" or "p1": the kind's letter and the index in that list."""
-        kind, number = key[:1], key[1:]
-        if kind not in ("e", "f", "p") or not number.isdigit():
+        kind, index = key[:1], ascii_number(key[1:])
+        if kind not in ("e", "f", "p") or index is None:
             raise ValidationError("Pick a line from the list to remove.")
-        index = int(number)
         attribute = {"e": "expenses", "f": "flats", "p": "percentages"}[kind]
 
         def change(draft: PayrollVersion) -> PayrollVersion:
@@ -99,6 +102,12 @@ class CutEdits(PayrollBase):
             return f"removed {items[index].label}" if index < len(items) else ""
 
         return self._edit(guild_id, draft_id, user_id, change, "cut", detail)
+
+
+def _require_member(user_id: str | None) -> None:
+    # A payee is paid and named in the report: only a Discord user id may get there.
+    if user_id and not is_snowflake(user_id):
+        raise ValidationError("Pick the member from the member list.")
 
 
 def _require_positive(amount: int, what: str) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
 
 from sunday_mining.domain.errors import ValidationError
+from sunday_mining.domain.ids import is_snowflake
 from sunday_mining.domain.payroll import (
     MAX_MULTIPLIER_MILLI,
     MILLI,
@@ -100,7 +101,7 @@ class MemberEdits(PayrollBase):
             raise ValidationError("Pick at least one member to add.")
         if len(chosen) > MAX_PICKED:
             raise ValidationError(f"Add at most {MAX_PICKED} members at a time.")
-        if not all(_is_user_id(u) for u in chosen):
+        if not all(is_snowflake(u) for u in chosen):
             raise ValidationError("Pick the members from the member list.")
         draft = self.draft(guild_id, draft_id)
         listed = {m.user_id for m in draft.members}
@@ -184,11 +185,6 @@ def _added_member(user_id: str, by: str, at_ms: int) -> Member:
         added_by=by,
         added_ms=at_ms,
     )
-
-
-def _is_user_id(text: str) -> bool:
-    # A Discord snowflake; the value comes from a select a user could tamper with.
-    return text.isascii() and text.isdigit() and len(text) <= 20
 
 
 def _nobody_added(bots: Sequence[str], already: Sequence[str]) -> str:

@@ -66,7 +66,7 @@ class Worker:
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         raw = json.dumps(body).encode()
-        headers = sign(WORKER_SECRET, raw, time.time())
+        headers = sign(WORKER_SECRET, f"/worker/v1{path}", raw, time.time())
         self.signatures.append(headers[SIGNATURE_HEADER])
         answer = self.http.post(f"/worker/v1{path}", content=raw, headers=headers)
         assert answer.status_code == 200, answer.text
@@ -221,7 +221,7 @@ def test_no_secret_reaches_any_log_line_or_metric_across_a_whole_op(
         "private key": [op.keys.seed_hex],
         "interaction token": tokens,
         "interaction signature": op.keys.signatures,
-        "worker signature": [s.removeprefix("v1=") for s in op.worker.signatures],
+        "worker signature": [s.removeprefix("v2=") for s in op.worker.signatures],
     }
     for kind, values in secret_values.items():
         for value in values:

@@ -125,7 +125,7 @@ def _interact(http: httpx.Client, served: Served, payload: dict[str, Any]) -> ht
 
 def _worker(http: httpx.Client, served: Served, path: str, body: dict[str, Any]) -> int:
     raw = json.dumps(body).encode()
-    headers = sign(WORKER_SECRET, raw, time.time())
+    headers = sign(WORKER_SECRET, f"/worker/v1{path}", raw, time.time())
     served.remember("worker signature", headers[SIGNATURE_HEADER].partition("=")[2])
     return http.post(f"/worker/v1{path}", content=raw, headers=headers).status_code
 

@@ -15,6 +15,7 @@ from sunday_mining.domain.prices import OrePrice, PriceSnapshot, TerminalPrice
 from sunday_mining.interactions.diagnostics_commands import render
 from sunday_mining.ports.store import Store
 from sunday_mining.services.diagnostic_probes import Check, Probes, Status
+from sunday_mining.services.diagnostics import MAX_CHECK_CHARS
 from sunday_mining.services.worker import Heartbeat
 
 GUILD = "1000"
@@ -181,3 +182,37 @@ def test_the_rendered_message_fits_an_embed(status: Status) -> None:
     checks = [Check(f"<#{n}>", status, "x" * 200, "fix " * 20) for n in range(100)]
     embed = render(checks).to_json()
     assert len(embed["description"]) <= 4096
+
+
+def test_one_huge_value_does_not_hide_the_lines_after_it(tmp_path: Path, clock: FixedClock) -> None:
+    services = make(tmp_path, clock, healthy_probes())
+    services.guilds.add_channel(GUILD, ROCK, dispatch=True)
+    services.worker.acquire("w1", 60)
+    voice = {GUILD: {"channel_id": None, "requested": ROCK, "error": "timeout " * 12_800}}
+    services.worker.heartbeat(
+        Heartbeat(worker_id="w1", conn="c", state="connected", guilds=(GUILD,), voice=voice)
+    )
+    checks = services.diagnostics.run(GUILD)
+    seat = by_area(checks)["Bot in dispatch"]
+    assert seat.value.endswith("…")
+    assert len(seat.value) <= MAX_CHECK_CHARS
+    description = render(checks).to_json()["description"]
+    assert len(description) <= 4096
+    assert "**Recent errors**" in description
+    assert "more lines" not in description
+
+
+def test_a_refused_worker_of_protocol_v1_is_red_until_an_upgraded_one_reports(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    services = make(tmp_path, clock, healthy_probes())
+    report_worker(services, missing=[])
+    clock.advance(minutes=1)
+    services.worker.note_outdated_worker()
+    outdated = by_area(services.diagnostics.run(GUILD))["Voice worker version"]
+    assert outdated.status is Status.FAIL
+    assert "protocol v1" in outdated.value
+    assert "upgrade" in (outdated.fix or "").lower()
+    clock.advance(minutes=1)
+    report_worker(services, missing=[])
+    assert "Voice worker version" not in by_area(services.diagnostics.run(GUILD))

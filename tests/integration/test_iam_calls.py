@@ -68,7 +68,7 @@ def _interaction(keys: DevKeyPair, payload: dict[str, Any]) -> dict[str, Any]:
 
 def _worker(path: str, payload: dict[str, Any]) -> dict[str, Any]:
     body = json.dumps(payload).encode()
-    headers = {**sign(WORKER_SECRET, body, time.time()), "Content-Type": "application/json"}
+    headers = {**sign(WORKER_SECRET, path, body, time.time()), "Content-Type": "application/json"}
     return _url_event("POST", path, body, headers)
 
 

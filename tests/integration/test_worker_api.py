@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from sunday_mining.adapters.sqlite_store import SqliteStore
 from sunday_mining.bootstrap import Services, build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.local import running_app
 from sunday_mining.web.app import create_app
-from sunday_mining.worker.protocol import sign
+from sunday_mining.web.worker_api import MAX_BODY_BYTES
+from sunday_mining.worker.app_client import AppClient
+from sunday_mining.worker.protocol import SIGNATURE_HEADER, TIMESTAMP_HEADER, Heartbeat, sign
 
 SECRET = "s" * 48
 GUILD = "1000"
@@ -24,13 +30,17 @@ ROCK = "11"
 
 
 class App:
-    def __init__(self, http: httpx.Client, services: Services, clock: FixedClock) -> None:
-        self.http, self.services, self.clock = http, services, clock
+    def __init__(
+        self, http: httpx.Client, services: Services, clock: FixedClock, web: FastAPI
+    ) -> None:
+        self.http, self.services, self.clock, self.web = http, services, clock, web
 
     def post(self, path: str, body: dict[str, Any], *, secret: str = SECRET) -> httpx.Response:
         raw = json.dumps(body).encode()
         return self.http.post(
-            f"/worker/v1{path}", content=raw, headers=sign(secret, raw, time.time())
+            f"/worker/v1{path}",
+            content=raw,
+            headers=sign(secret, f"/worker/v1{path}", raw, time.time()),
         )
 
 
@@ -41,7 +51,7 @@ def app(tmp_path: Path) -> Iterator[App]:
     services = build_services(store, clock)
     web = create_app(services, public_key_hex=None, worker_secret=SECRET)
     with running_app(web) as base, httpx.Client(base_url=base, timeout=10) as http:
-        yield App(http, services, clock)
+        yield App(http, services, clock, web)
     store.close()
 
 
@@ -121,13 +131,13 @@ def test_unsigned_or_badly_signed_requests_get_401(app: App, headers: dict[str, 
 def test_a_wrong_secret_or_a_stale_timestamp_gets_401(app: App) -> None:
     assert app.post("/lease", {"worker_id": "w1", "ttl_s": 60}, secret="t" * 48).status_code == 401
     raw = b'{"worker_id": "w1", "ttl_s": 60}'
-    stale = sign(SECRET, raw, time.time() - 3600)
+    stale = sign(SECRET, "/worker/v1/lease", raw, time.time() - 3600)
     assert app.http.post("/worker/v1/lease", content=raw, headers=stale).status_code == 401
 
 
 def test_a_tampered_body_gets_401(app: App) -> None:
     raw = b'{"worker_id": "w1", "ttl_s": 60}'
-    headers = sign(SECRET, raw, time.time())
+    headers = sign(SECRET, "/worker/v1/lease", raw, time.time())
     forged = raw.replace(b"w1", b"w9")
     assert app.http.post("/worker/v1/lease", content=forged, headers=headers).status_code == 401
 
@@ -152,3 +162,73 @@ def test_a_batch_with_a_malformed_event_is_refused_whole(app: App) -> None:
     )
     assert app.post("/batches", bad).status_code == 400
     assert app.services.store.query_all(f"G#{GUILD}#OBS") == []
+
+
+def _streamed(app: App, path: str, chunks: int, headers: dict[str, str]) -> tuple[int, int]:
+    """POST ``chunks`` chunks of 256 KiB straight into the ASGI app: (status, bytes it read)."""
+    chunk = b"x" * 256 * 1024
+    read = 0
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal read
+        for _ in range(chunks):
+            read += len(chunk)
+            yield chunk
+
+    async def post() -> int:
+        transport = httpx.ASGITransport(app=app.web)
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
+            response = await http.post(f"/worker/v1{path}", content=body(), headers=headers)
+        return response.status_code
+
+    return asyncio.run(post()), read
+
+
+def test_an_oversized_body_is_refused_without_being_read_whole(app: App) -> None:
+    status, read = _streamed(app, "/heartbeat", chunks=64, headers={})  # 16 MiB offered
+    assert status == 413
+    assert read <= MAX_BODY_BYTES + 256 * 1024
+
+
+def test_a_declared_oversized_body_is_refused_before_any_of_it_is_read(app: App) -> None:
+    declared = {"Content-Length": str(64 * 256 * 1024)}
+    assert _streamed(app, "/heartbeat", chunks=64, headers=declared) == (413, 0)
+
+
+def test_a_signed_heartbeat_replayed_to_another_endpoint_gets_401(app: App) -> None:
+    """The worker's own signed heartbeat, captured, is no lease release."""
+    assert app.post("/lease", {"worker_id": "w1", "ttl_s": 60}).json()["granted"]
+    captured: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        captured.append(request)
+        lease = {"granted": True, "expires_ms": 0}
+        return httpx.Response(200, json={"lease": lease, "presence": {}, "watch": {}})
+
+    async def beat() -> None:
+        client = AppClient("http://app", SECRET, transport=httpx.MockTransport(answer))
+        await client.heartbeat(Heartbeat("w1", "c", 0, "connected"))
+        await client.aclose()
+
+    asyncio.run(beat())
+    (heartbeat,) = captured
+    replayed = app.http.post(
+        "/worker/v1/lease/release", content=heartbeat.content, headers=dict(heartbeat.headers)
+    )
+    assert replayed.status_code == 401
+    assert app.post("/lease", {"worker_id": "w2", "ttl_s": 60}).json()["granted"] is False
+
+
+def _signed_v1(body: bytes, now_s: float) -> dict[str, str]:
+    """How a worker of protocol version 1 signed: timestamp and body only."""
+    timestamp = str(int(now_s))
+    digest = hmac.new(SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return {TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: "v1=" + digest.hexdigest()}
+
+
+def test_a_worker_of_protocol_v1_is_refused_and_told_to_upgrade(app: App) -> None:
+    raw = b'{"worker_id": "w1", "ttl_s": 60}'
+    refused = app.http.post("/worker/v1/lease", content=raw, headers=_signed_v1(raw, time.time()))
+    assert refused.status_code == 401
+    assert "upgrade the voice worker" in refused.json()["error"]
+    assert app.post("/lease", {"worker_id": "w2", "ttl_s": 60}).json()["granted"] is True

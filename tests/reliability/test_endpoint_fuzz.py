@@ -453,7 +453,9 @@ def _worker_bodies(rig: Rig) -> list[tuple[str, dict[str, Any]]]:
 def worker_lease(rig: Rig) -> str:
     body = json.dumps({"worker_id": "w-fuzz", "ttl_s": 300}).encode()
     answer = rig.http.post(
-        "/worker/v1/lease", content=body, headers=sign(WORKER_SECRET, body, time.time())
+        "/worker/v1/lease",
+        content=body,
+        headers=sign(WORKER_SECRET, "/worker/v1/lease", body, time.time()),
     )
     assert answer.json()["granted"], answer.text
     return "w-fuzz"
@@ -470,7 +472,9 @@ def _worker_post(rig: Rig, path: str, body: bytes, headers: dict[str, str]) -> i
 @fuzz(250)
 @given(
     data=st.data(),
-    attack=st.sampled_from(["flip body", "flip signature", "wrong secret", "stale", "headers"]),
+    attack=st.sampled_from(
+        ["flip body", "flip signature", "wrong secret", "stale", "other endpoint", "headers"]
+    ),
     bit=st.integers(0),
 )
 def test_worker_requests_without_a_valid_hmac_get_401(
@@ -478,19 +482,25 @@ def test_worker_requests_without_a_valid_hmac_get_401(
 ) -> None:
     path, payload = data.draw(st.sampled_from(_worker_bodies(rig)))
     body = json.dumps(payload).encode()
-    headers = sign(WORKER_SECRET, body, time.time())
+    headers = sign(WORKER_SECRET, path, body, time.time())
     if attack == "flip body":
         body = flip(body, bit)
     elif attack == "flip signature":
-        mac = bytes.fromhex(headers[SIGNATURE_HEADER].removeprefix("v1="))
-        headers[SIGNATURE_HEADER] = "v1=" + flip(mac, bit).hex()
+        mac = bytes.fromhex(headers[SIGNATURE_HEADER].removeprefix("v2="))
+        headers[SIGNATURE_HEADER] = "v2=" + flip(mac, bit).hex()
     elif attack == "wrong secret":
-        headers = sign(data.draw(st.text(min_size=1, max_size=64)), body, time.time())
+        headers = sign(data.draw(st.text(min_size=1, max_size=64)), path, body, time.time())
+    elif attack == "other endpoint":
+        # A genuine signature for another endpoint (or method) is no signature for this one.
+        others = [p for p, _ in _worker_bodies(rig) if p != path]
+        elsewhere = data.draw(st.sampled_from([*others, path]))
+        method = "POST" if elsewhere != path else data.draw(st.sampled_from(["GET", "PUT"]))
+        headers = sign(WORKER_SECRET, elsewhere, body, time.time(), method)
     elif attack == "stale":
         # WINDOW_S plus a margin: the server reads its clock after ours, so an offset right at the
         # edge can come back inside the window on a slow machine.
         offset = data.draw(st.integers(WINDOW_S + 30, 10**8)) * data.draw(st.sampled_from([1, -1]))
-        headers = sign(WORKER_SECRET, body, time.time() + offset)
+        headers = sign(WORKER_SECRET, path, body, time.time() + offset)
     else:
         headers = {
             k: v
@@ -520,7 +530,7 @@ def test_signed_but_malformed_worker_requests_get_4xx(
         value = data.draw(_invalid_for(field_path))
         body = json.dumps(replaced(payload, field_path, value)).encode()
     note(f"{path} {body[:300]!r}")
-    status = _worker_post(rig, path, body, sign(WORKER_SECRET, body, time.time()))
+    status = _worker_post(rig, path, body, sign(WORKER_SECRET, path, body, time.time()))
     assert 400 <= status < 500, status
 
 
@@ -549,7 +559,7 @@ def _invalid_for(path: tuple[Any, ...]) -> st.SearchStrategy[Any]:
 
 def test_a_replayed_batch_is_a_duplicate_and_changes_nothing(rig: Rig, worker_lease: str) -> None:
     body = json.dumps(_valid_batch(rig, 4242)).encode()
-    headers = sign(WORKER_SECRET, body, time.time())
+    headers = sign(WORKER_SECRET, _BATCH, body, time.time())
     first = rig.http.post(_BATCH, content=body, headers=headers)
     assert first.status_code == 200, first.text
     before = rig.rows()
@@ -557,7 +567,7 @@ def test_a_replayed_batch_is_a_duplicate_and_changes_nothing(rig: Rig, worker_le
         again = rig.http.post(_BATCH, content=body, headers=headers)
         assert again.status_code == 200
         assert again.json()["duplicate"] is True
-    stale = sign(WORKER_SECRET, body, time.time() - 3600)
+    stale = sign(WORKER_SECRET, _BATCH, body, time.time() - 3600)
     assert rig.http.post(_BATCH, content=body, headers=stale).status_code == 401
     assert rig.rows() == before
 
@@ -567,7 +577,7 @@ def test_a_batch_from_a_worker_without_the_lease_gets_409_and_changes_nothing(
 ) -> None:
     batch = {**_valid_batch(rig, 777), "worker_id": "w-intruder"}
     body = json.dumps(batch).encode()
-    assert _worker_post(rig, _BATCH, body, sign(WORKER_SECRET, body, time.time())) == 409
+    assert _worker_post(rig, _BATCH, body, sign(WORKER_SECRET, _BATCH, body, time.time())) == 409
 
 
 # --- cached base payloads (built once per module, after seeding) -------------------------------

@@ -236,7 +236,9 @@ def test_store_faults_at_every_step_of_a_worker_batch(faulty: tuple[Rig, FaultyS
     guild = rig.sim.guild
     lease = json.dumps({"worker_id": "w-faults", "ttl_s": 300}).encode()
     granted = rig.http.post(
-        "/worker/v1/lease", content=lease, headers=sign(WORKER_SECRET, lease, time.time())
+        "/worker/v1/lease",
+        content=lease,
+        headers=sign(WORKER_SECRET, "/worker/v1/lease", lease, time.time()),
     )
     assert granted.json()["granted"], granted.text
     rig.services.sessions.start_sunday(guild.id, guild.member("lead").id, "Faulty op")
@@ -258,7 +260,9 @@ def test_store_faults_at_every_step_of_a_worker_batch(faulty: tuple[Rig, FaultyS
 
     def send() -> httpx.Response:
         return rig.http.post(
-            "/worker/v1/batches", content=body, headers=sign(WORKER_SECRET, body, time.time())
+            "/worker/v1/batches",
+            content=body,
+            headers=sign(WORKER_SECRET, "/worker/v1/batches", body, time.time()),
         )
 
     def succeeded(response: httpx.Response) -> bool:

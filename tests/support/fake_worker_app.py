@@ -113,7 +113,9 @@ class FakeWorkerApp:
     ) -> tuple[dict[str, Any] | None, web.Response | None]:
         self.attempts.append(request.path)
         body = await request.read()
-        if not verify(self.secret, request.headers, body, time.time()):
+        if not verify(
+            self.secret, request.headers, request.method, request.path, body, time.time()
+        ):
             self.unauthorized += 1
             return None, _json(401, {"error": "invalid worker signature"})
         if self.fail_status is not None:

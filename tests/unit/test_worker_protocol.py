@@ -1,4 +1,5 @@
-"""The worker protocol's HMAC: what `verify` accepts and refuses, and the JSON shapes."""
+"""The worker protocol's HMAC (v2: timestamp, method, path and body): what `verify` accepts and
+refuses, and the JSON shapes."""
 
 from __future__ import annotations
 
@@ -24,60 +25,81 @@ from sunday_mining.worker.protocol import (
     encode,
     sign,
     signature,
+    signed_by_outdated_worker,
     verify,
 )
 
 SECRET = "s" * 40
 NOW = 1_795_370_400
+PATH = "/worker/v1/lease"
 BODY = b'{"worker_id":"w1","ttl_s":60}'
 
 
-def test_signature_is_hmac_sha256_of_timestamp_dot_body() -> None:
-    expected = hmac.new(SECRET.encode(), b"1795370400." + BODY, hashlib.sha256).hexdigest()
-    assert signature(SECRET, "1795370400", BODY) == f"v1={expected}"
+def _verify(headers: dict[str, str], body: bytes = BODY, **kwargs: int) -> bool:
+    return verify(SECRET, headers, "POST", PATH, body, NOW, **kwargs)
+
+
+def test_signature_is_hmac_sha256_of_timestamp_method_path_and_body() -> None:
+    signed = b"1795370400\nPOST\n/worker/v1/lease\n" + BODY
+    expected = hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
+    assert signature(SECRET, "1795370400", "POST", PATH, BODY) == f"v2={expected}"
 
 
 def test_sign_then_verify_accepts() -> None:
-    headers = sign(SECRET, BODY, NOW)
+    headers = sign(SECRET, PATH, BODY, NOW)
     assert headers[TIMESTAMP_HEADER] == str(NOW)
-    assert verify(SECRET, headers, BODY, NOW)
+    assert _verify(headers)
 
 
 def test_header_names_match_case_insensitively() -> None:
-    headers = {k.lower(): v for k, v in sign(SECRET, BODY, NOW).items()}
-    assert verify(SECRET, headers, BODY, NOW)
+    headers = {k.lower(): v for k, v in sign(SECRET, PATH, BODY, NOW).items()}
+    assert _verify(headers)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/worker/v1/lease/release"),
+        ("POST", "/worker/v1/heartbeat"),
+        ("POST", "/worker/v1/lease/"),
+        ("GET", PATH),
+        ("PUT", PATH),
+    ],
+)
+def test_a_body_signed_for_another_endpoint_or_method_is_refused(method: str, path: str) -> None:
+    assert not _verify(sign(SECRET, path, BODY, NOW, method))
 
 
 def test_tampered_body_is_refused() -> None:
-    headers = sign(SECRET, BODY, NOW)
-    assert not verify(SECRET, headers, BODY.replace(b"60", b"61"), NOW)
+    headers = sign(SECRET, PATH, BODY, NOW)
+    assert not _verify(headers, BODY.replace(b"60", b"61"))
 
 
 def test_reserialised_body_is_refused() -> None:
-    headers = sign(SECRET, BODY, NOW)
+    headers = sign(SECRET, PATH, BODY, NOW)
     same_json = json.dumps(json.loads(BODY)).encode()  # spaces after separators
-    assert not verify(SECRET, headers, same_json, NOW)
+    assert not _verify(headers, same_json)
 
 
 def test_wrong_secret_is_refused() -> None:
-    headers = sign("t" * 40, BODY, NOW)
-    assert not verify(SECRET, headers, BODY, NOW)
+    headers = sign("t" * 40, PATH, BODY, NOW)
+    assert not _verify(headers)
 
 
 @pytest.mark.parametrize("skew", [-301, 301, 10_000])
 def test_timestamp_outside_the_window_is_refused(skew: int) -> None:
-    headers = sign(SECRET, BODY, NOW + skew)
-    assert not verify(SECRET, headers, BODY, NOW)
+    headers = sign(SECRET, PATH, BODY, NOW + skew)
+    assert not _verify(headers)
 
 
 @pytest.mark.parametrize("skew", [-300, 0, 300])
 def test_timestamp_inside_the_window_is_accepted(skew: int) -> None:
-    assert verify(SECRET, sign(SECRET, BODY, NOW + skew), BODY, NOW)
+    assert _verify(sign(SECRET, PATH, BODY, NOW + skew))
 
 
 def test_window_is_configurable() -> None:
-    headers = sign(SECRET, BODY, NOW - 20)
-    assert not verify(SECRET, headers, BODY, NOW, window_s=10)
+    headers = sign(SECRET, PATH, BODY, NOW - 20)
+    assert not _verify(headers, window_s=10)
 
 
 @pytest.mark.parametrize(
@@ -85,26 +107,27 @@ def test_window_is_configurable() -> None:
     [
         {},
         {TIMESTAMP_HEADER: str(NOW)},
-        {SIGNATURE_HEADER: "v1=00"},
-        {TIMESTAMP_HEADER: "", SIGNATURE_HEADER: "v1=00"},
-        {TIMESTAMP_HEADER: "-5", SIGNATURE_HEADER: "v1=00"},
-        {TIMESTAMP_HEADER: "1795370400.5", SIGNATURE_HEADER: "v1=00"},
+        {SIGNATURE_HEADER: "v2=00"},
+        {TIMESTAMP_HEADER: "", SIGNATURE_HEADER: "v2=00"},
+        {TIMESTAMP_HEADER: "-5", SIGNATURE_HEADER: "v2=00"},
+        {TIMESTAMP_HEADER: "1795370400.5", SIGNATURE_HEADER: "v2=00"},
         {
             TIMESTAMP_HEADER: "\uff11\uff17\uff19\uff15",
-            SIGNATURE_HEADER: "v1=00",
+            SIGNATURE_HEADER: "v2=00",
         },  # full-width digits
-        {TIMESTAMP_HEADER: "9" * 40, SIGNATURE_HEADER: "v1=00"},
+        {TIMESTAMP_HEADER: "9" * 40, SIGNATURE_HEADER: "v2=00"},
     ],
 )
 def test_missing_or_malformed_headers_are_refused(headers: dict[str, str]) -> None:
-    assert not verify(SECRET, headers, BODY, NOW)
+    assert not _verify(headers)
 
 
 @pytest.mark.parametrize(
     "mangle",
     [
-        lambda sig: sig.removeprefix("v1="),  # no version
-        lambda sig: "v2=" + sig[3:],  # unknown version
+        lambda sig: sig.removeprefix("v2="),  # no version
+        lambda sig: "v3=" + sig[3:],  # unknown version
+        lambda sig: "v1=" + sig[3:],  # the previous version
         lambda sig: sig.upper(),  # the hex must be lowercase, as sent
         lambda sig: sig[:-1],  # truncated
         lambda sig: sig + "00",  # extended
@@ -112,10 +135,24 @@ def test_missing_or_malformed_headers_are_refused(headers: dict[str, str]) -> No
     ],
 )
 def test_malformed_signatures_are_refused(mangle: object) -> None:
-    headers = sign(SECRET, BODY, NOW)
+    headers = sign(SECRET, PATH, BODY, NOW)
     assert callable(mangle)
     headers[SIGNATURE_HEADER] = mangle(headers[SIGNATURE_HEADER])
-    assert not verify(SECRET, headers, BODY, NOW)
+    assert not _verify(headers)
+
+
+def _signed_v1(secret: str, now_s: int) -> dict[str, str]:
+    mac = hmac.new(secret.encode(), f"{now_s}.".encode() + BODY, hashlib.sha256).hexdigest()
+    return {TIMESTAMP_HEADER: str(now_s), SIGNATURE_HEADER: f"v1={mac}"}
+
+
+def test_a_genuine_protocol_v1_signature_is_recognised_as_an_outdated_worker() -> None:
+    genuine = _signed_v1(SECRET, NOW)
+    assert not _verify(genuine)
+    assert signed_by_outdated_worker(SECRET, genuine, BODY, NOW)
+    assert not signed_by_outdated_worker(SECRET, _signed_v1("t" * 40, NOW), BODY, NOW)
+    assert not signed_by_outdated_worker(SECRET, _signed_v1(SECRET, NOW - 3600), BODY, NOW)
+    assert not signed_by_outdated_worker(SECRET, sign(SECRET, PATH, BODY, NOW), BODY, NOW)
 
 
 def test_batch_body_matches_the_protocol_document() -> None:

@@ -20,6 +20,7 @@ import httpx
 
 from sunday_mining.domain.clock import Clock
 from sunday_mining.worker.protocol import (
+    PATH_PREFIX,
     Batch,
     BatchAnswer,
     ChannelReport,
@@ -188,11 +189,13 @@ class ScriptedWorker:
 
     def _post(self, path: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         body = encode(payload)
-        headers = {"Content-Type": "application/json", **sign(self._secret, body, time.time())}
-        response = self._http.post(f"/worker/v1/{path}", content=body, headers=headers)
+        endpoint = f"{PATH_PREFIX}/{path}"
+        signed = sign(self._secret, endpoint, body, time.time())
+        headers = {"Content-Type": "application/json", **signed}
+        response = self._http.post(endpoint, content=body, headers=headers)
         if response.status_code != 200:
             raise WorkerRefused(
-                f"/worker/v1/{path} answered {response.status_code}: {response.text[:200]}"
+                f"{endpoint} answered {response.status_code}: {response.text[:200]}"
             )
         answer: dict[str, Any] = response.json()
         return answer

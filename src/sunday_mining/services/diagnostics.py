@@ -22,9 +22,17 @@ from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.prices import PriceService
 from sunday_mining.services.sessions import SessionService
-from sunday_mining.services.worker import STALE_AFTER_MS, worker_freshness
+from sunday_mining.services.worker import (
+    STALE_AFTER_MS,
+    WorkerFreshness,
+    outdated_worker_at,
+    worker_freshness,
+)
 
 CHECK_TIMEOUT_S = 1.5
+# A value or fix longer than this is cut (a worker's error text can be anything): one line must
+# never crowd the others out of the message.
+MAX_CHECK_CHARS = 300
 DAY_MS = 86_400_000
 _PERMISSIONS = ("VIEW_CHANNEL", "CONNECT")
 _QUEUE = "On-failure queue"
@@ -37,6 +45,15 @@ _REBUILD_QUEUED = (
     "press Rebuild report on the payrolls they name, then purge the queue."
 )
 _REBUILD_LOCAL = "Press Rebuild report on the affected payrolls; the app's log has each error."
+
+
+def _clipped(text: str) -> str:
+    return text if len(text) <= MAX_CHECK_CHARS else text[: MAX_CHECK_CHARS - 1] + "…"
+
+
+def _bounded(check: Check) -> Check:
+    fix = None if check.fix is None else _clipped(check.fix)
+    return Check(_clipped(check.area), check.status, _clipped(check.value), fix)
 
 
 def _ok(area: str, value: str) -> Check:
@@ -101,7 +118,7 @@ class DiagnosticsService:
                 results.append(_fail(area, failure.message, "Fix the cause above and retry."))
             except Exception:  # a check must never take the whole command down
                 results.append(_fail(area, "the check itself failed", "See the app's logs."))
-        return results
+        return [_bounded(check) for check in results]
 
     # --- the checks ---------------------------------------------------------------------------
 
@@ -173,13 +190,15 @@ class DiagnosticsService:
     def _worker_checks(self, guild_id: str) -> list[Check]:
         now = self._clock.now_ms()
         fresh = worker_freshness(self._store, now)
+        outdated = self._outdated_worker(fresh)
         if fresh.age_ms is None:
             return [
+                *outdated,
                 _fail(
                     "Voice worker",
                     "never reported",
                     "Start the voice worker (see the admin guide); without it no time is recorded.",
-                )
+                ),
             ]
         beat = self._heartbeat()
         age_s = fresh.age_ms // 1000
@@ -190,9 +209,10 @@ class DiagnosticsService:
             f"{beat.get('reconnects_24h', 0)} reconnects today, lease {beat.get('worker_id')}"
         )
         found = [
+            *outdated,
             _fail("Voice worker", value, "It stopped reporting: restart it and check its logs.")
             if fresh.age_ms > STALE_AFTER_MS
-            else _ok("Voice worker", value)
+            else _ok("Voice worker", value),
         ]
         voice = (beat.get("voice") or {}).get(guild_id) or {}
         wanted, actual = voice.get("requested"), voice.get("channel_id")
@@ -206,6 +226,21 @@ class DiagnosticsService:
                 )
             )
         return found
+
+    def _outdated_worker(self, fresh: WorkerFreshness) -> list[Check]:
+        """A worker of protocol v1 refused since the last heartbeat of an up-to-date one."""
+        refused_ms = outdated_worker_at(self._store)
+        if refused_ms is None or (fresh.last_heartbeat_ms or 0) > refused_ms:
+            return []
+        minutes = max(0, fresh.now_ms - refused_ms) // 60_000
+        return [
+            _fail(
+                "Voice worker version",
+                f"a worker of protocol v1 was refused {minutes} min ago",
+                "Upgrade the voice worker to this release: the app no longer accepts the old "
+                "worker's signatures (docs/worker-protocol.md).",
+            )
+        ]
 
     def _channel_checks(self, guild_id: str) -> list[Check]:
         config = self._guilds.get(guild_id)

@@ -78,3 +78,8 @@ def worker_heartbeat_key() -> Key:
 
 def worker_lease_key() -> Key:
     return "WORKER", "LEASE"
+
+
+def worker_outdated_key() -> Key:
+    """When a worker of an older protocol version was last refused (for diagnostics)."""
+    return "WORKER", "OUTDATED"

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 # DESIGN: a heartbeat older than this during an active session is shown loudly.
 STALE_AFTER_MS = 120_000
 GAP_TTL_S = 400 * 86400
+OUTDATED_TTL_S = 7 * 86400
 WORKER_PK = "WORKER"
 
 
@@ -213,6 +214,19 @@ class WorkerService:
 
     def heartbeat_item(self) -> dict[str, Any] | None:
         return self._store.get(keys.worker_heartbeat_key())
+
+    def note_outdated_worker(self) -> None:
+        """A genuine worker of an older protocol version was refused: diagnostics say so until a
+        worker of this version reports (or for a week)."""
+        pk, sk = keys.worker_outdated_key()
+        now = self._clock.now_ms()
+        self._store.put({"pk": pk, "sk": sk, "at_ms": now, "ttl": now // 1000 + OUTDATED_TTL_S})
+
+
+def outdated_worker_at(store: Store) -> int | None:
+    """When a worker of an older protocol version was last refused, if it was."""
+    item = store.get(keys.worker_outdated_key(), consistent=False)
+    return int(item["at_ms"]) if item and "at_ms" in item else None
 
 
 def gaps_between(store: Store, now_ms: int, start_ms: int, stop_ms: int) -> list[Gap]:

@@ -1,13 +1,15 @@
 """The worker's ingest API (docs/worker-protocol.md): lease, heartbeat and voice batches.
 
-Authenticated with an HMAC over the timestamp and the raw body, checked before anything is
-parsed. Every endpoint is idempotent, so a request replayed inside the window changes nothing.
+Authenticated with an HMAC over the timestamp, the method, the endpoint's path and the raw body,
+checked before anything is parsed; the body is read only up to its ceiling. Every endpoint is
+idempotent, so a request replayed to the same endpoint inside the window changes nothing.
 The request models and the HMAC check load with the first worker request (web/worker_models.py),
 not with the app: a cold start answering Discord needs neither.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -22,6 +24,7 @@ from sunday_mining.bootstrap import Services
 from sunday_mining.domain.errors import DomainError, StoreError
 from sunday_mining.domain.presence import Gap
 from sunday_mining.services.worker import Heartbeat, NotLeaseHolder
+from sunday_mining.web.capped_body import read_capped
 from sunday_mining.web.offload import Offload, in_thread
 
 if TYPE_CHECKING:
@@ -30,6 +33,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("sunday_mining.worker_api")
 
 MAX_BODY_BYTES = 1024 * 1024
+PREFIX = "/worker/v1"
+OUTDATED = (
+    "worker protocol v1 is not accepted any more: upgrade the voice worker to this release "
+    "(protocol v2 signs the method and path too)"
+)
 
 
 def _error(status: int, text: str) -> JSONResponse:
@@ -52,16 +60,22 @@ def worker_router(
     wall_clock: Callable[[], float] = time.time,
     offload: Offload = in_thread,
 ) -> APIRouter:
-    router = APIRouter(prefix="/worker/v1")
+    router = APIRouter(prefix=PREFIX)
 
-    async def authenticated(request: Request, handle: Callable[[bytes], Any]) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
+    async def authenticated(
+        request: Request, endpoint: str, handle: Callable[[bytes], Any]
+    ) -> Response:
+        body = await read_capped(request, MAX_BODY_BYTES)
+        if body is None:
             return _error(413, "body too large")
-        from sunday_mining.worker.protocol import verify
+        from sunday_mining.worker import protocol
 
-        if not verify(secret, request.headers, body, int(wall_clock())):
-            return _error(401, "invalid worker signature")
+        now_s = int(wall_clock())
+        # The route's own path, not the URL's: a proxy's prefix does not change what is signed.
+        if not protocol.verify(
+            secret, request.headers, request.method, PREFIX + endpoint, body, now_s
+        ):
+            return await unauthenticated(request, body, now_s)
         try:
             result = await offload(handle, body)
         except ValidationError:
@@ -73,6 +87,17 @@ def worker_router(
         except DomainError as refused:
             return _error(400, refused.message)
         return JSONResponse(result)
+
+    async def unauthenticated(request: Request, body: bytes, now_s: int) -> Response:
+        from sunday_mining.worker import protocol
+
+        if not protocol.signed_by_outdated_worker(secret, request.headers, body, now_s):
+            return _error(401, "invalid worker signature")
+        log.warning("a voice worker of protocol v1 was refused: it must be upgraded")
+        # On a store failure the worker hears why all the same; diagnostics miss it this time.
+        with contextlib.suppress(StoreError):
+            await offload(services.worker.note_outdated_worker)
+        return _error(401, OUTDATED)
 
     @router.post("/lease")
     async def lease(request: Request) -> Response:
@@ -87,7 +112,7 @@ def worker_router(
                 "expires_ms": granted.expires_ms,
             }
 
-        return await authenticated(request, handle)
+        return await authenticated(request, "/lease", handle)
 
     @router.post("/lease/release")
     async def release(request: Request) -> Response:
@@ -97,7 +122,7 @@ def worker_router(
             asked = ReleaseRequest.model_validate_json(body)
             return {"released": services.worker.release(asked.worker_id)}
 
-        return await authenticated(request, handle)
+        return await authenticated(request, "/lease/release", handle)
 
     @router.post("/heartbeat")
     async def heartbeat(request: Request) -> Response:
@@ -131,7 +156,7 @@ def worker_router(
                 "server_ms": answer.server_ms,
             }
 
-        return await authenticated(request, handle)
+        return await authenticated(request, "/heartbeat", handle)
 
     @router.post("/batches")
     async def batches(request: Request) -> Response:
@@ -161,6 +186,6 @@ def worker_router(
                 "ignored": dict(result.ignored),
             }
 
-        return await authenticated(request, handle)
+        return await authenticated(request, "/batches", handle)
 
     return router

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 import httpx
 
 from sunday_mining.worker.protocol import (
+    PATH_PREFIX,
+    VERSION,
     BatchAnswer,
     Heartbeat,
     HeartbeatAnswer,
@@ -24,7 +26,7 @@ from sunday_mining.worker.protocol import (
     sign,
 )
 
-USER_AGENT = "sunday-mining-worker/1"
+USER_AGENT = f"sunday-mining-worker/{VERSION}"
 _T = TypeVar("_T")
 
 
@@ -66,7 +68,7 @@ class AppClient:
         self._secret = secret
         self._wall_clock = wall_clock
         self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/") + "/worker/v1/",
+            base_url=base_url.rstrip("/") + PATH_PREFIX + "/",
             timeout=httpx.Timeout(timeout_s),
             transport=transport,
             headers={"User-Agent": USER_AGENT, "Content-Type": "application/json"},
@@ -97,7 +99,7 @@ class AppClient:
             return BatchAnswer(duplicate=False, stored=0, ignored={})
 
     async def _post(self, path: str, body: bytes) -> Any:
-        headers = sign(self._secret, body, self._wall_clock())
+        headers = sign(self._secret, f"{PATH_PREFIX}/{path}", body, self._wall_clock())
         try:
             response = await self._http.post(path, content=body, headers=headers)
         except httpx.TimeoutException as exc:

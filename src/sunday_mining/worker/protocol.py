@@ -1,4 +1,4 @@
-"""The worker protocol v1 (docs/worker-protocol.md): request signing and the JSON shapes.
+"""The worker protocol v2 (docs/worker-protocol.md): request signing and the JSON shapes.
 
 Pure: no I/O, standard library only, because the app imports `verify` from here too.
 """
@@ -14,7 +14,11 @@ from typing import Any
 
 TIMESTAMP_HEADER = "X-SM-Worker-Timestamp"
 SIGNATURE_HEADER = "X-SM-Worker-Signature"
-_VERSION = "v1="
+VERSION = 2
+# Every endpoint's path starts so; the path signed is this plus the endpoint (/heartbeat).
+PATH_PREFIX = "/worker/v1"
+_VERSION = "v2="
+_OUTDATED = "v1="
 WINDOW_S = 300
 MAX_BODY_BYTES = 1024 * 1024
 MAX_BATCH_RECORDS = 500
@@ -33,40 +37,71 @@ class ProtocolError(ValueError):
 # --- signing ------------------------------------------------------------------------------------
 
 
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    """``v1=`` + lowercase hex HMAC-SHA256 of ``<timestamp>.<body>`` keyed with the secret."""
-    mac = hmac.new(secret.encode(), timestamp.encode("ascii") + b"." + body, hashlib.sha256)
-    return _VERSION + mac.hexdigest()
+def signature(secret: str, timestamp: str, method: str, path: str, body: bytes) -> str:
+    """``v2=`` + lowercase hex HMAC-SHA256 of ``<timestamp>\n<METHOD>\n<path>\n<body>``.
+
+    ``path`` is the endpoint's path as the protocol names it (``/worker/v1/heartbeat``), so a
+    body signed for one endpoint is refused by every other.
+    """
+    signed = f"{timestamp}\n{method.upper()}\n{path}\n".encode() + body
+    return _VERSION + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def sign(secret: str, body: bytes, now_s: float) -> dict[str, str]:
-    """The two headers that authenticate ``body`` at ``now_s``."""
+def sign(secret: str, path: str, body: bytes, now_s: float, method: str = "POST") -> dict[str, str]:
+    """The two headers that authenticate ``body`` sent to ``method path`` at ``now_s``."""
     timestamp = str(int(now_s))
-    return {TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: signature(secret, timestamp, body)}
+    return {
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: signature(secret, timestamp, method, path, body),
+    }
 
 
 def verify(
     secret: str,
     headers: Mapping[str, str],
+    method: str,
+    path: str,
     body: bytes,
     now_s: float,
     window_s: int = WINDOW_S,
 ) -> bool:
-    """True when the headers sign exactly ``body`` with ``secret`` within ``window_s`` of now.
+    """True when the headers sign exactly ``method path body`` with ``secret`` within
+    ``window_s`` of now.
 
     Header names are matched case-insensitively; the signature is compared in constant time.
     """
+    timestamp, given = _signed_at(headers, now_s, window_s)
+    if timestamp is None or given is None or not given.startswith(_VERSION):
+        return False
+    return hmac.compare_digest(signature(secret, timestamp, method, path, body), given)
+
+
+def signed_by_outdated_worker(
+    secret: str, headers: Mapping[str, str], body: bytes, now_s: float, window_s: int = WINDOW_S
+) -> bool:
+    """True when a worker of protocol version 1 signed this (timestamp and body only) with the
+    right secret: a genuine worker that needs upgrading, not a stranger."""
+    timestamp, given = _signed_at(headers, now_s, window_s)
+    if timestamp is None or given is None or not given.startswith(_OUTDATED):
+        return False
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return hmac.compare_digest(_OUTDATED + mac.hexdigest(), given)
+
+
+def _signed_at(
+    headers: Mapping[str, str], now_s: float, window_s: int
+) -> tuple[str | None, str | None]:
+    """The timestamp and signature headers, or Nones when either is missing, malformed or the
+    timestamp is outside the window."""
     timestamp = _header(headers, TIMESTAMP_HEADER)
     given = _header(headers, SIGNATURE_HEADER)
-    if timestamp is None or given is None:
-        return False
+    if timestamp is None or given is None or not given.isascii():
+        return None, None
     if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > _MAX_TS_DIGITS:
-        return False
+        return None, None
     if abs(int(now_s) - int(timestamp)) > window_s:
-        return False
-    if not given.isascii() or not given.startswith(_VERSION):
-        return False
-    return hmac.compare_digest(signature(secret, timestamp, body), given)
+        return None, None
+    return timestamp, given
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -205,8 +240,8 @@ class Heartbeat:
     gaps: Sequence[Gap] = ()
     voice: Mapping[str, VoiceReport] = field(default_factory=dict)
     channels: Mapping[str, Mapping[str, ChannelReport]] = field(default_factory=dict)
-    # An optional field beyond the v1 document: the event loop's lag, p99 over the last minute,
-    # in whole milliseconds (an integer: the app's stores refuse floats).
+    # An optional field the first version of the document lacked: the event loop's lag, p99
+    # over the last minute, in whole milliseconds (an integer: the app's stores refuse floats).
     loop_lag_p99_ms: float | None = None
 
     def to_dict(self) -> dict[str, Any]:

@@ -32,7 +32,7 @@ def test_an_officer_adds_a_member_who_was_not_in_voice_and_pays_them(discord: Di
     view = discord.select("purser", adding, str(picker["custom_id"]), [dee, bot, ana])
     shown = text(view)
     assert "3 listed, 3 paid" in shown
-    assert f"<@{dee}> — 0 min {BY_HAND} added by <@{discord.member('purser').id}>" in shown
+    assert f"<@{dee}> — 0:00:00 {BY_HAND} added by <@{discord.member('purser').id}>" in shown
     assert f"Skipped <@{bot}> (bots are never paid) and <@{ana}> (already listed)." in shown
 
     # Dee gets an hour with the existing adjustment, with a reason, like anyone else.
@@ -40,7 +40,7 @@ def test_an_officer_adds_a_member_who_was_not_in_voice_and_pays_them(discord: Di
     view = modal_submit(
         discord, "purser", opened, {"mult": "1", "adj": "+60", "why": "Voice broke, mined all op"}
     )
-    assert f"<@{dee}> — 1 h 00 min (+1 h 00 min: Voice broke, mined all op)" in text(view)
+    assert f"<@{dee}> — 1:00:00 (+1 h 00 min: Voice broke, mined all op)" in text(view)
     view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Haul"))
     opened = discord.click("purser", view, custom_id(view, "sm1:psale:"))
     view = modal_submit(discord, "purser", opened, {"label": "ARC-L1", "total": "1 000 000"})

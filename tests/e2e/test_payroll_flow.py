@@ -155,6 +155,9 @@ def test_an_officer_takes_a_stopped_session_from_pick_to_final_to_paid(discord: 
     assert "largest remainders" in preview
     assert f"<@{ids['ana']}> — **" in preview
     assert "the org — **" in preview
+    # who is not paid, in the words the report prints (one wording, services.payroll.text)
+    assert f"<@{ids['lead']}> — excluded by the officer" in preview
+    assert f"<@{ids['cy']}> — below the 15-minute minimum" in preview
     confirm = discord.click("purser", view, custom_id(view, "sm1:pask:"))
     assert confirm.data["embeds"][0]["title"].startswith("Finalize version 1")
     final = discord.click("purser", confirm, custom_id(confirm, "sm1:pfin:"))

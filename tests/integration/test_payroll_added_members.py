@@ -274,5 +274,5 @@ def test_the_report_names_members_added_by_hand_and_why_one_is_not_paid(
     assert by_id[ANA].name == "Ana"
     assert [(u.name, u.reason) for u in data.unpaid] == [
         (f"user {CY}", "below the 15-minute minimum"),
-        ("Eve (added by hand)", "no time given"),
+        ("Eve (added by hand)", "no time given yet"),
     ]

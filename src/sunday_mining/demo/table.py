@@ -14,7 +14,7 @@ from sunday_mining.domain.payroll import ORG_PAYEE_ID, LineKind, PayrollResult
 from sunday_mining.domain.prices import format_auec
 from sunday_mining.interactions.payroll_render import TIMES, multiplier
 from sunday_mining.interactions.render import seconds_text
-from sunday_mining.services.payroll import PayrollVersion
+from sunday_mining.services.payroll import PayrollVersion, unpaid_reason
 
 _NOTES = {
     LineKind.PERCENTAGE: "cut",
@@ -68,7 +68,9 @@ def payout_table(version: PayrollVersion, name_of: Callable[[str], str]) -> Payo
         gross=result.gross,
         fees=result.total_fees,
         unclaimed=result.deducted,
-        unpaid=tuple((name_of(u.user_id), u.reason) for u in result.unpaid),
+        unpaid=tuple(
+            (name_of(u.user_id), unpaid_reason(version, u.user_id, u.reason)) for u in result.unpaid
+        ),
     )
     if table.total + table.fees + table.unclaimed != table.gross:
         raise DemoFailed("the payouts do not add up to the gross")

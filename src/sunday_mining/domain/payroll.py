@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
 
+from sunday_mining.domain.durations import duration_text
 from sunday_mining.domain.errors import ValidationError
 from sunday_mining.domain.guild import DonationPolicy
 from sunday_mining.domain.prices import format_auec
@@ -229,11 +230,6 @@ def _format_scu(scu_centi: int) -> str:
 def _format_multiplier(milli: int) -> str:
     whole, frac = divmod(milli, MILLI)
     return _TIMES + f"{whole}.{frac:03d}".rstrip("0").rstrip(".")
-
-
-def _format_duration(seconds: int) -> str:
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours} h {rest // 60:02d} min"
 
 
 def _format_fraction(numerator: int, denominator: int) -> str:
@@ -559,7 +555,7 @@ def _split_by_weight(amount: int, people: Sequence[Participant]) -> list[int]:
 
 
 def _share_reason(person: Participant, share: int, total_weight: int, share_pool: int) -> str:
-    time = _format_duration(person.credited_seconds)
+    time = duration_text(person.credited_seconds)
     multiplier = _format_multiplier(person.multiplier_milli)
     part = _format_fraction(person.weight, total_weight)
     return f"{time} {multiplier} = {part} of {share_pool:,} = {format_auec(share)}"
@@ -577,7 +573,7 @@ def _time_shares(share_pool: int, paid: Sequence[Participant], book: _Book) -> l
         reason = _share_reason(person, share, total_weight, share_pool)
         book.add(person.user_id, _SHARE, share, reason)
     if paid:
-        weighted = _format_duration(total_weight // MILLI)
+        weighted = duration_text(total_weight // MILLI)
         book.note(
             f"Time shares: {format_auec(share_pool)} split among "
             f"{_count(len(paid), 'participant')} by credited time {_TIMES} multiplier "

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sunday_mining.domain import ores
+from sunday_mining.domain.durations import hms
 from sunday_mining.domain.ores import Ore
 from sunday_mining.domain.payroll import (
     ORG_PAYEE_ID,
@@ -48,6 +49,7 @@ from sunday_mining.services.payroll import (
     PayrollStatus,
     PayrollVersion,
     age_text,
+    unpaid_reason,
 )
 
 MEMBERS_PAGE = 20
@@ -256,7 +258,8 @@ def _session_line(entry: PayableSession, now_ms: int, time_zone: str) -> str:
 
 def _member_line(number: int, m: Member) -> str:
     mark = "✅" if m.included else NOT_PAID
-    text = f"`{number:>3}.` {mark} <@{m.user_id}> — {render.seconds_text(m.seconds)}"
+    # h:mm:ss: the exact credited time the share is computed from, as the report and CSV show it
+    text = f"`{number:>3}.` {mark} <@{m.user_id}> — {hms(m.seconds)}"
     if m.adjust_s:
         sign = "+" if m.adjust_s > 0 else MINUS
         text += f" ({sign}{render.seconds_text(abs(m.adjust_s))}: {clip(m.reason, 40)})"
@@ -739,10 +742,10 @@ def _added_by_hand(version: PayrollVersion) -> set[str]:
     return {m.user_id for m in version.members if m.added_by_hand}
 
 
-def _unpaid_line(by_hand: set[str], user_id: str, reason: str) -> str:
-    if user_id in by_hand and reason == "no credited time":
-        reason = f"{BY_HAND} added by hand, no time given yet: adjust their time"
-    return f"<@{user_id}> — {reason}"
+def _unpaid_line(version: PayrollVersion, user_id: str, reason: str) -> str:
+    """The reason in the words the report uses; the mark shows a member added by hand."""
+    mark = f" {BY_HAND}" if user_id in _added_by_hand(version) else ""
+    return f"<@{user_id}>{mark} — {unpaid_reason(version, user_id, reason)}"
 
 
 _KIND_WORDS = {
@@ -791,8 +794,7 @@ def preview_view(version: PayrollVersion, result: PayrollResult, page: int) -> V
     for n, chunk in enumerate(_chunks(_payout_lines(result, version, start, shown))[:2]):
         embed.add(f"Payouts ({page + 1}/{total})" if n == 0 else "Payouts (cont.)", chunk)
     if result.unpaid:
-        by_hand = _added_by_hand(version)
-        unpaid = [_unpaid_line(by_hand, u.user_id, u.reason) for u in result.unpaid]
+        unpaid = [_unpaid_line(version, u.user_id, u.reason) for u in result.unpaid]
         embed.add("Listed, not paid", _lines(unpaid, 600))
     pid = version.payroll_id
     components = _pager("pv", pid, "r", page, total)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sunday_mining.domain.durations import duration_text
 from sunday_mining.domain.session import Session, SessionType, StopReason
 from sunday_mining.interactions import custom_ids
 from sunday_mining.interactions.responses import (
@@ -26,13 +27,11 @@ _STOPPED_BY = {
 
 
 def duration(ms: int) -> str:
-    minutes = ms // 60_000
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+    return duration_text(ms // 1000)
 
 
 def seconds_text(seconds: int) -> str:
-    return duration(seconds * 1000)
+    return duration_text(seconds)
 
 
 def channels_text(session: Session) -> str:

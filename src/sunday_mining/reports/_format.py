@@ -1,6 +1,7 @@
-"""How the report writes times, durations, multipliers and SCU: shared by the PDF and the CSV so
-both say the same thing. Times are shown in the guild's time zone; an unknown zone falls back to
-UTC (and says so) rather than failing the report. Standard library only.
+"""How the report writes times, multipliers and SCU: shared by the PDF and the CSV so both say
+the same thing (durations are written by ``domain.durations``, as in Discord). Times are shown
+in the guild's time zone; an unknown zone falls back to UTC (and says so) rather than failing
+the report. Standard library only.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ def local_time(ms: int, tz: ZoneInfo) -> str:
     return f"{moment:%Y-%m-%d %H:%M} {moment.tzname()}"
 
 
+def local_date(ms: int, tz: ZoneInfo) -> str:
+    """2026-06-07"""
+    return f"{_local(ms, tz):%Y-%m-%d}"
+
+
 def clock(ms: int, tz: ZoneInfo) -> str:
     return f"{_local(ms, tz):%H:%M}"
 
@@ -48,18 +54,6 @@ def when_line(start_ms: int, stop_ms: int, tz: ZoneInfo) -> str:
         return f"{first}, {start:%H:%M} {_DASH} {stop:%H:%M} {stop.tzname()}"
     last = f"{_DAYS[stop.weekday()]} {stop:%Y-%m-%d}"
     return f"{first} {start:%H:%M} {_DASH} {last} {stop:%H:%M} {stop.tzname()}"
-
-
-def duration_hm(seconds: int, *, short: bool = False) -> str:
-    """3 h 05 min, or 3h 05m where a table column is narrow."""
-    hours, minutes = divmod(max(seconds, 0) // 60, 60)
-    return f"{hours}h {minutes:02d}m" if short else f"{hours} h {minutes:02d} min"
-
-
-def h_mm(seconds: int) -> str:
-    """3:05, the spreadsheet-friendly form."""
-    hours, minutes = divmod(max(seconds, 0) // 60, 60)
-    return f"{hours}:{minutes:02d}"
 
 
 def multiplier(milli: int | None) -> str:

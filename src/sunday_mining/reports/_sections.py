@@ -1,17 +1,20 @@
 """What the report says, section by section, laid out on A4 pages: the header, the haul,
 the deductions, the payouts with a totals row that adds up to the gross, who was not paid, the
-participation timeline and the footers.
+officers' decisions (the audit trail), the participation timeline and the footers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from zoneinfo import ZoneInfo
 
+from sunday_mining.domain.durations import age_text, duration_text, hms
 from sunday_mining.domain.prices import format_auec
+from sunday_mining.domain.session import SessionType
 from sunday_mining.reports import _fonts
 from sunday_mining.reports._format import (
     clock,
-    duration_hm,
+    local_date,
     local_time,
     multiplier,
     scu,
@@ -49,6 +52,7 @@ from sunday_mining.reports._timeline import Timeline, layout_ticks
 from sunday_mining.reports.model import (
     DeductionKind,
     ReportData,
+    ReportIncome,
     ReportPayee,
     ReportStatus,
     content_hash,
@@ -73,10 +77,22 @@ def _heading(doc: Doc, title: str, rows: int) -> None:
     doc.y += 6.5
 
 
+_KIND_OF_SESSION = {SessionType.SUNDAY: "Sunday op", SessionType.ADHOC: "Ad-hoc session"}
+
+
+def _note(doc: Doc, text: str, *, colour: RGB = GREY, lines: int = 4) -> None:
+    """A small-print paragraph, wrapped to the page width and never cut short."""
+    for line in wrap(text, _fonts.REGULAR, CONTENT_W / (7 * PT), lines):
+        doc.ensure(3.4)
+        doc.text(MARGIN, doc.y + 2.4, line, size=7, colour=colour)
+        doc.y += 3.2
+    doc.y += 1.5
+
+
 def _header(doc: Doc, data: ReportData) -> None:
     doc.text(MARGIN, doc.y + 6, data.guild_name, size=16, bold=True, width=CONTENT_W)
     doc.y += 9
-    kind = "Sunday op" if data.session_type == "op" else "Ad-hoc session"
+    kind = _KIND_OF_SESSION[data.session_type]
     title = f"Payroll report — {kind}: {data.session_name}"
     doc.text(MARGIN, doc.y + 4.5, title, size=11, width=CONTENT_W)
     doc.y += 8
@@ -84,7 +100,7 @@ def _header(doc: Doc, data: ReportData) -> None:
     status_colour = RED if data.status is ReportStatus.SUPERSEDED else GREEN
     tz = zone(data.time_zone)
     windows = len(data.windows)
-    length = duration_hm(data.length_s) + (f" in {windows} windows" if windows > 1 else "")
+    length = duration_text(data.length_s) + (f" in {windows} windows" if windows > 1 else "")
     channels = ", ".join(c.name for c in data.channels) or "none recorded"
     facts: list[tuple[str, str, RGB]] = [
         ("When", when_line(data.started_ms, data.stopped_ms, tz), BLACK),
@@ -92,7 +108,6 @@ def _header(doc: Doc, data: ReportData) -> None:
         ("Length", length, BLACK),
         ("Finalized by", f"{data.finalized_by}, {local_time(data.finalized_ms, tz)}", BLACK),
         ("Version", f"{data.version} — {status}", status_colour),
-        ("Payroll", f"{data.payroll_id} (session {data.session_id})", BLACK),
     ]
     for label, value, colour in facts:
         doc.text(MARGIN, doc.y + 3.2, label, size=8.5, colour=GREY)
@@ -122,8 +137,7 @@ def _haul(doc: Doc, data: ReportData) -> None:
                 line.name,
                 scu(line.scu_centi) if line.scu_centi is not None else "—",
                 f"{line.price_per_scu:,}" if line.price_per_scu is not None else "—",
-                line.source
-                + (f", snapshot {local_time(line.snapshot_ms, tz)}" if line.snapshot_ms else ""),
+                _price_source(line, tz),
                 format_auec(line.value),
             )
         )
@@ -131,6 +145,21 @@ def _haul(doc: Doc, data: ReportData) -> None:
     ]
     rows.append(Row(("Gross", "", "", "", format_auec(data.gross)), bold=True, rule_above=True))
     table(doc, cols, rows)
+    stale = data.stale_prices
+    if stale is not None:
+        age = f"{age_text(stale.age_ms)} old" if stale.age_ms is not None else "more than a day old"
+        when = f" on {local_time(stale.accepted_ms, tz)}" if stale.accepted_ms else ""
+        said = f"Stale prices: the snapshot of {local_time(stale.snapshot_ms, tz)} was {age} "
+        said += f"when {stale.accepted_by} accepted it for this payroll{when}."
+        _note(doc, said, colour=RED)
+
+
+def _price_source(line: ReportIncome, tz: ZoneInfo) -> str:
+    if line.snapshot_ms is None:
+        return line.source
+    if line.bundled:
+        return f"{line.source}, bundled sample of {local_date(line.snapshot_ms, tz)}"
+    return f"{line.source}, snapshot {local_time(line.snapshot_ms, tz)}"
 
 
 _KIND_LABEL = {
@@ -149,11 +178,11 @@ def _deductions(doc: Doc, data: ReportData) -> None:
         doc.y += 7
         return
     cols = (
-        Col("Kind", 24),
-        Col("What", 50),
-        Col("To", 46),
-        Col("Detail", 30),
-        Col("Amount", 36, "R"),
+        Col("Kind", 22),
+        Col("What", 42),
+        Col("To", 36),
+        Col("Detail", 56),
+        Col("Amount", 30, "R"),
     )
     rows = [
         Row(
@@ -168,15 +197,15 @@ def _deductions(doc: Doc, data: ReportData) -> None:
         for d in data.deductions
     ]
     table(doc, cols, rows)
-    note = "Donations and transfer fees come out of the payees' lines below; percentages, flat "
-    note += "amounts and claimed expenses are paid as the payees' 'other'."
-    doc.text(MARGIN, doc.y + 1.5, note, size=7, colour=GREY, width=CONTENT_W)
-    doc.y += 4
+    note = "The pool is the gross less expenses and flat amounts. Donations and transfer fees "
+    note += "come out of the payees' lines below; percentages, flat amounts and claimed expenses "
+    note += "are paid as the payees' 'other'."
+    _note(doc, note)
 
 
 def _nobody(kind: DeductionKind) -> str:
     if kind is DeductionKind.EXPENSE:
-        return "nobody: unclaimed, deducted"
+        return "nobody: unclaimed"
     return "each payee" if kind is DeductionKind.FEE else ""
 
 
@@ -205,7 +234,16 @@ def _payouts(doc: Doc, data: ReportData) -> None:
     )
     rows.append(Row(totals, bold=True, rule_above=True))
     table(doc, cols, rows)
+    _note(doc, ROUNDING_NOTE)
     _balance(doc, data)
+
+
+ROUNDING_NOTE = (
+    "Time is credited time after the officers' adjustments (h:mm:ss). Shares are rounded by "
+    "largest remainder: each payee first gets the whole aUEC of their exact share, and the few "
+    "aUEC left over go one each to the largest fractions (ties by member id), so the payouts add "
+    "up to the gross exactly and two payees with the same time may differ by 1 aUEC."
+)
 
 
 def _payee_row(payee: ReportPayee) -> Row:
@@ -214,7 +252,7 @@ def _payee_row(payee: ReportPayee) -> Row:
     return Row(
         (
             _shown_name(payee.name, fallback_name(payee.user_id)),
-            duration_hm(payee.credited_s, short=True) if payee.credited_s is not None else "—",
+            hms(payee.credited_s) if payee.credited_s is not None else "—",
             multiplier(payee.multiplier_milli),
             f"{payee.share:,}",
             f"{payee.other:,}",
@@ -260,6 +298,32 @@ def _unpaid(doc: Doc, data: ReportData) -> None:
         return
     rows = [Row((_shown_name(u.name, "(no visible name)"), u.reason)) for u in data.unpaid]
     table(doc, (Col("Name", 56), Col("Reason", CONTENT_W - 56)), rows)
+
+
+def _decisions(doc: Doc, data: ReportData) -> None:
+    """The audit trail: what each officer decided, about whom, when and why, in full."""
+    tz = zone(data.time_zone)
+    _heading(doc, "Decisions", min(len(data.decisions), 6))
+    if not data.decisions:
+        doc.text(
+            MARGIN, doc.y + 3.5, "None: everyone was paid by voice time as measured.", size=8.5
+        )
+        doc.y += 7
+        return
+    for decision in data.decisions:
+        when = f", {local_time(decision.at_ms, tz)}" if decision.at_ms else ""
+        head = f"{_shown_name(decision.subject, '(no visible name)')}: {decision.what}"
+        said = f"{head} — by {decision.by}{when}"
+        if decision.reason:
+            said += f". Reason: {decision.reason}"
+        lines = wrap(said, _fonts.REGULAR, (CONTENT_W - 4) / (8 * PT), 6)
+        doc.ensure(3.8 * len(lines) + 1)
+        doc.text(MARGIN, doc.y + 2.8, "•", size=8)
+        for line in lines:
+            doc.text(MARGIN + 4, doc.y + 2.8, line, size=8)
+            doc.y += 3.8
+        doc.y += 0.8
+    doc.y += 2
 
 
 # --- participation timeline ---------------------------------------------------------------------
@@ -357,7 +421,8 @@ def _footers(doc: Doc, data: ReportData) -> None:
         doc.page = number - 1
         y = PAGE_H - 8
         doc.add(Line(MARGIN, y - 3.5, MARGIN + CONTENT_W, y - 3.5, LIGHT, 0.2))
-        left = f"Report {data.report_id} · content {digest} · generated {generated}"
+        left = f"Report {data.report_id} · session {data.session_id} · content {digest} · "
+        left += f"generated {generated}"
         doc.text(MARGIN, y, left, size=6.5, colour=GREY, width=CONTENT_W - 30)
         if data.status is ReportStatus.SUPERSEDED:
             doc.text(MARGIN, y + 3.2, "SUPERSEDED", size=6.5, bold=True, colour=RED)
@@ -375,6 +440,7 @@ def lay_out(data: ReportData, reorder: Callable[[str], str]) -> Doc:
     _deductions(doc, data)
     _payouts(doc, data)
     _unpaid(doc, data)
+    _decisions(doc, data)
     _timeline(doc, data)
     _footers(doc, data)
     return doc

@@ -1,25 +1,38 @@
-"""The payroll as a spreadsheet: one row per payee, for officers who settle in a sheet.
+"""The payroll as a spreadsheet: one row per payee and a totals row, for officers who settle in a
+sheet.
 
 UTF-8 with a byte-order mark, because spreadsheet programs otherwise guess a legacy encoding and
-mangle accented and non-Latin names. Display names are untrusted input: one that starts like a
-formula (= + - @, or a tab or carriage return that some programs skip first) gets a leading
-apostrophe so it is shown as text, never evaluated. Standard library only; the same data gives
-the same bytes.
+mangle accented and non-Latin names. Every field is quoted. What a spreadsheet would change:
+
+- A Discord id has 19 digits; as a number a spreadsheet keeps 15 and rounds the rest away. Ids are
+  written the way Discord writes a mention, ``<@1323803338001645617>``: text to every
+  spreadsheet, and pasted into Discord it names the member.
+- Display names are untrusted input. A spreadsheet whose list separator is ``;`` or a tab (common
+  in Europe) splits a field the file quotes as one, so every part that could be split off on
+  ``,``, ``;``, a tab or a line end and then starts like a formula (= + - @) gets an apostrophe
+  before it, so it is shown as text, never evaluated.
+- Credited time is given in seconds, the number to compute with, and as h:mm:ss for reading.
+  Measured seconds are voice time as measured; credited seconds include the officer's
+  adjustments and are what the share was computed from.
+
+Standard library only; the same data gives the same bytes.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 
-from sunday_mining.reports._format import h_mm
+from sunday_mining.domain.durations import hms
 from sunday_mining.reports.model import ReportData, ReportPayee, fallback_name
 
 HEADER = (
     "payee_id",
     "name",
-    "credited_seconds",
-    "credited_time",
+    "measured_seconds",
+    "credited_seconds_after_adjustments",
+    "credited_time_after_adjustments",
     "multiplier",
     "share_auec",
     "other_auec",
@@ -28,25 +41,34 @@ HEADER = (
     "donated",
     "paid",
 )
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TOTAL = "Total"
+# A part a spreadsheet could split off (the start, or after a separator), then optional blanks
+# and quotes a program may skip, then a character that starts a formula.
+_FORMULA_PART = re.compile(r"(^|[,;\t\r\n])([\s\"']*)([=+\-@])")
+_SKIPPED_STARTS = ("\t", "\r", "\n")
 
 
 def render_csv(data: ReportData) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180 line ends, as spreadsheets expect
+    # RFC 4180 line ends, as spreadsheets expect; every field quoted so no program has to guess
+    # where one ends.
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(HEADER)
     writer.writerows(_row(payee) for payee in data.payees)
+    writer.writerow(_totals(data))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def _row(payee: ReportPayee) -> tuple[str, ...]:
     credited = payee.credited_s
+    measured = payee.measured_s if payee.measured_s is not None else credited
     multiplier = payee.multiplier_milli
     return (
-        _text(payee.user_id),
+        payee_cell(payee.user_id),
         _text(payee.name or fallback_name(payee.user_id)),
+        "" if measured is None else str(measured),
         "" if credited is None else str(credited),
-        "" if credited is None else h_mm(credited),
+        "" if credited is None else hms(credited),
         "" if multiplier is None else _decimal_milli(multiplier),
         str(payee.share),
         str(payee.other),
@@ -57,13 +79,38 @@ def _row(payee: ReportPayee) -> tuple[str, ...]:
     )
 
 
+def _totals(data: ReportData) -> tuple[str, ...]:
+    payees = data.payees
+    return (
+        "",
+        f"{TOTAL} ({len(payees)} payees)",
+        "",
+        "",
+        "",
+        "",
+        str(sum(p.share for p in payees)),
+        str(sum(p.other for p in payees)),
+        str(data.fees),
+        str(data.paid_out),
+        "",
+        f"{sum(p.paid for p in payees)} of {len(payees)}",
+    )
+
+
+def payee_cell(user_id: str) -> str:
+    """A Discord id as a mention, which a spreadsheet keeps as text; "org" as it is."""
+    return f"<@{user_id}>" if user_id.isdigit() else _text(user_id)
+
+
 def _decimal_milli(milli: int) -> str:
     whole, frac = divmod(milli, 1000)
     return f"{whole}.{frac:03d}".rstrip("0").rstrip(".")
 
 
 def _text(value: str) -> str:
-    """A cell a spreadsheet shows as typed. Lone surrogates cannot be written as UTF-8, so they
-    become the replacement character; NUL is dropped because some readers stop at it."""
+    """A cell a spreadsheet shows as typed, however it splits it. Lone surrogates cannot be
+    written as UTF-8, so they become the replacement character; NUL is dropped because some
+    readers stop at it."""
     value = value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    value = _FORMULA_PART.sub(r"\1\2'\3", value)
+    return "'" + value if value.startswith(_SKIPPED_STARTS) else value

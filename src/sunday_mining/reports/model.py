@@ -14,6 +14,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
+from sunday_mining.domain.session import SessionType
+
 
 class ReportStatus(StrEnum):
     FINAL = "final"
@@ -38,6 +40,7 @@ class ReportIncome:
     price_per_scu: int | None = None
     source: str = ""  # in words: "UEX best sell", "UEX average", "typed by the officer", "sale"
     snapshot_ms: int | None = None  # when the price snapshot was taken, for snapshot prices
+    bundled: bool = False  # the price came from the offline sample shipped with the app
 
 
 @dataclass(frozen=True)
@@ -59,16 +62,41 @@ class ReportPayee:
     share: int = 0  # time share (after donations given/received)
     other: int = 0  # flats, percentages, reimbursements received
     fee: int = 0
-    credited_s: int | None = None  # None: not a voice participant (e.g. a flat-amount payee)
+    credited_s: int | None = None  # after adjustments; None: not in voice (e.g. a flat payee)
     multiplier_milli: int | None = None
     donated: bool = False
     paid: bool = False
+    measured_s: int | None = None  # voice time as measured, before the officer's adjustment
 
 
 @dataclass(frozen=True)
 class ReportUnpaid:
     name: str
     reason: str
+
+
+@dataclass(frozen=True)
+class ReportDecision:
+    """What an officer decided about one member (or the prices), why, who and when."""
+
+    subject: str  # the member's display name, or "Prices"
+    what: str  # e.g. "time +2 min; multiplier x1.5" (with a multiplication sign)
+    by: str  # the officer's display name
+    at_ms: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class StalePrices:
+    """Prices older than a day, used because an officer accepted them."""
+
+    snapshot_ms: int
+    accepted_by: str  # display name
+    accepted_ms: int | None = None  # None: stored before the time was kept
+
+    @property
+    def age_ms(self) -> int | None:
+        return None if self.accepted_ms is None else self.accepted_ms - self.snapshot_ms
 
 
 @dataclass(frozen=True)
@@ -101,7 +129,7 @@ class ReportData:
     guild_name: str
     session_id: str
     session_name: str
-    session_type: str  # "op" or "adhoc"
+    session_type: SessionType
     payroll_id: str
     version: int
     status: ReportStatus
@@ -123,6 +151,8 @@ class ReportData:
     windows: tuple[Span, ...] = ()  # when the session counted (more than one after a reopen)
     gaps: tuple[Span, ...] = ()  # when the worker was not reporting
     names: dict[str, str] = field(default_factory=dict)  # user id -> display name, for bars
+    decisions: tuple[ReportDecision, ...] = ()  # the officers' decisions, in the order made
+    stale_prices: StalePrices | None = None
 
     @property
     def paid_out(self) -> int:

@@ -15,16 +15,20 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
+from sunday_mining.domain.durations import duration_text
+from sunday_mining.domain.session import SessionType
 from sunday_mining.reports.model import (
     DeductionKind,
     ReportChannel,
     ReportData,
+    ReportDecision,
     ReportDeduction,
     ReportIncome,
     ReportPayee,
     ReportStatus,
     ReportUnpaid,
     Span,
+    StalePrices,
     TimelineBar,
 )
 
@@ -33,6 +37,13 @@ _START = int(datetime(2026, 6, 7, 18, 0, tzinfo=UTC).timestamp() * 1000)  # a Su
 _WINDOWS = (Span(_START, _START + 150 * _MIN), Span(_START + 170 * _MIN, _START + 230 * _MIN))
 _GAP = Span(_START + 62 * _MIN, _START + 69 * _MIN)
 _SNAPSHOT_MS = _START - 95 * _MIN
+_BUNDLED_MS = _START - 40 * 24 * 60 * _MIN  # the offline sample shipped with the app
+_FINALIZED_MS = _WINDOWS[-1].end_ms + 40 * _MIN
+# (member index, seconds added, why): the officer's time adjustments
+_ADJUSTMENTS = (
+    (2, 120, "Left 19:52, in the worker gap"),
+    (4, -300, "AFK in the channel during the refinery wait; agreed with the crew afterwards"),
+)
 _FEE_BP = 50  # 0.5 % transfer fee
 _ORG_BP = 1_000  # 10 % to the org
 _CHANNELS = (
@@ -62,7 +73,7 @@ _NAMES = (
 )
 _ORES = (  # name, centi-SCU, aUEC per SCU, source
     ("Quantainium", 3_150, 143_973, "UEX average"),
-    ("Bexalite", 4_875, 28_864, "UEX best sell"),
+    ("Bexalite", 4_875, 28_864, "best sell"),
     ("Laranite", 6_210, 8_592, "UEX average"),
     ("Agricium", 2_933, 9_557, "typed by the officer"),
 )
@@ -78,6 +89,7 @@ def sample_report(payees: int = 12, *, seed: int = 7) -> ReportData:
     bars = tuple(bar for uid, _ in members for bar in _bars(uid, rng))
     credited = {uid: _credited(uid, bars) for uid, _ in members}
     multipliers = {uid: rng.choice((1_000, 1_000, 1_000, 1_250, 1_500)) for uid, _ in members}
+    adjusted = {members[i][0]: (s, why) for i, s, why in _ADJUSTMENTS if i < len(members)}
     income = (
         *(_income_line(*ore) for ore in _ORES),
         ReportIncome("Hadanite gems (sold by the escort)", 412_500, source="sale"),
@@ -107,6 +119,7 @@ def sample_report(payees: int = 12, *, seed: int = 7) -> ReportData:
             multipliers[uid],
             donated=uid == donor,
             paid=rng.random() < 0.6,
+            measured_s=credited[uid] - adjusted.get(uid, (0, ""))[0],
         )
         for uid, name in members
     ]
@@ -125,7 +138,7 @@ def sample_report(payees: int = 12, *, seed: int = 7) -> ReportData:
         guild_name="Sunday Mining Cöoperative ⛏",
         session_id=f"ses-{seed:04d}",
         session_name="Sunday op — Aaron Halo",
-        session_type="op",
+        session_type=SessionType.SUNDAY,
         payroll_id=f"pay-{seed:04d}",
         version=2,
         status=ReportStatus.FINAL,
@@ -134,7 +147,7 @@ def sample_report(payees: int = 12, *, seed: int = 7) -> ReportData:
         stopped_ms=_WINDOWS[-1].end_ms,
         length_s=sum(w.end_ms - w.start_ms for w in _WINDOWS) // 1000,
         finalized_by="Quartermaster Ĝabriela",
-        finalized_ms=_WINDOWS[-1].end_ms + 40 * _MIN,
+        finalized_ms=_FINALIZED_MS,
         generated_ms=_WINDOWS[-1].end_ms + 41 * _MIN,
         channels=_CHANNELS,
         income=income,
@@ -142,16 +155,44 @@ def sample_report(payees: int = 12, *, seed: int = 7) -> ReportData:
         deductions=deductions,
         payees=tuple(lines),
         unpaid=(
-            ReportUnpaid("Lurker Lou", "in voice for 3 min, under the 10 min minimum"),
+            ReportUnpaid("Lurker Lou", "below the 10-minute minimum"),
             ReportUnpaid("Σ-Bot", "a bot account"),
-            ReportUnpaid("Дмитрий", "left out by the officer: was on another op"),
+            ReportUnpaid("Дмитрий", "excluded by the officer"),
         ),
         deducted=unclaimed,
         timeline=bars,
         windows=_WINDOWS,
         gaps=(_GAP,),
         names=dict([*members, escort]),
+        decisions=_decisions(dict(members), adjusted, multipliers, donor),
+        stale_prices=StalePrices(_BUNDLED_MS, "Quartermaster Ĝabriela", _FINALIZED_MS - 25 * _MIN),
     )
+
+
+def _decisions(
+    names: dict[str, str],
+    adjusted: dict[str, tuple[int, str]],
+    multipliers: dict[str, int],
+    donor: str,
+) -> tuple[ReportDecision, ...]:
+    officer, at = "Quartermaster Ĝabriela", _FINALIZED_MS - 20 * _MIN
+    found = [
+        ReportDecision(names[uid], f"time {_signed(seconds)}", officer, at, why)
+        for uid, (seconds, why) in adjusted.items()
+    ]
+    found += [
+        ReportDecision(names[uid], f"multiplier \u00d7{milli / 1000:g}", officer, at)
+        for uid, milli in multipliers.items()
+        if milli != 1_000
+    ][:2]
+    if donor:
+        found.append(ReportDecision(names[donor], "donates their share", officer, at))
+    found.append(ReportDecision("Дмитрий", "excluded", officer, at))
+    return tuple(found)
+
+
+def _signed(seconds: int) -> str:
+    return ("+" if seconds > 0 else "") + duration_text(seconds)
 
 
 def _name(i: int) -> str:
@@ -160,9 +201,13 @@ def _name(i: int) -> str:
 
 
 def _income_line(name: str, scu_centi: int, price: int, source: str) -> ReportIncome:
-    snapshot = None if source.startswith("typed") else _SNAPSHOT_MS
+    """A UEX line priced from a recent snapshot; a "best sell" line from the bundled sample."""
     value = _half_up(scu_centi * price, 100)
-    return ReportIncome(name, value, scu_centi, price, source, snapshot)
+    if source.startswith("typed"):
+        return ReportIncome(name, value, scu_centi, price, source)
+    if source.startswith("UEX"):
+        return ReportIncome(name, value, scu_centi, price, source, _SNAPSHOT_MS)
+    return ReportIncome(name, value, scu_centi, price, source, _BUNDLED_MS, bundled=True)
 
 
 def _bars(user_id: str, rng: random.Random) -> list[TimelineBar]:
@@ -200,6 +245,7 @@ def _payee(
     *,
     donated: bool = False,
     paid: bool = False,
+    measured_s: int | None = None,
 ) -> ReportPayee:
     fee = 0 if user_id == "org" else _half_up((share + other) * _FEE_BP, 10_000)
     return ReportPayee(
@@ -213,6 +259,7 @@ def _payee(
         multiplier_milli,
         donated,
         paid,
+        measured_s,
     )
 
 

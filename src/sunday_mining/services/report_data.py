@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 
+from sunday_mining.domain.durations import duration_text
 from sunday_mining.domain.payroll import (
+    MILLI,
     ORG_PAYEE_ID,
     PRICE_TYPED,
     IncomeLine,
@@ -22,16 +24,19 @@ from sunday_mining.reports.model import (
     DeductionKind,
     ReportChannel,
     ReportData,
+    ReportDecision,
     ReportDeduction,
     ReportIncome,
     ReportPayee,
     ReportStatus,
     ReportUnpaid,
     Span,
+    StalePrices,
     TimelineBar,
     fallback_name,
 )
-from sunday_mining.services.payroll import PayrollStatus, PayrollVersion
+from sunday_mining.services.payroll import Member, PayrollStatus, PayrollVersion, unpaid_reason
+from sunday_mining.services.prices import bundled_snapshot
 
 NameLookup = Callable[[str, Collection[str]], dict[str, str]]
 
@@ -56,16 +61,24 @@ def split_report_id(identifier: str) -> tuple[str, str] | None:
 
 
 def price_source_words(line: IncomeLine) -> str:
+    """Where a line's price came from; the bundled offline sample is not UEX's word for now,
+    so its lines say only which price of the sample was used (the report adds its date)."""
     if line.is_sale:
         return "sale total"
     source = line.price_source
     if source == PRICE_TYPED:
         return "typed by the officer"
+    uex = "" if _is_bundled(line) else "UEX "
     if source.startswith("snapshot:terminal:"):
-        return "UEX, one terminal"
+        return f"{uex}one terminal".strip()
     if source == "snapshot:average":
-        return "UEX average sell"
-    return "UEX best sell"
+        return f"{uex}average sell"
+    return f"{uex}best sell"
+
+
+def _is_bundled(line: IncomeLine) -> bool:
+    # The bundled sample is never stored as a snapshot: its fixed date identifies it.
+    return line.snapshot_ms is not None and line.snapshot_ms == bundled_snapshot().fetched_ms
 
 
 def build_report_data(
@@ -86,6 +99,7 @@ def build_report_data(
     wanted = {m.user_id for m in version.members} | {line.payee_id for line in result.lines}
     wanted |= {e.claimant_id for e in version.expenses if e.claimant_id}
     wanted |= {b.user_id for b in bars} | {version.finalized_by or ""}
+    wanted |= {m.decided_by or "" for m in version.members} | {version.stale_accepted_by or ""}
     names = {ORG_PAYEE_ID: "the org"} | lookup_names(version.guild_id, wanted - {"", ORG_PAYEE_ID})
 
     def name(user_id: str | None) -> str:
@@ -105,7 +119,7 @@ def build_report_data(
         guild_name=guild_name or f"Discord server {version.guild_id}",
         session_id=session.session_id,
         session_name=version.session_name,
-        session_type=version.session_type.value,
+        session_type=version.session_type,
         payroll_id=version.payroll_id,
         version=version.number,
         status=ReportStatus.FINAL
@@ -126,7 +140,7 @@ def build_report_data(
         deductions=_deductions(version, result, name),
         payees=_payees(version, result, member_name),
         unpaid=tuple(
-            ReportUnpaid(member_name(u.user_id), _unpaid_reason(version, u.user_id, u.reason))
+            ReportUnpaid(member_name(u.user_id), unpaid_reason(version, u.user_id, u.reason))
             for u in result.unpaid
         ),
         deducted=result.deducted,
@@ -134,19 +148,59 @@ def build_report_data(
         windows=windows,
         gaps=tuple(Span(g.start_ms, g.end_ms) for g in _merged(gaps, windows)),
         names={k: v for k, v in names.items() if k in {b.user_id for b in bars}},
+        decisions=_decisions(version, member_name, name),
+        stale_prices=_stale_prices(version, name),
     )
 
 
-def _unpaid_reason(version: PayrollVersion, user_id: str, engine_reason: str) -> str:
-    """Why someone is not paid, in the officer's terms: the engine only knows "excluded"."""
-    member = next((m for m in version.members if m.user_id == user_id), None)
-    if member is not None and member.added_by_hand and member.included and not member.seconds:
-        return "no time given"
-    if member is None or member.included:
-        return engine_reason
-    if member.below_minimum:
-        return f"below the {version.minimum_s // 60}-minute minimum"
-    return "excluded by the officer"
+def _decisions(
+    version: PayrollVersion, member_name: Callable[[str], str], name: Callable[[str | None], str]
+) -> tuple[ReportDecision, ...]:
+    """Every member an officer decided something about, oldest decision first."""
+    found = [
+        (
+            m.decided_ms or 0,
+            m.user_id,
+            ReportDecision(
+                member_name(m.user_id),
+                what,
+                name(m.decided_by or m.added_by),
+                m.decided_ms,
+                m.reason,
+            ),
+        )
+        for m in version.members
+        if (what := _decided(m))
+    ]
+    return tuple(decision for *_, decision in sorted(found, key=lambda f: (f[0], f[1])))
+
+
+def _decided(member: Member) -> str:
+    """What differs from what voice time alone would give, in words; "" for nothing."""
+    if member.decided_by is None:
+        return ""
+    parts = ["added by hand (not in voice)"] if member.added_by_hand else []
+    if member.adjust_s:
+        sign = "+" if member.adjust_s > 0 else ""
+        parts.append(f"time {sign}{duration_text(member.adjust_s)}")
+    if member.multiplier_milli != MILLI:
+        parts.append(f"multiplier \u00d7{member.multiplier_milli / MILLI:g}")
+    if member.donates:
+        parts.append("donates their share")
+    if not member.included:
+        parts.append("excluded")
+    elif member.below_minimum:
+        parts.append("included below the minimum")
+    return "; ".join(parts)
+
+
+def _stale_prices(version: PayrollVersion, name: Callable[[str | None], str]) -> StalePrices | None:
+    used = {line.snapshot_ms for line in version.income if not line.is_sale}
+    accepted = version.stale_accepted_ms
+    if accepted is None or accepted not in used:
+        return None
+    by = name(version.stale_accepted_by) if version.stale_accepted_by else "an officer"
+    return StalePrices(accepted, by, version.stale_accepted_at)
 
 
 def _income(line: IncomeLine) -> ReportIncome:
@@ -159,6 +213,7 @@ def _income(line: IncomeLine) -> ReportIncome:
         price_per_scu=line.price_per_scu,
         source=price_source_words(line),
         snapshot_ms=line.snapshot_ms,
+        bundled=_is_bundled(line),
     )
 
 
@@ -192,7 +247,7 @@ def _deductions(
             ", ".join(labels),
             cut_totals.get(payee, 0),
             name(payee),
-            detail=f"of the pool of {result.pool:,} aUEC after expenses and flat amounts",
+            detail=f"of the pool of {result.pool:,} aUEC",
         )
         for payee, labels in by_payee.items()
     ]
@@ -245,6 +300,7 @@ def _payees(
                 other=other.get(payee, 0),
                 fee=fee.get(payee, 0),
                 credited_s=member.seconds if member else None,
+                measured_s=member.credited_s if member else None,
                 multiplier_milli=member.multiplier_milli if member else None,
                 donated=bool(member and member.donates),
                 paid=payee in version.paid,

@@ -12,6 +12,7 @@ import unicodedata
 from pypdf import PdfReader
 
 from sunday_mining.domain.prices import format_auec
+from sunday_mining.domain.session import SessionType
 from sunday_mining.reports.model import ReportData, ReportStatus, content_hash
 from sunday_mining.reports.pdf import render_pdf
 from sunday_mining.reports.sample import sample_report
@@ -117,6 +118,71 @@ def test_header_has_the_session_and_who_finalized_it() -> None:
     assert "2 \u2014 FINAL" in text
 
 
+def test_a_sunday_op_is_headed_as_a_sunday_op() -> None:
+    data = dataclasses.replace(sample_report(5), session_type=SessionType.SUNDAY)
+    text = _text(data)
+    assert f"Payroll report — Sunday op: {data.session_name}" in text
+    assert "Ad-hoc" not in text
+
+
+def test_an_adhoc_session_is_headed_as_one() -> None:
+    data = dataclasses.replace(sample_report(5), session_type=SessionType.ADHOC)
+    assert f"Payroll report — Ad-hoc session: {data.session_name}" in _text(data)
+
+
+def test_internal_ids_are_in_the_footer_not_the_header() -> None:
+    data = sample_report(5)
+    first = _pages(render_pdf(data))[0]
+    header, _, footer = first.partition("The haul")
+    assert data.session_id not in header
+    assert data.payroll_id not in header
+    assert data.session_id in footer
+
+
+def test_a_long_deduction_detail_is_shown_whole() -> None:
+    data = sample_report(5)
+    detail = "of the pool of 16,359,216 aUEC"
+    cut = dataclasses.replace(data.deductions[3], detail=detail)
+    data = dataclasses.replace(data, deductions=(*data.deductions[:3], cut, *data.deductions[4:]))
+    text = _text(data)
+    assert detail in text
+    assert "nobody: unclaimed" in text
+    assert "…" not in text.partition("Deductions")[2].partition("Payouts")[0]
+
+
+def test_the_payouts_show_exact_credited_time_and_explain_the_rounding() -> None:
+    data = sample_report(12)
+    text = " ".join(_text(data).split())
+    payee = next(p for p in data.payees if p.credited_s)
+    seconds = payee.credited_s or 0
+    assert f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}" in text
+    assert "rounded by largest remainder" in text
+    assert "two payees with the same time may differ by 1 aUEC" in text
+
+
+def test_the_decisions_say_what_who_when_and_why_in_full() -> None:
+    data = sample_report(12)
+    text = " ".join(_text(data).split())
+    assert "Decisions" in text
+    for decision in data.decisions:
+        assert f"{decision.what} — by {decision.by}" in text
+        if decision.reason:
+            assert decision.reason in text
+
+
+def test_prices_from_the_bundled_sample_say_so_with_its_date() -> None:
+    text = _text(sample_report(5))
+    assert "best sell, bundled sample of 2026-04-28" in text
+    assert "UEX best sell" not in text
+
+
+def test_stale_prices_say_how_old_they_were_and_who_accepted_them() -> None:
+    data = sample_report(5)
+    text = " ".join(_text(data).split())
+    assert "Stale prices: the snapshot of 2026-04-28 20:00 CEST was 40 days old" in text
+    assert "when Quartermaster Ĝabriela accepted it" in text
+
+
 def test_a_superseded_version_is_marked_on_every_page() -> None:
     data = dataclasses.replace(sample_report(60), status=ReportStatus.SUPERSEDED)
     pages = _pages(render_pdf(data))
@@ -130,7 +196,7 @@ def test_every_page_has_the_footer_with_report_id_hash_and_page_count() -> None:
     pages = _pages(render_pdf(data))
     digest = content_hash(data)[:16]
     for number, page in enumerate(pages, start=1):
-        assert f"Report {data.report_id} · content {digest}" in page
+        assert f"Report {data.report_id} · session {data.session_id} · content {digest}" in page
         assert "generated 2026-06-08 00:31 CEST" in page
         assert f"page {number} of {len(pages)}" in page
 

@@ -36,7 +36,7 @@ from sunday_mining.services.payroll.model import (
 from sunday_mining.services.payroll.payments import owed_of, owed_total
 from sunday_mining.services.payroll.rules import MAX_ADDED_MEMBERS, MAX_LABEL, MAX_PICKED
 from sunday_mining.services.payroll.service import PayrollService
-from sunday_mining.services.payroll.text import age_text
+from sunday_mining.services.payroll.text import age_text, unpaid_reason
 
 __all__ = [
     "MAX_ADDED_MEMBERS",
@@ -54,5 +54,6 @@ __all__ = [
     "age_text",
     "owed_of",
     "owed_total",
+    "unpaid_reason",
     "version_key",
 ]

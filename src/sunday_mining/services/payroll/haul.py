@@ -98,10 +98,17 @@ class HaulEdits(PayrollBase):
         if snapshot.fetched_ms != fetched_ms:
             raise StateConflict("The prices were refreshed meanwhile; look at the haul again.")
 
-        def change(draft: PayrollVersion) -> PayrollVersion:
-            return replace(draft, stale_accepted_ms=fetched_ms)
+        now = self._clock.now_ms()
 
-        age = age_text(snapshot.age_ms(self._clock.now_ms()))
+        def change(draft: PayrollVersion) -> PayrollVersion:
+            return replace(
+                draft,
+                stale_accepted_ms=fetched_ms,
+                stale_accepted_by=user_id,
+                stale_accepted_at=now,
+            )
+
+        age = age_text(snapshot.age_ms(now))
         return self._edit(
             guild_id, draft_id, user_id, change, "prices", f"accepted prices {age} old"
         )

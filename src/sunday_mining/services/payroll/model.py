@@ -117,6 +117,8 @@ class PayrollVersion:
     flats: tuple[FlatAmount, ...] = ()
     percentages: tuple[Percentage, ...] = ()
     stale_accepted_ms: int | None = None  # the old snapshot the officer chose to use anyway
+    stale_accepted_by: str | None = None  # who accepted it
+    stale_accepted_at: int | None = None  # and when
     price_snapshot_ms: int | None = None  # the snapshot the latest snapshot price came from
     supersedes: str | None = None
     superseded_by: str | None = None

@@ -4,21 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sunday_mining.domain.durations import age_text, duration_text
 from sunday_mining.domain.payroll import (
     ORG_PAYEE_ID,
 )
+from sunday_mining.services.payroll.model import PayrollVersion
+
+__all__ = [
+    "age_text",
+    "duration",
+    "mentions",
+    "payee_text",
+    "scu_text",
+    "unpaid_reason",
+]
 
 
 def duration(seconds: int) -> str:
-    hours, rest = divmod(abs(seconds), 3600)
-    sign = "-" if seconds < 0 else ""
-    return f"{sign}{hours} h {rest // 60:02d} min" if hours else f"{sign}{rest // 60} min"
+    return duration_text(seconds)
 
 
-def age_text(age_ms: int) -> str:
-    """How old prices are, in the unit a person would use: "49 min", "5 h 10 min", "3 days"."""
-    days = age_ms // 86_400_000
-    return f"{days} days" if days >= 2 else duration(age_ms // 1000)
+def unpaid_reason(version: PayrollVersion, user_id: str, engine_reason: str) -> str:
+    """Why a listed member is not paid, in the officer's terms (the engine only knows
+    "excluded"): the words Discord and the report both show."""
+    member = next((m for m in version.members if m.user_id == user_id), None)
+    if member is None:
+        return engine_reason
+    if member.included:
+        if member.added_by_hand and not member.seconds:
+            return "no time given yet"
+        return engine_reason
+    if member.below_minimum:
+        return f"below the {version.minimum_s // 60}-minute minimum"
+    return "excluded by the officer"
 
 
 def scu_text(scu_centi: int) -> str:

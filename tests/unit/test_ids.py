@@ -28,6 +28,7 @@ def test_shapes_that_are_not_ids_are_refused() -> None:
     assert not is_id("01ARZ3NDEKTSV4RRFFQ69G5FA")  # 25 characters
     assert not is_id("01ARZ3NDEKTSV4RRFFQ69G5FAU")  # U is not in the alphabet
     assert not is_id("../../etc/passwd")
+    assert not is_id(new_id(0) + "\n")  # `$` alone would let a trailing newline through
 
 
 @pytest.mark.parametrize("text", ["0", "7", "42", "000123456"])

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 PREFIX = "sm1"
 MAX_LENGTH = 100
-_ARG = re.compile(r"^[0-9A-Za-z_-]{0,40}$")
+_ARG = re.compile(r"[0-9A-Za-z_-]{0,40}")
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class CustomId:
 def make(action: str, *args: str | int) -> str:
     parts = [PREFIX, action, *(str(a) for a in args)]
     for part in parts[1:]:
-        if not _ARG.match(part):
+        if not _ARG.fullmatch(part):
             raise ValueError(f"unsafe custom id part: {part!r}")
     text = ":".join(parts)
     if len(text) > MAX_LENGTH:
@@ -39,6 +39,6 @@ def parse(text: str) -> CustomId | None:
     if len(text) > MAX_LENGTH:
         return None
     parts = text.split(":")
-    if len(parts) < 2 or parts[0] != PREFIX or not all(_ARG.match(p) for p in parts[1:]):
+    if len(parts) < 2 or parts[0] != PREFIX or not all(_ARG.fullmatch(p) for p in parts[1:]):
         return None
     return CustomId(parts[1], tuple(parts[2:]))

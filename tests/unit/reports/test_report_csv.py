@@ -15,7 +15,7 @@ from sunday_mining.reports.model import ReportData
 from sunday_mining.reports.sample import sample_report
 
 FORMULA_STARTS = ("=", "+", "-", "@")
-NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
+NUMBER = re.compile(r"[+-]?\d+([.,]\d+)?")
 
 
 def _rows(data: ReportData, delimiter: str = ",") -> list[list[str]]:
@@ -55,7 +55,7 @@ def test_a_19_digit_payee_id_is_written_as_text_a_spreadsheet_keeps_whole() -> N
     payee = next(p for p in data.payees if len(p.user_id) >= 18)
     cell = next(r[0] for r in _payee_rows(data) if payee.user_id in r[0])
     assert cell == f"<@{payee.user_id}>"  # a mention, never a number to round
-    assert not NUMBER.match(cell)
+    assert not NUMBER.fullmatch(cell)
 
 
 def test_every_field_is_quoted() -> None:
@@ -108,7 +108,8 @@ def test_no_cell_starts_like_a_formula_whatever_the_list_separator(
     for row in _rows(data, delimiter):
         for cell in row:
             stripped = cell.lstrip(' "')
-            assert NUMBER.match(stripped) or not stripped.startswith(FORMULA_STARTS), (row, cell)
+            number = NUMBER.fullmatch(stripped)
+            assert number or not stripped.startswith(FORMULA_STARTS), (row, cell)
 
 
 def test_accented_cjk_and_emoji_names_survive_the_round_trip() -> None:

@@ -39,6 +39,13 @@ migrate: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
+## make image-check: build the voice worker image and run it against a loopback app and fake
+## Discord (lease, READY, a batch, HEALTHCHECK, SIGTERM, two containers). Needs root: it
+## installs docker.io and mmdebstrap when missing and runs its own dockerd (infra/scripts/image_check.py).
+.PHONY: image-check
+image-check: $(STAMP)
+	$(BIN)/python infra/scripts/image_check.py
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis var build
 

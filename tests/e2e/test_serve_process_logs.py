@@ -159,6 +159,7 @@ def _requests_of_every_kind(served: Served) -> None:
         link = links.url("report-one", now_s=int(time.time()))
         served.remember("report link signature", link.partition("?sig=")[2])
         assert http.get(link).status_code == 404
+        assert http.head(link).status_code == 404
         tampered = link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
         served.remember("report link signature", tampered.partition("?sig=")[2])
         assert http.get(tampered).status_code == 403
@@ -189,6 +190,7 @@ def test_serve_logs_every_request_without_tracebacks_or_secrets(served: Served) 
         '"POST /worker/v1/lease/release HTTP/1.1" 200',
         '"POST /worker/v1/lease HTTP/1.1" 401',
         '"GET /reports/report-one?sig=[redacted] HTTP/1.1" 404',
+        '"HEAD /reports/report-one?sig=[redacted] HTTP/1.1" 404',
         '"GET /reports/report-one?sig=[redacted] HTTP/1.1" 403',
     ):
         assert line in stderr, f"no access line {line} on stderr"

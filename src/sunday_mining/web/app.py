@@ -29,7 +29,15 @@ def create_app(
 ) -> FastAPI:
     """The app. Without a public key it serves health only (and says so in the log).
     ``offload``: how routes run blocking work (see web/offload.py; Lambda passes ``inline``)."""
-    app = FastAPI(title="Sunday Mining", version=__version__, docs_url=None, redoc_url=None)
+    # No API description either: the routes are Discord's, the worker's and a link's, not a
+    # public API, and a map of them helps nobody but a prober.
+    app = FastAPI(
+        title="Sunday Mining",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
     app.state.services = services
     if public_key_hex:
         verifier = SignatureVerifier(public_key_hex, max_age_s=signature_max_age_s)

@@ -1,5 +1,7 @@
 """``GET /reports/{id}?sig=…``: the durable report link a Discord button points at.
 
+``HEAD`` is answered like ``GET`` without the body: link previews ask with it first.
+
 A valid signature redirects to a presigned S3 URL made on the spot (AWS) or serves the PDF
 (local folder). A tampered, foreign or expired signature gets 403 with one sentence saying what
 to do; nothing about the report is revealed before the signature is checked.
@@ -29,8 +31,14 @@ def reports_router(reports: Callable[[], ReportService]) -> APIRouter:
     # Read from the request rather than declared as typed parameters: FastAPI's parameter
     # models cost the interactions function's cold start about 25 ms (they import pydantic.v1),
     # and two strings need no model. An over-long signature is cut, and so fails the check.
-    @router.get("/reports/{report_id}")
+    @router.api_route("/reports/{report_id}", methods=["GET", "HEAD"])
     def open_report(request: Request) -> Response:
+        answer = _answer(request)
+        if request.method == "HEAD":
+            answer.body = b""  # the headers, Content-Length included, stay those of GET
+        return answer
+
+    def _answer(request: Request) -> Response:
         report_id = str(request.path_params.get("report_id", ""))
         sig = request.query_params.get("sig", "")[:_MAX_SIG]
         try:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from sunday_mining import cli
 from sunday_mining.adapters.sqlite_store import SqliteStore
@@ -112,6 +114,34 @@ def test_the_transcript_of_what_discord_showed_is_saved(played: Played) -> None:
         assert step in text
     assert transcript.with_suffix(".json").is_file()
     assert f"Transcript:  {played.result.transcript}" in played.out
+
+
+def test_the_transcript_is_what_discord_showed_with_names_and_whole_lines(played: Played) -> None:
+    text = (played.workdir / played.result.transcript).read_text(encoding="utf-8")
+    assert "SimUser(" not in text
+    assert re.search(r"<(@|#|@&)\d+>", text) is None  # mentions read as the names Discord shows
+    assert "started by @Op Lead." in text
+    assert "who=[@Harbor]" in text
+    # whole messages, not a first line cut at 80 characters
+    assert "stopped by itself: nobody was in the channel for 10 minutes." in text
+    assert "(+2 min: Left 19:52, in the worker gap)" in text
+
+
+def test_the_report_pdf_names_the_sunday_op_and_holds_the_adjustment_reasons(
+    played: Played,
+) -> None:
+    report = played.result.report
+    assert report is not None
+    assert report.pdf is not None
+    pdf = PdfReader(played.workdir / report.pdf)
+    text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+    assert "Payroll report — Sunday op: Aaron Halo Sunday" in text
+    assert "Ad-hoc" not in text
+    assert "Reason: Left 19:52, in the worker gap" in text
+    assert "time +2 min — by Purser" in text
+    assert "bundled sample of" in text
+    assert "UEX average sell" not in text
+    assert "Stale prices:" in text
 
 
 def test_finalizing_left_a_pdf_and_csv_and_a_working_link(played: Played) -> None:

@@ -421,12 +421,23 @@ def _footers(doc: Doc, data: ReportData) -> None:
         doc.page = number - 1
         y = PAGE_H - 8
         doc.add(Line(MARGIN, y - 3.5, MARGIN + CONTENT_W, y - 3.5, LIGHT, 0.2))
-        left = f"Report {data.report_id} · session {data.session_id} · content {digest} · "
-        left += f"generated {generated}"
-        doc.text(MARGIN, y, left, size=6.5, colour=GREY, width=CONTENT_W - 30)
-        if data.status is ReportStatus.SUPERSEDED:
-            doc.text(MARGIN, y + 3.2, "SUPERSEDED", size=6.5, bold=True, colour=RED)
+        # Two lines: real ids are long, and a footer cut short can no longer be looked up.
+        ids = f"Report {data.report_id} · session {data.session_id}"
+        doc.text(MARGIN, y, ids, size=6.5, colour=GREY, width=CONTENT_W - 30)
+        said = f"content {digest} · generated {generated}"
+        doc.text(MARGIN, y + 3, said, size=6.5, colour=GREY, width=CONTENT_W - 30)
         doc.text(MARGIN, y, f"page {number} of {total}", size=6.5, width=CONTENT_W, align="R")
+        if data.status is ReportStatus.SUPERSEDED:
+            doc.text(
+                MARGIN,
+                y + 3,
+                "SUPERSEDED",
+                size=6.5,
+                bold=True,
+                colour=RED,
+                width=CONTENT_W,
+                align="R",
+            )
 
 
 def lay_out(data: ReportData, reorder: Callable[[str], str]) -> Doc:

@@ -18,7 +18,12 @@ from sunday_mining.simulator.asgi_transport import AsgiTransport
 from sunday_mining.simulator.components import FieldValue, SelectValue
 from sunday_mining.simulator.exchange_rules import problems_with
 from sunday_mining.simulator.keys import DevKeyPair
-from sunday_mining.simulator.labels import command_label, modal_label, show
+from sunday_mining.simulator.labels import (
+    click_label,
+    command_label,
+    modal_label,
+    select_label,
+)
 from sunday_mining.simulator.model import SimChannel, SimGuild, SimUser
 from sunday_mining.simulator.objects import JSON
 from sunday_mining.simulator.options import CommandPath, OptionValue
@@ -54,7 +59,7 @@ class DiscordSimulator:
         self.application_id = application_id or self.guild.ids.next()
         self.sink = sink or SinkState(application_id=self.application_id)
         self.payloads = PayloadFactory(self.application_id, self.guild, definitions=definitions)
-        self.transcript = Transcript(self.sink.log)
+        self.transcript = Transcript(self.sink.log, self.guild)
         self.path = interactions_path
         self.channel: SimChannel | None = None
         self._now_s = now_s
@@ -116,15 +121,16 @@ class DiscordSimulator:
         return self.send(payload, label=label, user=user)
 
     def click(self, user: SimUser, message: MessageLike, custom_id: str) -> Exchange:
-        payload = self.payloads.component(user, _message(message), custom_id)
-        return self.send(payload, label=f"click {custom_id}", user=user)
+        shown = _message(message)
+        payload = self.payloads.component(user, shown, custom_id)
+        return self.send(payload, label=click_label(shown, custom_id), user=user)
 
     def select(
         self, user: SimUser, message: MessageLike, custom_id: str, values: Sequence[SelectValue]
     ) -> Exchange:
-        payload = self.payloads.component(user, _message(message), custom_id, values)
-        shown = ", ".join(show(v) for v in values)
-        return self.send(payload, label=f"select {custom_id} = [{shown}]", user=user)
+        shown = _message(message)
+        payload = self.payloads.component(user, shown, custom_id, values)
+        return self.send(payload, label=select_label(shown, custom_id, values), user=user)
 
     def submit_modal(
         self,

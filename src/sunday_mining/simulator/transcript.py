@@ -3,6 +3,10 @@
 Both kinds share one sequence counter, so a transcript interleaves them the way they happened even
 though the REST sink records from its own thread. Interaction tokens are shortened on the way out:
 they are credentials on real Discord and a transcript is meant to be shared.
+
+The text form is the record of what Discord would have shown: each message whole (content, embed
+titles, descriptions, fields and footers, buttons), with mentions written as the names Discord
+shows in their place. The JSON form keeps every payload exactly as sent.
 """
 
 from __future__ import annotations
@@ -11,15 +15,21 @@ import itertools
 import json
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sunday_mining.simulator.model import SimGuild
 from sunday_mining.simulator.objects import JSON
 
 _SEQUENCE = itertools.count(1)
 _TOKEN_IN_PATH = re.compile(r"(/(?:webhooks|interactions)/\d+/)([^/?]{12,})")
+_MENTION = re.compile(r"<(@!?|@&|#)(\d+)>")
+_TIMESTAMP = re.compile(r"<t:(-?\d+)(?::[tTdDfFR])?>")
+_INDENT = "      "
+Names = Callable[[str], str]  # text with mentions -> the same text with names
 
 CALLBACK_NAMES = {
     1: "PONG",
@@ -46,26 +56,79 @@ def redact_token(token: str) -> str:
     return "…" + token[-6:]
 
 
-def preview(body: Any, limit: int = 80) -> str:
-    """A one-line hint of a message body: content, else an embed title, else text displays."""
+def names_in(guild: SimGuild | None) -> Names:
+    """Mentions (<@id>, <#id>, <@&id>) replaced by @member, #channel and @role, as Discord
+    shows them; an id the guild does not know stays as it is."""
+    if guild is None:
+        return str
+    members = {m.id: "@" + m.display_name for m in guild.members}
+    channels = {c.id: "#" + c.name for c in guild.channels}
+    roles = {r.id: "@" + r.name for r in guild.roles}
+
+    def named(match: re.Match[str]) -> str:
+        kind, ident = match.group(1), match.group(2)
+        table = channels if kind == "#" else roles if kind == "@&" else members
+        return table.get(ident, match.group(0))
+
+    return lambda text: _TIMESTAMP.sub(_utc, _MENTION.sub(named, text))
+
+
+def _utc(match: re.Match[str]) -> str:
+    # Discord shows <t:…> in the reader's own time zone; a shared record says UTC.
+    return f"{datetime.fromtimestamp(int(match.group(1)), UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def message_lines(body: Any) -> list[str]:
+    """A message, modal or list of choices as lines of text, whole and in the order shown."""
     if not isinstance(body, dict):
-        return ""
-    text = body.get("content") or ""
-    if not text and body.get("embeds"):
-        text = "[embed] " + str(body["embeds"][0].get("title") or "")
-    if not text and body.get("components"):
-        text = " / ".join(_texts(body["components"]))
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        return []
+    lines = str(body.get("content") or "").splitlines()
+    if body.get("title"):  # a modal
+        lines.append(f"[form] {body['title']}")
+    for embed in body.get("embeds") or []:
+        if embed.get("title"):
+            lines.append(f"[{embed['title']}]")
+        lines += str(embed.get("description") or "").splitlines()
+        for shown in embed.get("fields") or []:
+            lines.append(f"{shown.get('name')}:")
+            lines += ["  " + line for line in str(shown.get("value") or "").splitlines()]
+        footer = (embed.get("footer") or {}).get("text")
+        if footer:
+            lines.append(f"({footer})")
+    lines += _component_lines(body.get("components") or [])
+    if body.get("choices"):
+        lines.append("choices: " + ", ".join(str(c.get("name")) for c in body["choices"]))
+    return [line.replace("**", "").rstrip() for line in lines if line.strip()]
 
 
-def _texts(components: Iterable[JSON]) -> list[str]:
+def _component_lines(components: Iterable[JSON]) -> list[str]:
     found: list[str] = []
+    buttons: list[str] = []
     for component in components:
-        if component.get("type") == 10:
-            found.append(str(component.get("content", "")))
-        found.extend(_texts(component.get("components") or []))
+        kind = component.get("type")
+        if kind == 10:
+            found += str(component.get("content", "")).splitlines()
+        elif kind == 2 and component.get("label"):
+            buttons.append(f"[{component['label']}]")
+        elif kind in (3, 5, 6, 7, 8):
+            found.append(f"<{component.get('placeholder') or 'choose'}>")
+        elif kind == 18 and component.get("label"):
+            found.append(f"{component['label']}:")
+        found += _component_lines(component.get("components") or [])
+        child = component.get("component")
+        if isinstance(child, dict):
+            found += _component_lines([child])
+    if buttons:
+        found.append(" ".join(buttons))
     return found
+
+
+def _with_body(head: str, body: Any, names: Names) -> str:
+    """The head line, the message's first line after it and the rest indented below."""
+    lines = [names(line) for line in message_lines(body)]
+    if not lines:
+        return head
+    return head + ": " + "\n".join([lines[0], *(_INDENT + line for line in lines[1:])])
 
 
 @dataclass
@@ -118,18 +181,17 @@ class Exchange:
     def choices(self) -> list[JSON]:
         return list(self.data.get("choices") or [])
 
-    def summary(self) -> str:
+    def summary(self, names: Names = str) -> str:
         who = f"{self.user} " if self.user else ""
-        head = f"[{self.seq}] {who}→ {self.label}"
+        head = f"[{self.seq}] {who}→ {names(self.label)}"
         if self.tamper:
             head += f" (tampered: {self.tamper})"
         name = CALLBACK_NAMES.get(self.response_type or 0, "")
         tail = f" ⇐ {self.status} {name}".rstrip()
         if self.ephemeral:
             tail += " ephemeral"
-        hint = preview(self.data)
-        line = head + tail + (f': "{hint}"' if hint else "")
-        return line + "".join(f"\n      ! {problem}" for problem in self.problems)
+        line = _with_body(head + tail, self.data, names)
+        return line + "".join(f"\n{_INDENT}! {problem}" for problem in self.problems)
 
     def as_dict(self) -> JSON:
         payload = dict(self.payload)
@@ -168,17 +230,14 @@ class RestCall:
     auth: str | None = None
     fault: str | None = None
 
-    def summary(self) -> str:
+    def summary(self, names: Names = str) -> str:
         line = f"[{self.seq}]     REST {self.method} {redact_path(self.path)} → {self.status}"
         if self.fault:
             line += f" (injected {self.fault})"
-        hint = preview(self.request)
-        if hint:
-            line += f': "{hint}"'
         if self.files:
-            names = ", ".join(f"{f['filename']} ({f['size']} B)" for f in self.files)
-            line += f" files: {names}"
-        return line
+            files = ", ".join(f"{f['filename']} ({f['size']:,} B)" for f in self.files)
+            line += f" files: {files}"
+        return _with_body(line, self.request, names)
 
     def as_dict(self) -> JSON:
         return {
@@ -224,8 +283,9 @@ class RestLog:
 class Transcript:
     """Exchanges plus, when a sink is attached, its REST calls, merged in the order they ran."""
 
-    def __init__(self, rest_log: RestLog | None = None) -> None:
+    def __init__(self, rest_log: RestLog | None = None, guild: SimGuild | None = None) -> None:
         self.rest_log = rest_log
+        self.guild = guild
         self._exchanges: list[Exchange] = []
 
     def add(self, exchange: Exchange) -> None:
@@ -241,7 +301,8 @@ class Transcript:
         return sorted(merged, key=lambda entry: entry.seq)
 
     def to_text(self) -> str:
-        return "\n".join(entry.summary() for entry in self.entries())
+        names = names_in(self.guild)
+        return "\n".join(entry.summary(names) for entry in self.entries())
 
     def to_json(self) -> str:
         return json.dumps([e.as_dict() for e in self.entries()], indent=2, ensure_ascii=False)

@@ -18,6 +18,7 @@ class Settings:
     sqlite_path: Path = Path("var/sunday-mining.sqlite3")
     table_name: str = "sunday-mining"
     dynamodb_endpoint: str | None = None
+    s3_endpoint: str | None = None
     aws_region: str = "us-east-1"
     host: str = "127.0.0.1"
     port: int = 8080
@@ -36,6 +37,8 @@ class Settings:
     public_url: str | None = None
     link_signing_key: str | None = field(default=None, repr=False)
     report_link_days: int = 30
+    # Inside a Lambda function (sam local included): no background thread outlives a request.
+    on_lambda: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -48,9 +51,10 @@ class Settings:
             raise ValidationError(f"SM_PORT must be a TCP port number, not '{port_text}'.")
         return cls(
             store=store,
-            sqlite_path=Path(env.get("SM_SQLITE_PATH", str(cls.sqlite_path))),
+            sqlite_path=Path(env.get("SM_SQLITE_PATH") or cls.sqlite_path),
             table_name=env.get("SM_TABLE_NAME", cls.table_name),
             dynamodb_endpoint=env.get("SM_DYNAMODB_ENDPOINT") or None,
+            s3_endpoint=env.get("SM_S3_ENDPOINT") or None,
             aws_region=env.get("AWS_REGION", env.get("AWS_DEFAULT_REGION", cls.aws_region)),
             host=env.get("SM_HOST", cls.host),
             port=int(port_text),
@@ -58,7 +62,7 @@ class Settings:
             discord_public_key=env.get("DISCORD_PUBLIC_KEY") or None,
             discord_application_id=env.get("DISCORD_APPLICATION_ID") or None,
             discord_bot_token=env.get("DISCORD_BOT_TOKEN") or None,
-            discord_api_base=env.get("SM_DISCORD_API_BASE", cls.discord_api_base).rstrip("/"),
+            discord_api_base=(env.get("SM_DISCORD_API_BASE") or cls.discord_api_base).rstrip("/"),
             signature_max_age_s=_max_age(env.get("SM_SIGNATURE_MAX_AGE_S")),
             worker_secret=_secret(env.get("SM_WORKER_SECRET"), "SM_WORKER_SECRET"),
             price_refresh_s=_seconds(env.get("SM_PRICE_REFRESH_S"), 3600, "SM_PRICE_REFRESH_S"),
@@ -69,6 +73,7 @@ class Settings:
             public_url=_url(env.get("SM_PUBLIC_URL")),
             link_signing_key=_secret(env.get("SM_LINK_SIGNING_KEY"), "SM_LINK_SIGNING_KEY"),
             report_link_days=_days(env.get("SM_REPORT_LINK_DAYS")),
+            on_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
         )
 
     @property

@@ -117,10 +117,20 @@ def _local_key(settings: Settings) -> str | None:
 def _blobs(settings: Settings) -> BlobStore:
     if settings.reports_bucket:
         import boto3
+        from botocore.config import Config
 
         from sunday_mining.adapters.s3_blobs import S3_CONFIG, S3Blobs
 
-        client = Lazy(lambda: boto3.client("s3", region_name=settings.aws_region, config=S3_CONFIG))
+        # Another endpoint (a moto server locally) is addressed by path, not by bucket host name.
+        config = S3_CONFIG.merge(Config(s3={"addressing_style": "path"}))
+        client = Lazy(
+            lambda: boto3.client(
+                "s3",
+                region_name=settings.aws_region,
+                endpoint_url=settings.s3_endpoint,
+                config=config if settings.s3_endpoint else S3_CONFIG,
+            )
+        )
         return S3Blobs(client, settings.reports_bucket)
     from sunday_mining.adapters.local_blobs import FolderBlobs
 
@@ -128,14 +138,15 @@ def _blobs(settings: Settings) -> BlobStore:
 
 
 def _jobs(settings: Settings, handlers: dict[str, JobHandler]) -> JobQueue | None:
-    """The reports function on AWS; threads locally. A Lambda without a reports function runs
-    no jobs: it is frozen the moment it answers, so a thread would never finish."""
+    """The reports function on AWS; threads in a long-running process (``serve``, whatever the
+    store). A Lambda without a reports function runs no jobs: it is frozen the moment it
+    answers, so a thread would never finish."""
     if settings.reports_function:
         import boto3
 
         client = Lazy(lambda: boto3.client("lambda", region_name=settings.aws_region))
         return LambdaJobs(client, settings.reports_function)
-    if settings.store == "sqlite":
+    if not settings.on_lambda:
         return InProcessJobs(handlers)
     log.warning("SM_REPORTS_FUNCTION is not set: reports can't be requested")
     return None

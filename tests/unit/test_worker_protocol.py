@@ -10,6 +10,11 @@ import json
 import pytest
 
 from sunday_mining.worker.protocol import (
+    MAX_HEARTBEAT_CHANNELS,
+    MAX_HEARTBEAT_ERROR_CHARS,
+    MAX_HEARTBEAT_GAPS,
+    MAX_HEARTBEAT_GUILDS,
+    MAX_PERMISSION_NAMES,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     Batch,
@@ -22,6 +27,7 @@ from sunday_mining.worker.protocol import (
     Snapshot,
     VoiceEvent,
     VoiceReport,
+    bounded_gaps,
     encode,
     sign,
     signature,
@@ -237,3 +243,37 @@ def test_malformed_heartbeat_answers_are_refused(body: object) -> None:
 def test_lease_answer_is_parsed() -> None:
     answer = LeaseAnswer.from_dict({"granted": False, "holder": "w0", "expires_ms": 5})
     assert answer == LeaseAnswer(granted=False, holder="w0", expires_ms=5)
+
+
+def test_gaps_past_the_bound_merge_the_oldest_into_one_that_spans_them() -> None:
+    gaps = [Gap(n * 10, n * 10 + 5) for n in range(MAX_HEARTBEAT_GAPS + 5)]
+    bounded = bounded_gaps(gaps)
+    assert len(bounded) == MAX_HEARTBEAT_GAPS
+    assert bounded[0] == Gap(0, 5 * 10 + 5)  # the first six, merged
+    assert bounded[1:] == gaps[6:]
+    assert bounded_gaps(gaps[:3]) == gaps[:3]
+
+
+def test_a_heartbeat_body_stays_within_the_bounds_the_app_accepts() -> None:
+    guilds = [str(1000 + n) for n in range(MAX_HEARTBEAT_GUILDS + 10)]
+    channels = {
+        str(c): ChannelReport(missing=("VIEW_CHANNEL", "CONNECT", "SPEAK")) for c in range(9)
+    }
+    body = Heartbeat(
+        worker_id="w1",
+        conn="c",
+        sent_ms=0,
+        state="connected",
+        guilds=guilds,
+        gaps=[Gap(n, n + 1) for n in range(MAX_HEARTBEAT_GAPS * 2)],
+        voice={g: VoiceReport("11", "11", "timeout " * 1000) for g in guilds},
+        channels=dict.fromkeys(guilds, channels),
+    ).to_dict()
+    assert body["guilds"] == guilds[:MAX_HEARTBEAT_GUILDS]
+    assert len(body["gaps"]) == MAX_HEARTBEAT_GAPS
+    assert set(body["voice"]) == set(body["guilds"])
+    assert {len(v["error"]) for v in body["voice"].values()} == {MAX_HEARTBEAT_ERROR_CHARS}
+    assert set(body["channels"]) <= set(body["guilds"])
+    assert sum(len(c) for c in body["channels"].values()) == MAX_HEARTBEAT_CHANNELS
+    reports = [r for c in body["channels"].values() for r in c.values()]
+    assert {len(r["missing"]) for r in reports} == {MAX_PERMISSION_NAMES}

@@ -144,8 +144,8 @@ def worker_router(
                     reconnects_24h=beat.reconnects_24h,
                     guilds=tuple(beat.guilds),
                     gaps=tuple(Gap(g.start_ms, g.end_ms) for g in beat.gaps),
-                    voice=beat.voice,
-                    channels=beat.channels,
+                    voice=beat.stored_voice(),
+                    channels=beat.stored_channels(),
                     loop_lag_p99_ms=beat.loop_lag_p99_ms,
                 )
             )

@@ -25,6 +25,14 @@ MAX_BATCH_RECORDS = 500
 # `names` of a batch: one entry per member in its records, so a few hundred at most in practice.
 MAX_BATCH_NAMES = 1000
 MAX_NAME_CHARS = 100
+# A heartbeat's bounds, which keep its stored item far below DynamoDB's 400 KB: the app refuses
+# a heartbeat with longer lists and cuts longer error texts.
+MAX_HEARTBEAT_GUILDS = 100
+MAX_HEARTBEAT_GAPS = 100
+MAX_HEARTBEAT_CHANNELS = 500  # reported channels, all guilds together
+MAX_HEARTBEAT_ERROR_CHARS = 200
+MAX_PERMISSION_NAMES = 2  # of VIEW_CHANNEL and CONNECT
+MAX_PERMISSION_CHARS = 32
 STATES = ("connected", "connecting", "resuming", "disconnected")
 # Unix seconds as ASCII digits; 12 digits reach the year 33658, anything longer is garbage.
 _MAX_TS_DIGITS = 12
@@ -134,6 +142,22 @@ class Gap:
         return {"start_ms": self.start_ms, "end_ms": self.end_ms}
 
 
+def cut(text: str, limit: int = MAX_HEARTBEAT_ERROR_CHARS) -> str:
+    """``text`` if it is at most ``limit`` characters, else its start and an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def bounded_gaps(gaps: Sequence[Gap], limit: int = MAX_HEARTBEAT_GAPS) -> list[Gap]:
+    """At most ``limit`` gaps: the oldest are merged into one that spans them all. The merged
+    gap also covers the connected time between them, so it flags more records, never fewer."""
+    if len(gaps) <= limit:
+        return list(gaps)
+    ordered = sorted(gaps, key=lambda gap: gap.start_ms)
+    merged = ordered[: len(ordered) - limit + 1]
+    span = Gap(merged[0].start_ms, max(gap.end_ms for gap in merged))
+    return [span, *ordered[len(merged) :]]
+
+
 @dataclass(frozen=True, slots=True)
 class VoiceEvent:
     """A member's channel changed; ``channel_id`` None means they left voice."""
@@ -206,7 +230,8 @@ class VoiceReport:
     error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"channel_id": self.channel_id, "requested": self.requested, "error": self.error}
+        error = None if self.error is None else cut(self.error)
+        return {"channel_id": self.channel_id, "requested": self.requested, "error": error}
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +247,8 @@ class ChannelReport:
     found: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"missing": list(self.missing), "full": self.full}
+        missing = list(self.missing)[:MAX_PERMISSION_NAMES]
+        body: dict[str, Any] = {"missing": missing, "full": self.full}
         if not self.found:
             body["found"] = False
         return body
@@ -245,6 +271,10 @@ class Heartbeat:
     loop_lag_p99_ms: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The request body, within the protocol's bounds: a bot in more guilds than a heartbeat
+        may name reports the first ones (the app refuses a longer heartbeat whole)."""
+        guilds = list(dict.fromkeys(self.guilds))[:MAX_HEARTBEAT_GUILDS]
+        kept = set(guilds)
         body: dict[str, Any] = {
             "worker_id": self.worker_id,
             "conn": self.conn,
@@ -252,17 +282,27 @@ class Heartbeat:
             "state": self.state,
             "latency_ms": self.latency_ms,
             "reconnects_24h": self.reconnects_24h,
-            "guilds": list(self.guilds),
-            "gaps": [gap.to_dict() for gap in self.gaps],
-            "voice": {guild: report.to_dict() for guild, report in self.voice.items()},
-            "channels": {
-                guild: {channel: report.to_dict() for channel, report in reports.items()}
-                for guild, reports in self.channels.items()
+            "guilds": guilds,
+            "gaps": [gap.to_dict() for gap in bounded_gaps(self.gaps)],
+            "voice": {
+                guild: report.to_dict() for guild, report in self.voice.items() if guild in kept
             },
+            "channels": self._channels(kept),
         }
         if self.loop_lag_p99_ms is not None:
             body["loop_lag_p99_ms"] = round(self.loop_lag_p99_ms)
         return body
+
+    def _channels(self, kept: set[str]) -> dict[str, dict[str, Any]]:
+        room = MAX_HEARTBEAT_CHANNELS
+        reported: dict[str, dict[str, Any]] = {}
+        for guild, reports in self.channels.items():
+            if guild not in kept or room <= 0:
+                continue
+            chosen = list(reports.items())[:room]
+            reported[guild] = {channel: report.to_dict() for channel, report in chosen}
+            room -= len(chosen)
+        return reported
 
 
 # --- answers ------------------------------------------------------------------------------------

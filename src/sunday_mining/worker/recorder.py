@@ -28,6 +28,7 @@ from sunday_mining.worker.protocol import (
     Gap,
     Snapshot,
     VoiceEvent,
+    bounded_gaps,
 )
 
 DAY_MS = 86_400_000
@@ -104,8 +105,9 @@ class Recorder:
         self.state = "connecting"
 
     def take_gaps(self) -> list[Gap]:
+        """The gaps for the next heartbeat, within the protocol's bound (the oldest merged)."""
         gaps, self._gaps = self._gaps, []
-        return gaps
+        return bounded_gaps(gaps)
 
     def return_gaps(self, gaps: Iterable[Gap]) -> None:
         """A heartbeat carrying these gaps was not delivered: send them with the next one."""

@@ -13,13 +13,31 @@ from sunday_mining.domain.errors import DomainError
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = Settings.from_env()
         result: int = args.run(settings, args)
         return result
     except DomainError as error:
-        print(f"error: {error.message}", file=sys.stderr)
+        print(f"error: {_explained(error, settings)}", file=sys.stderr)
         return 1
+
+
+def _explained(error: DomainError, settings: Settings | None) -> str:
+    """The error in the words a person at this terminal can act on."""
+    if settings is not None and settings.store == "dynamodb" and _table_missing(error):
+        return (
+            f"The DynamoDB table '{settings.table_name}' does not exist in {settings.aws_region}. "
+            "Deploy infra/template.yaml, which creates it (docs/deploy.md), or for DynamoDB "
+            "Local or a test account run `sunday-mining migrate --create-table`."
+        )
+    return error.message
+
+
+def _table_missing(error: DomainError) -> bool:
+    from sunday_mining.adapters.dynamodb_store import TableMissing
+
+    return isinstance(error, TableMissing)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -2,12 +2,18 @@
 
 The same :class:`~sunday_mining.services.diagnostics.DiagnosticsService`, wired by the same
 composition root, so the command and the CLI can never disagree about what is healthy.
+
+Looking changes nothing: before `sunday-mining migrate` has made the local database, status says
+so instead of creating it, and it neither makes the local link-signing key nor the reports
+folder (the first `serve` does).
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import sys
+from dataclasses import replace
 from typing import TextIO
 
 from sunday_mining.config import Settings
@@ -20,12 +26,35 @@ _SERVER_AREA = "Channels"
 def health_summary(settings: Settings, guild_id: str | None) -> list[Check]:
     from sunday_mining.bootstrap import build_from_settings
 
+    if settings.store == "sqlite" and not settings.sqlite_path.exists():
+        return [not_set_up(settings)]
     # A fresh process has run no job: its own failed-jobs count would always read empty.
-    services = build_from_settings(settings, own_failures=False)
+    services = build_from_settings(_looking_only(settings), own_failures=False)
     checks = services.diagnostics.run(guild_id or "")
     if guild_id is None:
         checks = [c for c in checks if c.area != _SERVER_AREA]
     return checks
+
+
+def not_set_up(settings: Settings) -> Check:
+    return Check(
+        "Database",
+        Status.FAIL,
+        f"not set up yet (no database at {settings.sqlite_path})",
+        "Run `sunday-mining migrate` to create it.",
+    )
+
+
+def _looking_only(settings: Settings) -> Settings:
+    """Locally the app makes its link-signing key on first use and keeps it beside the store;
+    a key for this process alone lets the checks run without writing that file."""
+    from sunday_mining.report_wiring import LOCAL_KEY_FILE
+
+    if settings.store != "sqlite" or settings.link_signing_key:
+        return settings
+    if (settings.sqlite_path.parent / LOCAL_KEY_FILE).exists():
+        return settings
+    return replace(settings, link_signing_key=secrets.token_hex(32))
 
 
 def exit_code(checks: list[Check]) -> int:

@@ -75,9 +75,35 @@ def test_a_healthy_install_prints_a_line_per_check_and_exits_0(
     assert not [line for line in lines if "Channels" in line]
 
 
+def test_before_set_up_status_says_so_and_creates_nothing(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = database.parent
+    before = sorted(folder.rglob("*"))
+    assert cli.main(["status"]) == 1
+    assert sorted(folder.rglob("*")) == before  # no database, no link key, no reports folder
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        f"fail  Database: not set up yet (no database at {database}) — fix: Run "
+        "`sunday-mining migrate` to create it."
+    ]
+
+
+def test_status_on_a_migrated_database_writes_no_link_key_and_no_reports_folder(
+    database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["migrate"]) == 0
+    before = {p.name for p in database.parent.iterdir()}
+    cli.main(["status"])
+    after = {p.name for p in database.parent.iterdir()}
+    assert after == before
+    assert any(line.startswith("ok    Reports: ") for line in capsys.readouterr().out.splitlines())
+
+
 def test_a_failing_install_names_each_failure_with_its_fix_and_exits_1(
     database: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    SqliteStore(database).close()  # a database that was never migrated
     assert cli.main(["status"]) == 1
     lines = capsys.readouterr().out.splitlines()
     failed = {line.split(":")[0] for line in lines if line.startswith("fail")}
@@ -100,6 +126,7 @@ def test_a_failing_install_names_each_failure_with_its_fix_and_exits_1(
 def test_json_carries_every_check_and_the_verdict(
     database: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    SqliteStore(database).close()
     assert cli.main(["status", "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is False
@@ -117,6 +144,7 @@ def test_json_carries_every_check_and_the_verdict(
 def test_a_guild_adds_its_channel_checks(
     database: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    SqliteStore(database).close()
     cli.main(["status", "--guild", GUILD])
     lines = capsys.readouterr().out.splitlines()
     assert (

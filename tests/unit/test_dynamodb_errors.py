@@ -13,7 +13,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from sunday_mining.adapters.dynamodb_store import DynamoDbStore
+from sunday_mining.adapters.dynamodb_store import DynamoDbStore, TableMissing
 from sunday_mining.domain.errors import (
     ConditionFailed,
     StoreError,
@@ -73,7 +73,7 @@ def raised_by_put(error: Exception) -> StoreError:
         ("ProvisionedThroughputExceededException", Throttled),
         ("ThrottlingException", Throttled),
         ("RequestLimitExceeded", Throttled),
-        ("ResourceNotFoundException", Unavailable),
+        ("ResourceNotFoundException", TableMissing),  # an Unavailable that names the cause
         ("InternalServerError", Unavailable),
         ("ServiceUnavailable", Unavailable),
         ("ValidationException", Unavailable),

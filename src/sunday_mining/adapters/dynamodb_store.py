@@ -417,9 +417,19 @@ _THROTTLING_CODES = frozenset(
 _THROTTLING_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded"})
 
 
+class TableMissing(Unavailable):
+    """The table (or an index of it) does not exist: not an outage that passes by itself, but
+    a setup step not taken; the command line says how to take it."""
+
+    def __init__(self) -> None:
+        super().__init__("The database table does not exist; an admin must create it.")
+
+
 def map_client_error(error: ClientError) -> StoreError:
     """The domain error for a DynamoDB error, chosen by its code (messages are never read)."""
     code = error.response.get("Error", {}).get("Code", "")
+    if code == "ResourceNotFoundException":
+        return TableMissing()
     if code == "ConditionalCheckFailedException":
         return ConditionFailed()
     if code == "TransactionCanceledException":

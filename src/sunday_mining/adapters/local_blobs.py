@@ -54,5 +54,12 @@ class FolderBlobs(BlobStore):
         return self.path_of(key).is_file()
 
     def check_writable(self) -> None:
+        """Write and remove a probe file; a folder not made yet is not made here (a health
+        check only looks): the nearest folder that exists must let the app make it."""
+        if not self._root.exists():
+            parent = next((p for p in self._root.parents if p.is_dir()), Path("/"))
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise Unavailable(f"The reports folder can't be made in {parent}.")
+            return
         self.put(PROBE_KEY, b"ok", "text/plain")
         self.path_of(PROBE_KEY).unlink(missing_ok=True)

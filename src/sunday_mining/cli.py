@@ -47,17 +47,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the HTTP app (uvicorn) on the configured store")
+    serve = commands.add_parser(
+        "serve",
+        help="run the HTTP app (uvicorn) on the configured store",
+        description="Run the app over HTTP with uvicorn: the Discord interactions endpoint, "
+        "the voice worker's API and the report links, on the store SM_STORE names (SQLite by "
+        "default). Report jobs and the scheduled price refresh run in this process.",
+    )
     serve.add_argument("--host", help="address to listen on (default: SM_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (default: SM_PORT)")
     serve.set_defaults(run=_serve)
 
     demo = commands.add_parser(
-        "demo", help="play a Sunday op through the local Discord simulator (var/demo/)"
+        "demo",
+        help="play a Sunday op through the local Discord simulator (var/demo/)",
+        description="Play a whole Sunday op through the local Discord simulator, with no "
+        "Discord account: setup, start, voice from a scripted worker, stop, payroll and "
+        "report. Clears the previous run first; writes the store, the report's PDF and CSV "
+        "and a transcript of what Discord showed into var/demo/.",
     )
     demo.set_defaults(run=_demo)
 
-    migrate = commands.add_parser("migrate", help="bring the table to this build's schema")
+    migrate = commands.add_parser(
+        "migrate",
+        help="bring the table to this build's schema",
+        description="Bring the store to this build's schema version by applying the numbered "
+        "migrations it lacks; running it again changes nothing. On SQLite it creates the "
+        "database file. On DynamoDB the table must exist (the deploy template creates it) "
+        "unless --create-table is given.",
+    )
     migrate.add_argument(
         "--create-table",
         action="store_true",
@@ -68,18 +86,28 @@ def _parser() -> argparse.ArgumentParser:
     prices = commands.add_parser(
         "refresh-prices",
         help="fetch UEX prices into the store now (UEX_API_TOKEN, UEX_BASE_URL optional)",
+        description="Fetch the current commodity prices from UEX now and store them as the "
+        "price snapshot payrolls use (the refresh also runs on a schedule). UEX_API_TOKEN and "
+        "UEX_BASE_URL are optional. On failure the last prices stay in use and the exit code "
+        "is 1.",
     )
     prices.set_defaults(run=_refresh_prices)
 
     worker = commands.add_parser(
         "worker",
         help="run the voice worker (needs DISCORD_BOT_TOKEN, SM_APP_URL, SM_WORKER_SECRET)",
+        description="Run the voice worker: the one process holding a Discord gateway "
+        "connection. It reports who sits in which voice channel to the app at SM_APP_URL, "
+        "signed with SM_WORKER_SECRET, and sits the bot in the dispatch channel during an op.",
     )
     worker.set_defaults(run=_worker)
 
     register = commands.add_parser(
         "register-commands",
         help="overwrite the app's slash commands on Discord (bulk PUT, API v10)",
+        description="Replace the app's slash commands on Discord with this build's set "
+        "(needs DISCORD_BOT_TOKEN and DISCORD_APPLICATION_ID). Global commands can take a "
+        "while to show; --guild registers them in one server at once.",
     )
     register.add_argument("--guild", metavar="ID", help="register in one server (instant)")
     register.add_argument(
@@ -90,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
     status = commands.add_parser(
         "status",
         help="the health summary /mining diagnostics shows; exit code 1 if any check fails",
+        description="Print the checks /mining diagnostics runs, one line each, with the fix "
+        "where something is wrong. Exit code 1 if any check fails; warnings alone exit 0. It "
+        "only looks: before `sunday-mining migrate` it says the database is not set up yet.",
     )
     status.add_argument(
         "--guild", metavar="ID", help="also check this server's channels and the bot's seat"
@@ -98,7 +129,11 @@ def _parser() -> argparse.ArgumentParser:
     status.set_defaults(run=_status)
 
     health = commands.add_parser(
-        "schema-health", help="compare the live table with the one this build declares"
+        "schema-health",
+        help="compare the live table with the one this build declares",
+        description="Compare the live table (keys, indexes, time to live, backups, schema "
+        "version) with the one this build declares and print each difference. Exit code 2 "
+        "when they differ.",
     )
     health.set_defaults(run=_schema_health)
     return parser
@@ -196,8 +231,11 @@ def _schema_health(settings: Settings, args: argparse.Namespace) -> int:
     if not problems:
         print("The table matches this build: keys, indexes, TTL, backups and schema version.")
         return 0
+    from sunday_mining.schema.health import SCHEMA_FIX
+
     for problem in problems:
         print(f"- {problem}")
+    print(f"Fix: {SCHEMA_FIX}")
     return 2
 
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 NAME = "sunday-mining"
 CLOCK = FixedClock(1_700_000_000_000)
-NEVER_MIGRATED = "The table was never migrated — run `sunday-mining migrate`."
+NEVER_MIGRATED = "The table was never migrated."
 GSI2_MISSING = "The table has no secondary index 'gsi2' (expected keys gsi2pk / gsi2sk)."
 PITR_OFF = "Point-in-time recovery is off: turn it on so the table can be restored."
 TTL_OFF = "Time to live is off; expected it on attribute 'ttl'."
@@ -150,9 +150,7 @@ def test_an_old_schema_version_is_detected(client: DynamoDBClient) -> None:
     create_table(client, NAME)
     store = DynamoDbStore(client, NAME)
     store.put({"pk": SCHEMA_KEY[0], "sk": SCHEMA_KEY[1], "version": 0, "applied": []})
-    assert _dynamo_problems(client) == [
-        "The table is at schema version 0; this build expects 1 — run `sunday-mining migrate`."
-    ]
+    assert _dynamo_problems(client) == ["The table is at schema version 0; this build expects 1."]
 
 
 def test_a_build_behind_the_table_is_told_to_deploy_the_newer_one(client: DynamoDBClient) -> None:

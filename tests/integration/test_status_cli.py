@@ -108,6 +108,10 @@ def test_a_failing_install_names_each_failure_with_its_fix_and_exits_1(
     lines = capsys.readouterr().out.splitlines()
     failed = {line.split(":")[0] for line in lines if line.startswith("fail")}
     assert failed == {"fail  Schema", "fail  Voice worker", "fail  Discord"}
+    assert (  # the difference, then what to do, each said once
+        "fail  Schema: The table was never migrated — fix: Run `sunday-mining migrate`, or fix "
+        "the table as each difference says."
+    ) in lines
     assert (
         "fail  Voice worker: never reported — fix: Start the voice worker (see the admin guide); "
         "without it no time is recorded."
@@ -118,8 +122,8 @@ def test_a_failing_install_names_each_failure_with_its_fix_and_exits_1(
     ) in lines
     warned = [line for line in lines if line.startswith("warn  Prices")]
     assert warned == [
-        "warn  Prices: only the bundled offline sample — fix: Let the price refresh run "
-        "(it is scheduled) or run it by hand."
+        "warn  Prices: only the bundled offline sample — fix: Let the scheduled price refresh "
+        "run, or run `sunday-mining refresh-prices`."
     ]
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from sunday_mining.schema.migrations import LATEST_VERSION
 from sunday_mining.schema.table import TABLE, IndexDef, TableDef
 
-MIGRATE_HINT = "run `sunday-mining migrate`"
+# What to do about any difference; said once, after them, by diagnostics and `schema-health`.
+SCHEMA_FIX = "Run `sunday-mining migrate`, or fix the table as each difference says."
 
 
 @dataclass(frozen=True)
@@ -149,12 +150,9 @@ def _backup_problems(live: LiveTable) -> list[str]:
 
 def _version_problems(version: int | None, expected: int) -> list[str]:
     if version is None:
-        return [f"The table was never migrated — {MIGRATE_HINT}."]
+        return ["The table was never migrated."]
     if version < expected:
-        return [
-            f"The table is at schema version {version}; this build expects {expected} — "
-            f"{MIGRATE_HINT}."
-        ]
+        return [f"The table is at schema version {version}; this build expects {expected}."]
     if version > expected:
         return [
             f"The table is at schema version {version} but this build knows only up to "

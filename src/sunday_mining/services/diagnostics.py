@@ -16,6 +16,7 @@ from sunday_mining.domain import ores
 from sunday_mining.domain.clock import Clock
 from sunday_mining.domain.errors import DomainError
 from sunday_mining.ports.store import Store
+from sunday_mining.schema.health import SCHEMA_FIX
 from sunday_mining.services import keys
 from sunday_mining.services.diagnostic_probes import Check, Probes, Status
 from sunday_mining.services.errors import ErrorLog
@@ -136,8 +137,8 @@ class DiagnosticsService:
             reach,
             _fail(
                 "Schema",
-                "; ".join(problems),
-                "Run `sunday-mining migrate`, or fix the table as each difference says.",
+                "; ".join(p.rstrip(".") for p in problems),
+                SCHEMA_FIX,
             ),
         ]
 
@@ -150,7 +151,7 @@ class DiagnosticsService:
                 _warn(
                     "Prices",
                     "only the bundled offline sample",
-                    "Let the price refresh run (it is scheduled) or run it by hand.",
+                    "Let the scheduled price refresh run, or run `sunday-mining refresh-prices`.",
                 )
             )
         elif snapshot.is_stale(now):

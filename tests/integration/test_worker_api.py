@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +164,9 @@ def test_a_batch_with_a_malformed_event_is_refused_whole(app: App) -> None:
     assert app.services.store.query_all(f"G#{GUILD}#OBS") == []
 
 
-def _streamed(app: App, path: str, chunks: int, headers: dict[str, str]) -> tuple[int, int]:
+def _streamed(
+    app: App, path: str, chunks: int, headers: Mapping[str, str] | Mapping[bytes, bytes]
+) -> tuple[int, int]:
     """POST ``chunks`` chunks of 256 KiB straight into the ASGI app: (status, bytes it read)."""
     chunk = b"x" * 256 * 1024
     read = 0
@@ -232,3 +234,12 @@ def test_a_worker_of_protocol_v1_is_refused_and_told_to_upgrade(app: App) -> Non
     assert refused.status_code == 401
     assert "upgrade the voice worker" in refused.json()["error"]
     assert app.post("/lease", {"worker_id": "w2", "ttl_s": 60}).json()["granted"] is True
+
+
+@pytest.mark.parametrize("declared", ["²", "1³", "-1", "1e3", "9" * 40])
+def test_a_content_length_that_is_not_ascii_digits_is_refused_unread(
+    app: App, declared: str
+) -> None:
+    # Latin-1 on the wire, as HTTP headers are read: "²" arrives as "²", which isdigit() accepts.
+    headers = {b"Content-Length": declared.encode("latin-1")}
+    assert _streamed(app, "/heartbeat", chunks=1, headers=headers) == (413, 0)

@@ -13,11 +13,11 @@ from fastapi.responses import JSONResponse, Response
 
 from sunday_mining import observability
 from sunday_mining.bootstrap import Services
-from sunday_mining.domain.ids import ascii_number
 from sunday_mining.interactions import custom_ids
 from sunday_mining.interactions.payload import BadPayload, Interaction, InteractionType, parse
 from sunday_mining.interactions.responses import error
 from sunday_mining.interactions.router import dispatch
+from sunday_mining.web.capped_body import read_capped
 from sunday_mining.web.offload import Offload, in_thread
 from sunday_mining.web.signature import SignatureVerifier
 
@@ -26,22 +26,6 @@ log = logging.getLogger("sunday_mining.interactions")
 # Discord's own payloads are a few KB even with resolved data; anything far bigger is not one.
 MAX_BODY_BYTES = 256 * 1024
 FAILED = "Something went wrong on our side and it has been logged; please try again."
-
-
-async def _read_capped(request: Request) -> bytes | None:
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        size = ascii_number(declared, 12)
-        if size is None or size > MAX_BODY_BYTES:
-            return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def interactions_router(
@@ -54,7 +38,7 @@ def interactions_router(
 
     @router.post("/interactions")
     async def interactions(request: Request) -> Response:
-        body = await _read_capped(request)
+        body = await read_capped(request, MAX_BODY_BYTES)
         if body is None:
             return JSONResponse({"error": "body too large"}, status_code=413)
         signed = verifier.verify(

@@ -136,7 +136,7 @@ def test_the_report_pdf_names_the_sunday_op_and_holds_the_adjustment_reasons(
     pdf = PdfReader(played.workdir / report.pdf)
     text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
     assert "Payroll report — Sunday op: Aaron Halo Sunday" in text
-    assert "Ad-hoc" not in text
+    assert "Adhoc" not in text
     assert "Reason: Left 19:52, in the worker gap" in text
     assert "time +2 min — by Purser" in text
     assert "bundled sample of" in text

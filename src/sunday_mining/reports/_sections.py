@@ -77,7 +77,7 @@ def _heading(doc: Doc, title: str, rows: int) -> None:
     doc.y += 6.5
 
 
-_KIND_OF_SESSION = {SessionType.SUNDAY: "Sunday op", SessionType.ADHOC: "Ad-hoc session"}
+_KIND_OF_SESSION = {SessionType.SUNDAY: "Sunday op", SessionType.ADHOC: "Adhoc session"}
 
 
 def _note(doc: Doc, text: str, *, colour: RGB = GREY, lines: int = 4) -> None:

@@ -122,12 +122,12 @@ def test_a_sunday_op_is_headed_as_a_sunday_op() -> None:
     data = dataclasses.replace(sample_report(5), session_type=SessionType.SUNDAY)
     text = _text(data)
     assert f"Payroll report — Sunday op: {data.session_name}" in text
-    assert "Ad-hoc" not in text
+    assert "Adhoc" not in text
 
 
 def test_an_adhoc_session_is_headed_as_one() -> None:
     data = dataclasses.replace(sample_report(5), session_type=SessionType.ADHOC)
-    assert f"Payroll report — Ad-hoc session: {data.session_name}" in _text(data)
+    assert f"Payroll report — Adhoc session: {data.session_name}" in _text(data)
 
 
 def test_internal_ids_are_in_the_footer_not_the_header() -> None:

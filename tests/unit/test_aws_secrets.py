@@ -129,3 +129,34 @@ def test_the_default_client_is_boto3s(monkeypatch: pytest.MonkeyPatch) -> None:
         arn = client.create_secret(Name="app", SecretString='{"UEX_API_TOKEN": "u"}')["ARN"]
         env = {"SM_SECRETS_ARN": arn}
         assert load_into_env_once(env) == ("UEX_API_TOKEN",)
+
+
+LOCAL = json.dumps({"DISCORD_BOT_TOKEN": "local-bot-token", "SM_WORKER_SECRET": WORKER_SECRET})
+SAM_LOCAL = {"AWS_LAMBDA_FUNCTION_NAME": "InteractionsFunction", "AWS_SAM_LOCAL": "true"}
+
+
+def test_under_sam_local_the_local_secrets_replace_the_lookup() -> None:
+    env = {
+        **SAM_LOCAL,
+        "SM_SECRETS_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:sm-AbCdEf",
+        "SM_LOCAL_SECRETS": LOCAL,
+    }
+    loaded = load_into_env_once(env, lambda: pytest.fail("no AWS call"))
+    assert loaded == ("DISCORD_BOT_TOKEN", "SM_WORKER_SECRET")
+    assert Settings.from_env(env).worker_secret == WORKER_SECRET
+
+
+def test_local_secrets_are_refused_in_a_function_on_aws() -> None:
+    env = {"AWS_LAMBDA_FUNCTION_NAME": "stack-interactions", "SM_LOCAL_SECRETS": LOCAL}
+    with pytest.raises(ValidationError) as refused:
+        load_into_env_once(env, lambda: pytest.fail("no AWS call"))
+    assert "SM_LOCAL_SECRETS is for sam local only" in refused.value.message
+    assert WORKER_SECRET not in refused.value.message
+    assert "SM_WORKER_SECRET" not in env
+
+
+def test_local_secrets_are_checked_like_the_secret() -> None:
+    env = {**SAM_LOCAL, "SM_LOCAL_SECRETS": '{"AWS_SECRET_ACCESS_KEY": "x"}'}
+    with pytest.raises(ValidationError) as refused:
+        load_into_env_once(env, lambda: pytest.fail("no AWS call"))
+    assert refused.value.message.startswith("SM_LOCAL_SECRETS holds unknown keys")

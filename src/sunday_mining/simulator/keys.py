@@ -7,6 +7,11 @@ import re
 from nacl.signing import SigningKey
 
 _SEED_RE = re.compile(r"[0-9a-fA-F]{64}")
+# The simulator's fixed dev key for local runs (sam local, infra/env.example.json): public on
+# purpose, so a signed sample event and the app's DISCORD_PUBLIC_KEY agree. Discord never
+# signs with it; an app configured with the portal's key refuses everything it signs.
+# The seed is the ASCII text "SundayMining-local-dev-key-00001".
+LOCAL_DEV_SEED_HEX = "53756e6461794d696e696e672d6c6f63616c2d6465762d6b65792d3030303031"
 
 
 class DevKeyPair:
@@ -26,6 +31,11 @@ class DevKeyPair:
         if not _SEED_RE.fullmatch(seed_hex):
             raise ValueError("a dev key seed must be 64 hex characters")
         return cls(SigningKey(bytes.fromhex(seed_hex)))
+
+    @classmethod
+    def local_dev(cls) -> DevKeyPair:
+        """The fixed pair of local runs (:data:`LOCAL_DEV_SEED_HEX`)."""
+        return cls.from_seed_hex(LOCAL_DEV_SEED_HEX)
 
     @property
     def public_key_hex(self) -> str:

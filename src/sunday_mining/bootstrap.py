@@ -24,6 +24,7 @@ from sunday_mining.services.job_kinds import NOTICE_JOB, REPORT_JOB
 from sunday_mining.services.names import MemberNames
 from sunday_mining.services.notices import ChannelPoster, Notices
 from sunday_mining.services.prices import PriceService
+from sunday_mining.services.replays import SeenInteractions
 from sunday_mining.services.report_links import ReportLinks
 from sunday_mining.services.sessions import SessionService
 from sunday_mining.services.summary import SummaryService
@@ -68,6 +69,7 @@ class Services:
     prices: PriceService
     errors: ErrorLog
     names: MemberNames
+    seen: SeenInteractions
     make_diagnostics: Callable[[], DiagnosticsService] = field(repr=False)
     make_payroll: Callable[[], PayrollService] = field(repr=False)
     # None: this installation builds no reports.
@@ -139,6 +141,7 @@ def build_services(
         summaries=summaries,
         voice=VoiceIngestService(store, clock, sessions, names),
         names=names,
+        seen=SeenInteractions(store, clock),
         worker=WorkerService(
             store,
             clock,

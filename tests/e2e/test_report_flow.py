@@ -15,10 +15,10 @@ import httpx
 import pytest
 from pypdf import PdfReader
 from tests.e2e.conftest import Discord
-from tests.e2e.test_payroll_flow import custom_id, modal_submit, stopped_op, text
+from tests.e2e.test_payroll_flow import Crew, custom_id, modal_submit, stopped_op, text
 
 from sunday_mining.adapters.discord_rest import DiscordRest
-from sunday_mining.adapters.jobs import InProcessJobs, JobHandler
+from sunday_mining.adapters.jobs import InProcessJobs, JobHandler, LambdaJobs
 from sunday_mining.adapters.local_blobs import FolderBlobs
 from sunday_mining.adapters.sqlite_store import SqliteStore
 from sunday_mining.bootstrap import ReportSetup, build_services
@@ -189,3 +189,71 @@ def test_the_final_report_is_posted_in_the_report_channel_too(reporting: Reporti
     assert posted["author"]["bot"]
     assert "mentions" not in posted or posted["mentions"] == []
     assert len(reporting.sink.followup_messages(final.token)) == 1
+
+
+def test_an_adhoc_report_goes_to_its_creator_and_its_channel_never_the_report_channel(
+    reporting: Reporting,
+) -> None:
+    discord = reporting.discord
+    discord.setup_guild()
+    org_channel = discord.sim.guild.channel("mining-ops")
+    discord.command(
+        "admin", "mining-admin settings set", name="report-channel", value=org_channel.id
+    )
+    ana, ben = discord.member("ana").id, discord.member("ben").id
+    side = discord.sim.guild.channel("Dispatch")
+    Crew(discord).move([ana, ben], side.id)
+    discord.command("ben", "mining adhoc new", channel=side, name="Bens rocks")
+    discord.clock.advance(minutes=45)
+    discord.command("ben", "mining stop")
+
+    picker = discord.command("ben", "mining payroll")
+    view = discord.select("ben", picker, "sm1:ppick", [next(iter(_options(picker)))])
+    view = discord.click("ben", view, custom_id(view, "sm1:pgo:", "Haul"))
+    opened = discord.click("ben", view, custom_id(view, "sm1:psale:"))
+    view = modal_submit(discord, "ben", opened, {"total": "90000", "label": "Rocks"})
+    view = discord.click("ben", view, custom_id(view, "sm1:pgo:", "Preview"))
+    confirm = discord.click("ben", view, custom_id(view, "sm1:pask:"))
+    final = discord.click("ben", confirm, custom_id(confirm, "sm1:pfin:"))
+    reporting.jobs.drain()
+
+    assert [
+        m for m in reporting.sink.channel_messages(org_channel.id) if m.get("attachments")
+    ] == []
+    (followup,) = reporting.sink.followup_messages(final.token)
+    assert int(followup["flags"]) & 64  # to ben alone
+    assert followup["attachments"][0]["filename"].endswith(".pdf")
+    (posted,) = [m for m in reporting.sink.channel_messages(side.id) if m.get("attachments")]
+    assert not int(posted.get("flags") or 0) & 64
+    assert posted["author"]["bot"]
+
+
+def _options(picker: Exchange) -> list[str]:
+    return [str(o["value"]) for o in picker.data["components"][0]["components"][0]["options"]]
+
+
+class _LambdaDown:
+    """A Lambda client whose async invoke never reaches the service."""
+
+    def invoke(self, **_: object) -> dict[str, object]:
+        raise ConnectionError("Could not connect to the endpoint URL")
+
+
+def test_a_lambda_outage_is_named_to_the_officer_and_in_diagnostics_not_the_store(
+    reporting: Reporting, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    discord = reporting.discord
+    final, _session = finalized(reporting)
+    reporting.jobs.drain()
+    reports = discord.services.reports
+    assert reports is not None
+    monkeypatch.setattr(reports, "jobs", LambdaJobs(_LambdaDown(), "sunday-mining-reports"))
+
+    refused = discord.click("purser", final, custom_id(final, "sm1:prep:"))
+    assert refused.ephemeral
+    assert refused.content == "Lambda didn't take the background job; try again in a minute."
+    assert discord.services.errors.last_day() == {"job runner unavailable": 1}
+    shown = discord.command("admin", "mining diagnostics")
+    lines = shown.data["embeds"][0]["description"].splitlines()
+    (recent,) = [line for line in lines if "**Recent errors**" in line]
+    assert recent.endswith("— job runner unavailable: 1")

@@ -26,6 +26,7 @@ from sunday_mining.adapters.s3_blobs import S3_CONFIG, S3Blobs
 from sunday_mining.bootstrap import Services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import (
+    BlobStoreUnavailable,
     NotFound,
     PermissionDenied,
     StateConflict,
@@ -203,7 +204,7 @@ def test_the_folder_writes_whole_files_and_refuses_paths_outside_it(tmp_path: Pa
 
 def test_an_unwritable_folder_is_unavailable_with_the_reason(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("not a folder")
-    with pytest.raises(Unavailable, match="not writable"):
+    with pytest.raises(BlobStoreUnavailable, match="not writable"):
         FolderBlobs(tmp_path / "file").check_writable()
 
 
@@ -525,7 +526,7 @@ def test_s3_keeps_reports_encrypted_and_the_link_redirects_to_a_presigned_url(
 
 def test_a_missing_bucket_is_unavailable_and_names_no_secret(s3: Any) -> None:
     blobs = S3Blobs(s3, "no-such-bucket")
-    with pytest.raises(Unavailable) as caught:
+    with pytest.raises(BlobStoreUnavailable) as caught:
         blobs.put("reports/a.pdf", b"x", "application/pdf")
     assert "NoSuchBucket" in caught.value.message
     assert "testing" not in caught.value.message

@@ -27,6 +27,7 @@ from sunday_mining.interactions.responses import EPHEMERAL
 from sunday_mining.local import running_app
 from sunday_mining.ports.store import Store
 from sunday_mining.services import keys
+from sunday_mining.services.replays import seen_key
 from sunday_mining.services.voice import VoiceBatch
 from sunday_mining.simulator import DevKeyPair, DiscordSimulator, Exchange, sample_guild
 from sunday_mining.web.app import create_app
@@ -36,7 +37,10 @@ WORKER_SECRET = "r" * 48
 T0 = 1_795_370_400_000  # 2026-11-22 18:00 UTC, as in the other suites
 
 Row = tuple[Any, ...]
-_NAMES_PK_SUFFIX = keys.members_pk("0").removeprefix(keys.guild_pk("0"))  # "#MEMBER"
+# "#MEMBER" and "#SEEN": the member-name cache and the marks of interactions seen.
+_BOOKKEEPING = tuple(
+    pk.removeprefix(keys.guild_pk("0")) for pk in (keys.members_pk("0"), seen_key("0", "1")[0])
+)
 # What an HTTP/1.1 field value may hold (RFC 9110 field-vchar, SP, HTAB, obs-text).
 _FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
@@ -93,10 +97,12 @@ class Rig:
     # --- the store, straight from the file ---
 
     def rows(self) -> list[Row]:
-        """Every row but the member-name cache: every interaction remembers its caller's display
-        name (services/names.py), which is bookkeeping about who asked, not a change the request
-        made; everything else must be byte-for-byte the same after an invalid request."""
-        return [row for row in self.all_rows() if not str(row[0]).endswith(_NAMES_PK_SUFFIX)]
+        """Every row but the member-name cache and the marks of interactions seen: an accepted
+        interaction remembers its caller's display name (services/names.py) and every one is
+        marked once (services/replays.py), which is bookkeeping about who asked and what
+        arrived, not a change the request made; everything else must be byte-for-byte the same
+        after an invalid request."""
+        return [row for row in self.all_rows() if not str(row[0]).endswith(_BOOKKEEPING)]
 
     def all_rows(self) -> list[Row]:
         with sqlite3.connect(self.db_path) as connection:

@@ -67,6 +67,7 @@ from sunday_mining.ports.store import Store
 from sunday_mining.services import keys
 from sunday_mining.services.errors import ERRORS_PK
 from sunday_mining.services.prices import PriceService
+from sunday_mining.services.replays import seen_key
 from sunday_mining.worker.protocol import sign
 
 FAULTS: tuple[type[StoreError], ...] = (Throttled, Unavailable, ConditionFailed)
@@ -110,14 +111,16 @@ def _described(call: Call) -> str:
 # --- comparing states -------------------------------------------------------------------------
 
 _ULID = re.compile(r"\b[0-9A-HJKMNP-TV-Z]{26}\b")
-_NAMES = keys.members_pk("0").removeprefix(keys.guild_pk("0"))
+_BOOKKEEPING = tuple(
+    pk.removeprefix(keys.guild_pk("0")) for pk in (keys.members_pk("0"), seen_key("0", "1")[0])
+)
 
 
 def state(rig: Rig) -> list[str]:
     """The store as it matters: every row, new ids masked (a retry mints other ids than a
-    clean run), without the error counters and the member-name cache (bookkeeping that a
-    failed request may legitimately touch)."""
-    kept = [r for r in rig.all_rows() if r[0] != ERRORS_PK and not str(r[0]).endswith(_NAMES)]
+    clean run), without the error counters, the member-name cache and the marks of
+    interactions seen (bookkeeping that a failed request may legitimately touch)."""
+    kept = [r for r in rig.all_rows() if r[0] != ERRORS_PK and not str(r[0]).endswith(_BOOKKEEPING)]
     return sorted(_ULID.sub("<id>", json.dumps(row, default=str)) for row in kept)
 
 

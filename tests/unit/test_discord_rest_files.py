@@ -22,7 +22,7 @@ from sunday_mining.adapters.discord_rest import (
     MessageFile,
     redact_tokens,
 )
-from sunday_mining.domain.errors import Unavailable
+from sunday_mining.domain.errors import DiscordUnavailable
 from sunday_mining.simulator.form_data import parse_multipart
 
 APP_ID = "1300000000000000001"
@@ -200,7 +200,7 @@ def test_a_429_wait_is_capped() -> None:
 def test_rate_limited_four_times_in_a_row_gives_up() -> None:
     transport = Scripted(*(answer(429, {"retry_after": 0.1}) for _ in range(4)))
     rest, waits = client_for(transport)
-    with pytest.raises(Unavailable, match="rate-limiting"):
+    with pytest.raises(DiscordUnavailable, match="rate-limiting"):
         followup(rest)
     assert waits == [0.1, 0.1, 0.1]
 
@@ -208,7 +208,7 @@ def test_rate_limited_four_times_in_a_row_gives_up() -> None:
 def test_a_server_error_is_retried_twice_then_reported() -> None:
     transport = Scripted(answer(502), answer(503), answer(500))
     rest, waits = client_for(transport)
-    with pytest.raises(Unavailable, match="try again"):
+    with pytest.raises(DiscordUnavailable, match="try again"):
         rest.send_channel_message("42", content="x")
     assert waits == [1.0, 2.0]
 
@@ -249,7 +249,7 @@ def test_tokens_never_reach_exceptions_or_logs(
     transport = Scripted(*(failure() for _ in range(5)))
     rest, _ = client_for(transport)
     caplog.set_level(logging.DEBUG, logger="sunday_mining")
-    with pytest.raises((DiscordApiError, Unavailable)) as failed:
+    with pytest.raises((DiscordApiError, DiscordUnavailable)) as failed:
         followup(rest, file=MessageFile("r.pdf", PDF))
     seen = _all_text(failed.value) + caplog.text
     assert INTERACTION_TOKEN not in seen

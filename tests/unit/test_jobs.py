@@ -7,7 +7,7 @@ import pytest
 from botocore.stub import Stubber
 
 from sunday_mining.adapters.jobs import InProcessJobs, LambdaJobs, job_from_event
-from sunday_mining.domain.errors import Unavailable
+from sunday_mining.domain.errors import JobsUnavailable
 from sunday_mining.ports.jobs import Job
 
 
@@ -23,7 +23,7 @@ def test_in_process_jobs_run_their_handler() -> None:
 
 def test_a_job_of_an_unknown_kind_is_refused() -> None:
     jobs = InProcessJobs({})
-    with pytest.raises(Unavailable, match="No runner"):
+    with pytest.raises(JobsUnavailable, match="No runner"):
         jobs.submit(Job("nope", "k"))
     jobs.close()
 
@@ -97,7 +97,7 @@ def test_a_refused_invoke_becomes_unavailable() -> None:
     client = _lambda_client()
     with Stubber(client) as stub:
         stub.add_client_error("invoke", service_error_code="TooManyRequestsException")
-        with pytest.raises(Unavailable):
+        with pytest.raises(JobsUnavailable, match="Lambda"):
             LambdaJobs(client, "reports").submit(Job("report", "k"))
 
 

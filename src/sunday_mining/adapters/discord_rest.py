@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sunday_mining import __version__
-from sunday_mining.domain.errors import DomainError, Unavailable
+from sunday_mining.domain.errors import DiscordUnavailable, DomainError
 
 if TYPE_CHECKING:
     import httpx
@@ -204,16 +204,20 @@ class DiscordRest:
             )
         except httpx.HTTPError:
             # httpx errors may quote the URL, and a webhook URL holds the token: drop the cause.
-            raise Unavailable("Discord could not be reached; try again shortly.") from None
+            raise DiscordUnavailable("Discord didn't answer; try again shortly.") from None
 
     def _result(self, request: _Outgoing, response: httpx.Response) -> Any:
         status = response.status_code
         if response.headers.get("x-ratelimit-remaining") == "0" and status != 429:
             self._sleep(_float_header(response, "x-ratelimit-reset-after"))
         if status == 429:
-            raise Unavailable("Discord kept rate-limiting the request; try again in a minute.")
+            raise DiscordUnavailable(
+                "Discord kept rate-limiting the request; try again in a minute."
+            )
         if status >= 500:
-            raise Unavailable("Discord is having trouble right now; try again in a few minutes.")
+            raise DiscordUnavailable(
+                "Discord is having trouble right now; try again in a few minutes."
+            )
         if status >= 400:
             code = _error_code(response)
             log.warning(
@@ -247,7 +251,7 @@ def message_payload(
 
 def _message_id(message: Any) -> str:
     if not isinstance(message, dict) or not message.get("id"):
-        raise Unavailable("Discord did not say which message it created; try again shortly.")
+        raise DiscordUnavailable("Discord did not say which message it created; try again shortly.")
     return str(message["id"])
 
 

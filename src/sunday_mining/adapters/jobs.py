@@ -11,13 +11,14 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from sunday_mining.domain.errors import Unavailable
+from sunday_mining.domain.errors import JobsUnavailable
 from sunday_mining.ports.jobs import Job, JobQueue
 
 log = logging.getLogger(__name__)
 
 JobHandler = Callable[[Job], None]
 KEEP_FAILED = 100  # failed jobs kept in memory; the count goes on past it
+_NOT_TAKEN = "Lambda didn't take the background job; try again in a minute."
 
 
 class InProcessJobs(JobQueue):
@@ -50,7 +51,7 @@ class InProcessJobs(JobQueue):
     def submit(self, job: Job) -> None:
         handler = self._handlers.get(job.kind)
         if handler is None:
-            raise Unavailable(f"No runner for jobs of kind '{job.kind}'.")
+            raise JobsUnavailable(f"No runner for jobs of kind '{job.kind}'.")
         self._pending.append(self._pool.submit(self._run, handler, job))
 
     def _run(self, handler: JobHandler, job: Job) -> None:
@@ -109,9 +110,9 @@ class LambdaJobs(JobQueue):
                 FunctionName=self._function_name, InvocationType="Event", Payload=body.encode()
             )
         except Exception:
-            raise Unavailable("The background job could not be started; try again.") from None
+            raise JobsUnavailable(_NOT_TAKEN) from None
         if response.get("StatusCode") != 202:
-            raise Unavailable("The background job could not be started; try again.")
+            raise JobsUnavailable(_NOT_TAKEN)
 
 
 def job_from_event(event: dict[str, Any]) -> Job:

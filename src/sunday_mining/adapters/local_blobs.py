@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from sunday_mining.domain.errors import Unavailable, ValidationError
+from sunday_mining.domain.errors import BlobStoreUnavailable, ValidationError
 from sunday_mining.ports.blobs import PROBE_KEY, REPORTS_PREFIX, Blob, BlobStore, valid_key
 
 
@@ -37,7 +37,9 @@ class FolderBlobs(BlobStore):
                 os.fsync(handle.fileno())
             Path(temp).replace(path)  # readers see the old file or the new one, never half
         except OSError as error:
-            raise Unavailable(f"The reports folder is not writable ({error.strerror}).") from None
+            raise BlobStoreUnavailable(
+                f"The reports folder is not writable ({error.strerror})."
+            ) from None
 
     def get(self, key: str) -> Blob | None:
         path = self.path_of(key)
@@ -46,7 +48,9 @@ class FolderBlobs(BlobStore):
         except FileNotFoundError:
             return None
         except OSError as error:
-            raise Unavailable(f"The reports folder is not readable ({error.strerror}).") from None
+            raise BlobStoreUnavailable(
+                f"The reports folder is not readable ({error.strerror})."
+            ) from None
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return Blob(data, content_type)
 
@@ -59,7 +63,7 @@ class FolderBlobs(BlobStore):
         if not self._root.exists():
             parent = next((p for p in self._root.parents if p.is_dir()), Path("/"))
             if not os.access(parent, os.W_OK | os.X_OK):
-                raise Unavailable(f"The reports folder can't be made in {parent}.")
+                raise BlobStoreUnavailable(f"The reports folder can't be made in {parent}.")
             return
         self.put(PROBE_KEY, b"ok", "text/plain")
         self.path_of(PROBE_KEY).unlink(missing_ok=True)

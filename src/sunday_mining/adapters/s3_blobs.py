@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.config import Config
 
-from sunday_mining.domain.errors import Unavailable
+from sunday_mining.domain.errors import BlobStoreUnavailable
 from sunday_mining.ports.blobs import PROBE_KEY, Blob, BlobStore
 
 _MISSING = {"NoSuchKey", "404", "NotFound"}
@@ -37,7 +37,9 @@ class S3Blobs(BlobStore):
                 ServerSideEncryption="AES256",
             )
         except Exception as error:
-            raise Unavailable(f"The reports bucket refused the file ({_code(error)}).") from None
+            raise BlobStoreUnavailable(
+                f"The reports bucket refused the file ({_code(error)})."
+            ) from None
 
     def get(self, key: str) -> Blob | None:
         try:
@@ -46,7 +48,9 @@ class S3Blobs(BlobStore):
         except Exception as error:
             if _code(error) in _MISSING:
                 return None
-            raise Unavailable(f"The reports bucket is unreachable ({_code(error)}).") from None
+            raise BlobStoreUnavailable(
+                f"The reports bucket is unreachable ({_code(error)})."
+            ) from None
         return Blob(data, str(response.get("ContentType") or "application/octet-stream"))
 
     def exists(self, key: str) -> bool:
@@ -55,7 +59,9 @@ class S3Blobs(BlobStore):
         except Exception as error:
             if _code(error) in _MISSING:
                 return False
-            raise Unavailable(f"The reports bucket is unreachable ({_code(error)}).") from None
+            raise BlobStoreUnavailable(
+                f"The reports bucket is unreachable ({_code(error)})."
+            ) from None
         return True
 
     def presigned_url(self, key: str, *, filename: str, expires_s: int) -> str:
@@ -75,7 +81,9 @@ class S3Blobs(BlobStore):
         try:
             self._client.delete_object(Bucket=self._bucket, Key=PROBE_KEY)
         except Exception as error:
-            raise Unavailable(f"The reports bucket refused a delete ({_code(error)}).") from None
+            raise BlobStoreUnavailable(
+                f"The reports bucket refused a delete ({_code(error)})."
+            ) from None
 
 
 def _code(error: Exception) -> str:

@@ -31,6 +31,22 @@ class StateConflict(DomainError):
     """The request contradicts the current state (a second op, a channel already tracked...)."""
 
 
+class ChannelTracked(StateConflict):
+    """A channel asked for is tracked by another active session, named here."""
+
+    def __init__(self, message: str, *, session_id: str, session_name: str) -> None:
+        super().__init__(message)
+        self.session_id = session_id
+        self.session_name = session_name
+
+
+class DependencyUnavailable(DomainError):
+    """A part the app depends on failed or did not answer. Each part has its own subclass, so
+    that counts and messages name the part that failed (``part``), never a neighbour."""
+
+    part = "a dependency"
+
+
 class StoreError(DomainError):
     """Base of the store's failures, mapped by the adapters from their own error codes."""
 
@@ -49,8 +65,10 @@ class Throttled(StoreError):
         super().__init__(message)
 
 
-class Unavailable(StoreError):
+class Unavailable(StoreError, DependencyUnavailable):
     """The store could not be reached or failed internally."""
+
+    part = "store"
 
     def __init__(self, message: str = "The database is unavailable; try again shortly.") -> None:
         super().__init__(message)
@@ -60,4 +78,38 @@ class ItemNotFound(StoreError):
     """An update or condition check addressed an item that must exist but does not."""
 
     def __init__(self, message: str = "That record does not exist.") -> None:
+        super().__init__(message)
+
+
+# --- the other parts ------------------------------------------------------------------------
+
+
+class DiscordUnavailable(DependencyUnavailable):
+    """Discord's REST API could not be reached, kept rate-limiting, or failed (5xx)."""
+
+    part = "Discord"
+
+    def __init__(self, message: str = "Discord didn't answer; try again in a few minutes.") -> None:
+        super().__init__(message)
+
+
+class BlobStoreUnavailable(DependencyUnavailable):
+    """Where report files live (S3, or the local reports folder) refused or did not answer."""
+
+    part = "report storage"
+
+    def __init__(
+        self, message: str = "The report storage didn't answer; try again in a few minutes."
+    ) -> None:
+        super().__init__(message)
+
+
+class JobsUnavailable(DependencyUnavailable):
+    """The job runner (Lambda's async invoke, or the in-process runner) did not take a job."""
+
+    part = "job runner"
+
+    def __init__(
+        self, message: str = "The background job couldn't be started; try again in a minute."
+    ) -> None:
         super().__init__(message)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any, TypeVar
 
-from sunday_mining.domain.ids import SNOWFLAKE_DIGITS, ascii_number
+from sunday_mining.domain.ids import SNOWFLAKE_DIGITS, ascii_number, is_snowflake
 
 _E = TypeVar("_E", bound=IntEnum)
 
@@ -134,6 +134,13 @@ def _text(value: Any, what: str) -> str:
     raise BadPayload(f"{what} missing")
 
 
+def _snowflake(value: Any, what: str) -> str:
+    # The interaction id becomes a sort key (services/replays.py): a Discord id and nothing else.
+    if is_snowflake(value):
+        return str(value)
+    raise BadPayload(f"{what} is not a Discord id")
+
+
 def _enum(enum: type[_E], value: Any, what: str) -> _E:
     # Only a JSON integer: int() would also take true, 1.9, "2" and overflow on 1e400.
     if not isinstance(value, int) or isinstance(value, bool):
@@ -171,7 +178,7 @@ def parse(body: Any) -> Interaction:
         raise BadPayload("data malformed")
     base = Interaction(
         type=kind,
-        id=_text(body.get("id"), "id"),
+        id=_snowflake(body.get("id"), "id"),
         token=_text(body.get("token"), "token"),
         application_id=_text(body.get("application_id"), "application_id"),
         guild_id=_optional_text(body.get("guild_id")),

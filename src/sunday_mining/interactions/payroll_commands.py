@@ -15,7 +15,7 @@ from typing import Any
 
 from sunday_mining import observability
 from sunday_mining.domain import ores
-from sunday_mining.domain.errors import DomainError, NotFound, Unavailable, ValidationError
+from sunday_mining.domain.errors import DomainError, NotFound, ValidationError
 from sunday_mining.domain.guild import Role
 from sunday_mining.domain.ids import ascii_number, is_id, is_snowflake
 from sunday_mining.domain.ores import Ore
@@ -479,10 +479,24 @@ def _reports_on(ctx: Context) -> bool:
 def _request_report(ctx: Context, version: PayrollVersion, *, post_to_channel: bool) -> str:
     """Hand the report to the job runner; the sentence to show says what happens next. The
     payroll is final either way: a report that could not be started can be rebuilt."""
-    reports = ctx.services.reports
-    if reports is None or reports.jobs is None:
+    if not _reports_on(ctx):
         return ""
+    try:
+        _submit_report(ctx, version, post_to_channel=post_to_channel)
+    except DomainError as failure:
+        ctx.services.errors.record_failure(failure)
+        why = failure.message.rstrip(".")
+        return f"⚠️ The report could not be started: {why}. Press **Rebuild report** to try again."
+    return "📄 The report (PDF and CSV) is being built and will arrive here in a moment."
+
+
+def _submit_report(ctx: Context, version: PayrollVersion, *, post_to_channel: bool) -> None:
+    """Raises the failure of the part that refused (the store, the job runner)."""
     from sunday_mining.services.reports import ReportRequest
+
+    reports = ctx.services.reports
+    if reports is None:
+        raise ValidationError("Reports are not set up on this installation; ask an admin.")
 
     interaction = ctx.interaction
     request = ReportRequest(
@@ -496,11 +510,7 @@ def _request_report(ctx: Context, version: PayrollVersion, *, post_to_channel: b
         attachment_size_limit=interaction.attachment_size_limit,
         post_to_channel=post_to_channel,
     )
-    try:
-        reports.request(request)
-    except DomainError:
-        return "⚠️ The report could not be started; press **Rebuild report** to try again."
-    return "📄 The report (PDF and CSV) is being built and will arrive here in a moment."
+    reports.request(request)
 
 
 def rebuild_report(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
@@ -509,9 +519,7 @@ def rebuild_report(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
         raise ValidationError("Only a finalized payroll has a report; finalize it first.")
     if not _reports_on(ctx):
         raise ValidationError("Reports are not set up on this installation; ask an admin.")
-    note = _request_report(ctx, version, post_to_channel=False)
-    if note.startswith("⚠️"):
-        raise Unavailable("The report could not be started; try again in a minute.")
+    _submit_report(ctx, version, post_to_channel=False)
     return message(
         f"📄 Rebuilding the report for '{version.session_name}' (version {version.number}); "
         "it will arrive here in a moment.",

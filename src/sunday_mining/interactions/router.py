@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from sunday_mining.bootstrap import Services
-from sunday_mining.domain.errors import DomainError, StoreError
+from sunday_mining.domain.errors import DomainError, NotFound
 from sunday_mining.interactions import (
     admin_commands,
     custom_ids,
@@ -89,6 +89,7 @@ COMMANDS: dict[str, CommandHandler] = {
 COMPONENTS: dict[str, ComponentHandler] = {
     "status": session_commands.status_refresh,
     "stop": session_commands.stop_picked,
+    "stopfor": session_commands.stop_for_start,  # :<session id>, on a refused /mining start
     "alist": session_commands.adhoc_list_page,
     # "payroll" (the stop summary's button) and the p* steps
     **{action: _payroll_component("COMPONENTS", action) for action in PAYROLL_COMPONENTS},
@@ -105,18 +106,23 @@ AUTOCOMPLETE: dict[tuple[str, str], CommandHandler] = {
 }
 
 STALE = "That button is from an older message; run the command again."
+REPLAYED = "That request was already handled; nothing was done again."
 
 
 def dispatch(interaction: Interaction, services: Services) -> dict[str, Any]:
     if interaction.type is InteractionType.PING:
         return pong()
-    remember_names(interaction, services.names)  # never raises: names only serve reports
     ctx = Context(interaction, services)
     try:
-        return _route(ctx)
+        if not _first_time(interaction, services):
+            return error(REPLAYED)
+        try:
+            answer = _route(ctx)
+        except BaseException:
+            _forget(interaction, services)  # the request failed: a copy may be tried again
+            raise
     except DomainError as failure:
-        if isinstance(failure, StoreError):
-            services.errors.record(f"store {type(failure).__name__}")
+        services.errors.record_failure(failure)
         if interaction.type is InteractionType.AUTOCOMPLETE:
             return choices([])  # autocomplete cannot show a message; offer nothing
         return error(failure.message)
@@ -124,6 +130,22 @@ def dispatch(interaction: Interaction, services: Services) -> dict[str, Any]:
         if interaction.type is InteractionType.AUTOCOMPLETE:
             return choices([])
         return error("That input did not look right; run the command again from its menu.")
+    # Only now: a refused interaction (every refusal raises) leaves no trace of its caller.
+    remember_names(interaction, services.names)  # never raises: names only serve reports
+    return answer
+
+
+def _first_time(interaction: Interaction, services: Services) -> bool:
+    """Process each interaction id once (see services/replays.py). Autocomplete only reads and
+    fires on every keystroke; outside a server nothing is changed."""
+    if interaction.type is InteractionType.AUTOCOMPLETE or interaction.guild_id is None:
+        return True
+    return services.seen.first_time(interaction.guild_id, interaction.id)
+
+
+def _forget(interaction: Interaction, services: Services) -> None:
+    if interaction.type is not InteractionType.AUTOCOMPLETE and interaction.guild_id is not None:
+        services.seen.forget(interaction.guild_id, interaction.id)
 
 
 def _route(ctx: Context) -> dict[str, Any]:
@@ -131,7 +153,7 @@ def _route(ctx: Context) -> dict[str, Any]:
     if interaction.type is InteractionType.APPLICATION_COMMAND:
         handler = COMMANDS.get(interaction.path)
         if handler is None:
-            return error(
+            raise NotFound(
                 "I don't know that command; it may be from an older version. Try /mining help."
             )
         return handler(ctx)
@@ -143,5 +165,5 @@ def _route(ctx: Context) -> dict[str, Any]:
     table = COMPONENTS if interaction.type is InteractionType.MESSAGE_COMPONENT else MODALS
     component = table.get(parsed.action) if parsed else None
     if parsed is None or component is None:
-        return error(STALE)
+        raise NotFound(STALE)
     return component(ctx, parsed)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sunday_mining.domain.errors import NotFound, ValidationError
+from sunday_mining.domain.errors import (
+    ChannelTracked,
+    NotFound,
+    PermissionDenied,
+    StateConflict,
+    ValidationError,
+)
 from sunday_mining.domain.ids import is_id
 from sunday_mining.domain.session import PayrollState, Session, SessionType
 from sunday_mining.interactions import custom_ids, permissions, render
@@ -28,10 +34,33 @@ LIST_PAGE = 10
 
 def start(ctx: Context) -> dict[str, Any]:
     permissions.require_leader(ctx.interaction, ctx.config)
-    session = ctx.services.sessions.start_sunday(
-        ctx.guild_id, ctx.user_id, ctx.interaction.string("name")
-    )
+    try:
+        session = ctx.services.sessions.start_sunday(
+            ctx.guild_id, ctx.user_id, ctx.interaction.string("name")
+        )
+    except ChannelTracked as blocked:
+        # Often a member's adhoc session on a mining channel: offer the leader to stop it.
+        stop_it = button(
+            f"Stop {blocked.session_name}", custom_ids.make("stopfor", blocked.session_id), style=4
+        )
+        text = f"{blocked.message} Stop it here, then run /mining start again."
+        return message(text, components=[row(stop_it)], ephemeral=True)
     return _started(ctx, session)
+
+
+def stop_for_start(ctx: Context, custom_id: custom_ids.CustomId) -> dict[str, Any]:
+    """The Stop button on a refused /mining start: leaders only, checked again on the click."""
+    permissions.require_leader(ctx.interaction, ctx.config)
+    session = ctx.services.sessions.get(ctx.guild_id, custom_id.arg(0))
+    if not session.is_active:
+        raise StateConflict(f"'{session.name}' has stopped already; run /mining start again.")
+    stopped = ctx.services.sessions.stop(ctx.guild_id, session.session_id)
+    embed, components = render.stop_summary(ctx.services.summaries.summary_of(stopped))
+    return message(
+        f"Stopped by <@{ctx.user_id}> to make way for the Sunday op; /mining start can run now.",
+        embeds=[embed],
+        components=components,
+    )
 
 
 def adhoc_new(ctx: Context) -> dict[str, Any]:
@@ -88,7 +117,7 @@ def stop(ctx: Context) -> dict[str, Any]:
     mine = [s for s in active if permissions.may_manage(ctx.interaction, ctx.config, s)]
     if not mine:
         if active:
-            return error(
+            raise PermissionDenied(
                 "Only op leaders (or an adhoc session's creator) can stop a session; "
                 "/mining status shows what is running."
             )
@@ -193,7 +222,7 @@ def adhoc_list(ctx: Context) -> dict[str, Any]:
 def adhoc_list_page(ctx: Context, custom_id: custom_ids.CustomId) -> dict[str, Any]:
     before = custom_id.arg(0)
     if before and not is_id(before):
-        return error("That page is out of date; run /mining adhoc list again.")
+        raise NotFound("That page is out of date; run /mining adhoc list again.")
     embed, components = _list_page(ctx, before=before or None)
     return update(embeds=[embed], components=components)
 

@@ -22,11 +22,12 @@ class Blob:
 class BlobStore(ABC):
     @abstractmethod
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        """Store ``data`` under ``key``, replacing what was there; raise Unavailable on failure."""
+        """Store ``data`` under ``key``, replacing what was there; raise BlobStoreUnavailable
+        on failure."""
 
     @abstractmethod
     def get(self, key: str) -> Blob | None:
-        """The blob, or None when there is none; raise Unavailable when the store is down."""
+        """The blob, or None when there is none; raise BlobStoreUnavailable when it is down."""
 
     @abstractmethod
     def exists(self, key: str) -> bool:
@@ -40,7 +41,8 @@ class BlobStore(ABC):
 
     @abstractmethod
     def check_writable(self) -> None:
-        """Write and delete a small probe object; raise Unavailable with the reason if not."""
+        """Write and delete a small probe object; raise BlobStoreUnavailable with the reason
+        if not."""
 
     @property
     @abstractmethod

@@ -22,4 +22,4 @@ class Job:
 class JobQueue(ABC):
     @abstractmethod
     def submit(self, job: Job) -> None:
-        """Accept the job for later execution; raise Unavailable if it cannot be accepted."""
+        """Accept the job for later execution; raise JobsUnavailable if it cannot be accepted."""

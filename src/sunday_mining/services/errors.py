@@ -7,7 +7,7 @@ import contextlib
 from datetime import UTC, datetime
 
 from sunday_mining.domain.clock import Clock
-from sunday_mining.domain.errors import StoreError
+from sunday_mining.domain.errors import DependencyUnavailable, DomainError, StoreError
 from sunday_mining.ports.store import Store, Update
 
 ERRORS_PK = "ERRORS"
@@ -30,6 +30,15 @@ class ErrorLog:
                 (ERRORS_PK, _day(now)),
                 Update(add={kind: 1}, set={"ttl": now // 1000 + _KEEP_S}),
             )
+
+    def record_failure(self, failure: DomainError) -> None:
+        """Count a failure of a part the app depends on, under that part's name ("store
+        Unavailable", "Discord unavailable", "job runner unavailable"…); a refusal of the
+        user's own input is no error and is not counted."""
+        if isinstance(failure, StoreError):
+            self.record(f"store {type(failure).__name__}")
+        elif isinstance(failure, DependencyUnavailable):
+            self.record(f"{failure.part} unavailable")
 
     def last_day(self) -> dict[str, int]:
         """Counts over today and yesterday (UTC): the last 24 hours, give or take the day edge."""

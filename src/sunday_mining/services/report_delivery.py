@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from sunday_mining.adapters.discord_rest import DiscordApiError, MessageFile
 from sunday_mining.domain.clock import Clock
-from sunday_mining.domain.errors import DomainError, Unavailable
+from sunday_mining.domain.errors import DependencyUnavailable, DomainError
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +224,7 @@ class ReportDelivery:
                 problems.append(f"{route}: {error.message} Sent the link only.")
                 attached.append(False)
                 return sent
-        except (DiscordApiError, Unavailable) as error:
+        except (DiscordApiError, DependencyUnavailable) as error:
             log.warning("report %s failed: %s", route, error.message)
             problems.append(f"{route}: {error.message}")
             return None

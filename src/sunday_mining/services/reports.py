@@ -37,12 +37,14 @@ from sunday_mining.domain.clock import Clock
 from sunday_mining.domain.errors import (
     ConditionFailed,
     DomainError,
+    JobsUnavailable,
     NotFound,
     StateConflict,
     Unavailable,
 )
 from sunday_mining.domain.ids import is_id
 from sunday_mining.domain.prices import format_auec
+from sunday_mining.domain.session import SessionType
 from sunday_mining.observability import Metric
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import Job, JobQueue
@@ -142,8 +144,8 @@ class Deliverer(Protocol):
     """Sends the finished report (and, on failure, a short notice) into Discord."""
 
     def deliver(self, request: ReportRequest, files: ReportFiles, link: str) -> dict[str, Any]:
-        """Post it; return what was sent (ids, attached or not); raise Unavailable if nothing
-        could be delivered."""
+        """Post it; return what was sent (ids, attached or not); raise DiscordUnavailable (or
+        ReportNotDelivered) if nothing could be delivered."""
 
     def notify_failure(self, request: ReportRequest, text: str) -> None:
         """Tell the requester the report failed (best effort)."""
@@ -190,9 +192,9 @@ class ReportService:
     # --- asking -------------------------------------------------------------------------------
 
     def request(self, request: ReportRequest) -> None:
-        """Hand the build to the job runner; raise Unavailable if it can't take it."""
+        """Hand the build to the job runner; raise JobsUnavailable if it can't take it."""
         if self.jobs is None:
-            raise Unavailable("Reports are not set up on this installation.")
+            raise JobsUnavailable("Reports are not set up on this installation.")
         version = self._payroll.get(request.guild_id, request.payroll_id)
         if version.status is PayrollStatus.DRAFT:
             raise StateConflict("Only a finalized payroll has a report; finalize it first.")
@@ -316,8 +318,17 @@ class ReportService:
             pdf=pdf_bytes,
             csv=csv_bytes,
             summary=_summary(data),
-            report_channel_id=self._guilds.get(guild_id).settings.report_channel_id,
+            report_channel_id=self._report_channel(version),
         )
+
+    def _report_channel(self, version: PayrollVersion) -> str | None:
+        """Where a report is posted as the bot: the org's report channel for a Sunday op; for an
+        adhoc session, its own channel's text chat. An adhoc session is its creator's business,
+        never the org's report channel (any member may run one where no adhoc role is set)."""
+        if version.session_type is SessionType.ADHOC:
+            session = self._sessions.get(version.guild_id, version.session_id)
+            return session.channel_ids[0] if session.channel_ids else None
+        return self._guilds.get(version.guild_id).settings.report_channel_id
 
     def report_data(self, version: PayrollVersion) -> ReportData:
         session = self._sessions.get(version.guild_id, version.session_id)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from sunday_mining.domain.clock import Clock
-from sunday_mining.domain.errors import ConditionFailed, NotFound, StateConflict, ValidationError
+from sunday_mining.domain.errors import (
+    ChannelTracked,
+    ConditionFailed,
+    NotFound,
+    StateConflict,
+    ValidationError,
+)
 from sunday_mining.domain.ids import is_id, new_id
 from sunday_mining.domain.session import (
     Session,
@@ -173,9 +179,11 @@ class SessionService:
         for channel_id in channel_ids:
             lock = self._store.get(keys.channel_lock_key(guild_id, channel_id))
             if lock is not None:
-                raise StateConflict(
+                raise ChannelTracked(
                     f"<#{channel_id}> is already tracked by '{lock['name']}'; "
-                    "stop that session or pick another channel."
+                    "stop that session or pick another channel.",
+                    session_id=str(lock["session_id"]),
+                    session_name=str(lock["name"]),
                 )
 
     # --- stopping and reopening ---------------------------------------------------------------

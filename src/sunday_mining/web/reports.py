@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
-from sunday_mining.domain.errors import NotFound, PermissionDenied, StoreError
+from sunday_mining.domain.errors import (
+    DependencyUnavailable,
+    NotFound,
+    PermissionDenied,
+    StoreError,
+)
 
 if TYPE_CHECKING:
     from sunday_mining.services.reports import ReportService
@@ -47,7 +52,7 @@ def reports_router(reports: Callable[[], ReportService]) -> APIRouter:
             return PlainTextResponse(error.message, status_code=403, headers=_NO_STORE)
         except NotFound as error:
             return PlainTextResponse(error.message, status_code=404, headers=_NO_STORE)
-        except StoreError:
+        except (StoreError, DependencyUnavailable):  # the store, S3 or the reports folder
             return PlainTextResponse(
                 "Reports are unavailable for a moment; try the link again shortly.",
                 status_code=503,

@@ -11,7 +11,7 @@ leaves for a while, toggles mute, and finally leaves (a fifth are still seated a
 music bots move around too (ingest drops what they do). The worker sees every change except
 those during its three reconnects (each a new connection, reported as a gap, and followed by a
 resync snapshot) and a few it simply misses; it snapshots the tracked channels every 60 s. Each
-window starts with the seed snapshot the session takes from guild presence.
+window starts from the seed the session takes from guild presence.
 
 By default the observations are handed over as SummaryService reads them from the store: each
 window's seed, then the window's observations in sort-key order, deduplicated, each decoded
@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 from operator import itemgetter
 
 from sunday_mining.domain.presence import (
+    PRESTART_MARGIN_MS,
     Gap,
     Observation,
     VoiceEvent,
@@ -41,8 +42,8 @@ from sunday_mining.domain.presence import (
     Window,
     build_records,
     credited_ms,
+    seed_events,
 )
-from sunday_mining.domain.session import ActiveWindow
 from sunday_mining.ports.store import Item
 from sunday_mining.services import codec, keys
 
@@ -148,7 +149,7 @@ def workload(members: int, records: int, *, shuffled: bool = False, seed: int = 
     where: dict[str, str] = {}
     seated: dict[str, set[str]] = {c: set() for c in TRACKED + UNTRACKED}
     reported: list[Observation] = []  # what the worker sends
-    seeds: dict[int, dict[str, frozenset[str]]] = {}  # what guild presence says at each start
+    seeds: dict[int, dict[str, tuple[str | None, int]]] = {}  # guild presence at each start
     sequences: dict[str, int] = {}
 
     def stamp(t: int) -> tuple[str, int]:
@@ -161,7 +162,7 @@ def workload(members: int, records: int, *, shuffled: bool = False, seed: int = 
         while pending and pending[0] <= until:
             t = pending.pop(0)
             if t in starts:
-                seeds[t] = {c: frozenset(u for u in seated[c] if u not in BOTS) for c in TRACKED}
+                seeds[t] = {u: (c, t) for c in TRACKED for u in seated[c] if u not in BOTS}
             if t in ticks:
                 listed = {c: frozenset(seated[c]) for c in TRACKED}
                 reported.append(VoiceSnapshot(t, *stamp(t), listed, frozenset(BOTS)))
@@ -184,11 +185,12 @@ def workload(members: int, records: int, *, shuffled: bool = False, seed: int = 
     if shuffled:
         observations += [replace(o) for o in rng.sample(observations, len(observations) // 50)]
         rng.shuffle(observations)
-    return Workload(WINDOWS, TRACKED, observations, gaps, NOW)
+    windows = tuple(replace(w, seed=seed_events(w.start_ms, seeds[w.start_ms])) for w in WINDOWS)
+    return Workload(windows, TRACKED, observations, gaps, NOW)
 
 
 def _as_the_summary_reads_them(
-    reported: list[Observation], seeds: dict[int, dict[str, frozenset[str]]]
+    reported: list[Observation], seeds: dict[int, dict[str, tuple[str | None, int]]]
 ) -> list[Observation]:
     """Through ingest and the store and back, as SummaryService does: bots dropped, each item
     stored as JSON under its sort key, and per window the seed then the window's observations
@@ -206,10 +208,7 @@ def _as_the_summary_reads_them(
     observations: list[Observation] = []
     for w in WINDOWS:
         stop = NOW if w.stop_ms is None else w.stop_ms
-        observations.append(
-            codec.seed_snapshot(ActiveWindow(w.start_ms, w.stop_ms, seeds[w.start_ms]))
-        )
-        low, high = keys.time_sk(w.start_ms), keys.time_sk(stop) + "~"
+        low, high = keys.time_sk(w.start_ms - PRESTART_MARGIN_MS), keys.time_sk(stop) + "~"
         observations += [
             codec.observation_from_item(json.loads(raw)) for sk, raw in stored if low <= sk <= high
         ]

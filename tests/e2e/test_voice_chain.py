@@ -242,7 +242,9 @@ async def test_a_resume_replays_missed_events_and_flags_the_gap(tmp_path: Path) 
         # The replayed join arrives late: it is stamped when it was seen, and the gap is shown.
         assert credited[ANA].credited_seconds == 20 * 60
         assert credited[BEN].credited_seconds == 13 * 60
-        assert credited[ANA].gap_affected
+        # Ben's join could have happened at any time in the gap; Ana sat through it.
+        assert credited[BEN].gap_affected
+        assert not credited[ANA].gap_affected
 
 
 @pytest.mark.asyncio

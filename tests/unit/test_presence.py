@@ -13,6 +13,7 @@ from sunday_mining.domain.presence import (
     Window,
     build_records,
     credited_ms,
+    seed_events,
     session_length_ms,
     summarize,
 )
@@ -147,10 +148,11 @@ def test_a_snapshot_leaves_members_of_channels_it_does_not_cover_alone() -> None
     assert not any(r.gap for r in records(w))
 
 
-def test_records_overlapping_a_worker_gap_are_flagged() -> None:
+def test_a_record_with_an_observation_inside_a_worker_gap_is_flagged() -> None:
     w = Worker()
     w.event(5, ALICE, A)
     w.event(10, ALICE, None)
+    w.snapshot(11.5, {A: set(), B: set()})  # the worker's resync after the gap
     w.event(30, ALICE, A)
     w.event(40, ALICE, None)
     w.event(12, BOB, A)
@@ -167,20 +169,48 @@ def test_records_overlapping_a_worker_gap_are_flagged() -> None:
 
 def test_a_record_that_only_touches_a_gap_is_not_flagged() -> None:
     w = Worker()
+    w.snapshot(5, {A: set(), B: set()})  # the resync after the first gap
     w.event(5, ALICE, A)
     w.event(10, ALICE, None)
+    w.snapshot(12, {A: set(), B: set()})  # the resync after the second
 
     assert records(w, gaps=(Gap(at(10), at(12)), Gap(at(1), at(5)))) == [
         record(ALICE, A, 5, 10, Source.GATEWAY, Source.GATEWAY)
     ]
 
 
+def test_only_members_a_gap_could_have_cost_time_are_flagged() -> None:
+    w = Worker()
+    carl, dana, erin = "3", "4", "5"
+    w.snapshot(0, {A: {ALICE, BOB, carl}, B: {dana}}, source=Source.SESSION_START)
+    w.snapshot(9, {A: {ALICE, BOB, carl}, B: {dana}})
+    # The worker is away from minute 10 to 17; it resumes, replays what it missed (stamped
+    # when it arrives), then sends its resync snapshot.
+    w.event(17, erin, B)  # joined some time in the gap
+    w.event(17.1, carl, B)  # a move between tracked channels costs no time
+    w.snapshot(17.2, {A: {ALICE}, B: {dana, erin, carl}})  # Bob left in the gap, unseen
+    w.event(30, dana, None)  # a leave after the resync is an ordinary leave
+
+    got = records(w, gaps=(Gap(at(10), at(17)),))
+
+    flagged = {r.user_id for r in got if r.gap}
+    assert flagged == {BOB, erin}
+    assert summarize(got, minimum_seconds=0)[0].gap_affected is False
+
+
 def test_a_reopened_session_does_not_count_the_time_between_windows() -> None:
     w = Worker()
     w.event(-1, ALICE, A)
     w.event(50, ALICE, None)
+    # What the app knew at the reopen: Alice in A since minute -1.
+    reopened = Window(at(30), at(40), seed=seed_events(at(30), {ALICE: (A, at(-1))}))
 
-    got = records(w, windows=((0, 10), (30, 40)))
+    got = build_records(
+        windows=[Window(at(0), at(10)), reopened],
+        channels=TRACKED,
+        observations=w.seen,
+        now_ms=at(90),
+    )
 
     assert got == [
         record(ALICE, A, 0, 10, Source.SESSION_START, Source.SESSION_STOP),

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import accumulate, compress, count, islice, pairwise, repeat
-from operator import add, attrgetter, eq, ge, gt, lt, ne, sub
+from operator import add, attrgetter, eq, ge, gt, le, lt, ne, sub
 from typing import Any, ClassVar, NamedTuple, TypeAlias, cast
 
 
@@ -69,10 +69,14 @@ Observation: TypeAlias = VoiceEvent | VoiceSnapshot
 
 @dataclass(frozen=True)
 class Window:
-    """An active window of a session; ``stop_ms`` None while it is still running."""
+    """An active window of a session; ``stop_ms`` None while it is still running.
+
+    ``seed`` is what the app knew at the start (see ``seed_events``): where each member sat,
+    stamped with the observation that told it."""
 
     start_ms: int
     stop_ms: int | None
+    seed: tuple[VoiceEvent, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,26 @@ class Participant:
     below_minimum: bool
     gap_affected: bool
     channels: tuple[str, ...]
+
+
+# Observations stamped this long before a window's start are read with it: an event the worker
+# saw just before the start may reach the app after it, and tells where the member sat then.
+PRESTART_MARGIN_MS = 15 * 60_000
+# And observations up to this long after a stop, for the first snapshot after it.
+POSTSTOP_MARGIN_MS = 3 * 60_000
+
+
+def seed_events(
+    start_ms: int, seated: Mapping[str, tuple[str | None, int]]
+) -> tuple[VoiceEvent, ...]:
+    """The app's knowledge at a window's start as observations: each member's channel (None:
+    out of voice), stamped when it was observed (never after the start). They sort before the
+    worker's observations of the same millisecond, and anything the worker saw later, however
+    late it arrives, takes over from them."""
+    return tuple(
+        VoiceEvent(min(t_ms, start_ms), "", n, user, channel)
+        for n, (user, (channel, t_ms)) in enumerate(sorted(seated.items()))
+    )
 
 
 # --- ordering observations --------------------------------------------------------------------
@@ -208,6 +232,15 @@ class _GapIndex:
         i = bisect_right(self.ends, start_ms)
         return i < len(self.starts) and self.starts[i] < end_ms
 
+    def within(self, start_ms: int, end_ms: int) -> list[tuple[int, int]]:
+        """The gaps that overlap [start_ms, end_ms], as (start, end), in order."""
+        i = bisect_right(self.ends, start_ms)
+        found = []
+        while i < len(self.starts) and self.starts[i] < end_ms:
+            found.append((self.starts[i], self.ends[i]))
+            i += 1
+        return found
+
     def last_end_before(self, t_ms: int) -> int:
         """The end of the last gap that starts before ``t_ms``: since merged gaps are apart, a
         stretch ending at ``t_ms`` overlaps a gap exactly when it starts before that end."""
@@ -264,17 +297,16 @@ class _Fold:
     room.
     """
 
-    def __init__(self, tracked: Collection[str], spans: list[_Span], gaps: _GapIndex) -> None:
+    def __init__(self, tracked: Collection[str], spans: list[_Span]) -> None:
         self.tracked = frozenset(tracked)
         self.rooms: dict[str | None, _Room | None] = {None: None}  # None: not in voice
         self.members: dict[str, _Member] = {}
         self.spans = spans
-        self.gaps = gaps
         # Where the run loop's constants change: a window's start (when the windows do not
-        # overlap; otherwise every stay is clipped the general way) or a gap's start.
+        # overlap; otherwise every stay is clipped the general way).
         self.apart = all(a[1] <= b[0] for a, b in pairwise(spans))
         self.starts = [s[0] for s in spans]
-        self.marks = sorted({*(self.starts if self.apart else ()), *gaps.starts})
+        self.marks = self.starts if self.apart else []
         # When a member was last known present is the latest of: when they sat down, their last
         # event in the same channel (a mute toggle), and the last snapshot that covered the
         # channel (it listed them, or they would no longer sit there). Kept that way rather
@@ -290,13 +322,13 @@ class _Fold:
         flagging all happen here rather than in passes of their own. This loop runs once per
         observation, often 10^6 times: everything is local, and a stay is clipped and flagged
         with two comparisons. Until the time passes ``mark``, a stay that began in [lo, hi] and
-        ends there is one record, closed by the gateway, that overlaps a gap iff it began before
-        ``gap_end``; any other stay takes the general way (``_credit``).
+        ends there is one record, closed by the gateway; any other stay takes the general way
+        (``_credit``). Worker gaps are looked at afterwards (``_gap_stretches``).
         """
         members, member_of, room_of = self.members, self.members.get, self.rooms.get
         credit, on_snapshot, identity, unseen = self._credit, self._on_snapshot, _IDENTITY, _UNSEEN
         event_type, snapshot_type, gateway = VoiceEvent, VoiceSnapshot, Source.GATEWAY
-        lo = hi = gap_end = 0
+        lo = hi = 0
         last, mark, previous = -_FOREVER, -_FOREVER, None
         o: Any
         # Members are indexed by number below (a constant is cheaper than a global name):
@@ -307,7 +339,7 @@ class _Fold:
                 return False
             last, previous = t, o
             if t > mark:
-                lo, hi, gap_end, mark = self._constants(t)
+                lo, hi, mark = self._constants(t)
             if type(o) is not event_type and isinstance(o, snapshot_type):
                 on_snapshot(o)
                 continue
@@ -335,7 +367,7 @@ class _Fold:
                 if here[2]:
                     start = member[1]
                     if lo <= start < t <= hi:
-                        member.append((here[0], start, t, member[2], gateway, start < gap_end))
+                        member.append((here[0], start, t, member[2], gateway, False))
                     else:
                         credit(member, t, gateway)
             member[0] = room
@@ -345,21 +377,40 @@ class _Fold:
                 room[1].add(user)
         return True
 
+    def channels_now(self) -> dict[str, str | None]:
+        """Where each member the fold knows sits now (None: out of voice)."""
+        return {m[_ID]: None if m[_ROOM] is None else m[_ROOM][0] for m in self.members.values()}
+
+    def tracked_changes(self, o: Observation) -> tuple[dict[str, bool], bool]:
+        """Whom ``o`` concerns, and whether it says each sits in a tracked channel; and whether
+        it covers every tracked channel (then it speaks for everyone)."""
+        if isinstance(o, VoiceEvent):
+            if o.is_bot:
+                return {}, False
+            return {o.user_id: o.channel_id in self.tracked}, False
+        changes: dict[str, bool] = {}
+        for channel, users in o.channels.items():
+            tracked = channel in self.tracked
+            room = self.rooms.get(channel)
+            if tracked and room is not None:
+                changes.update(dict.fromkeys(room[1] - users, False))
+            changes.update(dict.fromkeys(users - o.bots, tracked))
+        return changes, self.tracked.issubset(o.channels)
+
     def _room(self, channel: str) -> _Room:
         room = self.rooms.get(channel)
         if room is None:
             room = self.rooms[channel] = (channel, set(), channel in self.tracked)
         return room
 
-    def _constants(self, t_ms: int) -> tuple[int, int, int, int]:
-        """The run loop's (lo, hi, gap_end) for stays ending at ``t_ms``, and until when they
-        hold: the window such stays end in, if they all lie inside it (otherwise an empty one),
-        and the end of the last gap begun before ``t_ms``."""
+    def _constants(self, t_ms: int) -> tuple[int, int, int]:
+        """The run loop's (lo, hi) for stays ending at ``t_ms``, and until when they hold: the
+        window such stays end in, if they all lie inside it (otherwise an empty one)."""
         spans, marks = self.spans, self.marks
         w = bisect_left(self.starts, t_ms) - 1
         lo, hi = (spans[w][0], spans[w][1]) if self.apart and w >= 0 else (_FOREVER, 0)
         m = bisect_left(marks, t_ms)
-        return lo, hi, self.gaps.last_end_before(t_ms), marks[m] if m < len(marks) else _FOREVER
+        return lo, hi, marks[m] if m < len(marks) else _FOREVER
 
     def _on_snapshot(self, snapshot: VoiceSnapshot) -> None:
         t, bots = snapshot.t_ms, snapshot.bots
@@ -393,7 +444,12 @@ class _Fold:
         if member is None:
             member = self.members[user] = [None, t_ms, source, user, t_ms]
         elif member[_ROOM] is not None:
-            self._leave(member, t_ms)
+            # A move the worker missed. Between tracked channels it is seamless; out of them it
+            # is a leave like any unseen one, at the last time they were known where they were
+            # (so a snapshot that lists them in the lounge and one that omits the lounge agree).
+            left = member[_ROOM]
+            last = max(member[_SINCE], member[_TOGGLED], self.covered.get(left[0], member[_SINCE]))
+            self._leave(member, t_ms if room[2] and left[2] else last)
         member[_ROOM], member[_SINCE], member[_SOURCE] = room, t_ms, source
         room[1].add(member[_ID])
 
@@ -419,7 +475,6 @@ class _Fold:
             else:
                 closed_by, gap = (None if running else Source.SESSION_STOP), False
             opened_by = start_source if start >= span_start else Source.SESSION_START
-            gap = gap or self.gaps.overlaps(lo, hi)
             member.append((room[0], lo, hi, opened_by, closed_by, gap))
 
     def finish(self) -> list[VoiceRecord]:
@@ -459,18 +514,140 @@ def build_records(
     now_ms: int,
     gaps: Sequence[Gap] = (),
 ) -> list[VoiceRecord]:
-    """The voice records of a session: grouped by member (sorted by id), each in time order."""
+    """The voice records of a session: grouped by member (sorted by id), each in time order.
+
+    Each window is replayed on its own, from its seed and the observations stamped from
+    ``PRESTART_MARGIN_MS`` before its start to its end, so that what happened while the session
+    was stopped, or in a later window, never changes an earlier one. A stopped window also reads
+    on to the worker's first snapshot of every tracked channel after the stop (within
+    ``POSTSTOP_MARGIN_MS``): a member it no longer lists left, unseen, before the stop, when
+    they were last known there.
+    """
     items = observations if isinstance(observations, list) else list(observations)
-    spans, gap_index = _spans(windows, now_ms), _GapIndex(gaps)
+    gap_index = _GapIndex(gaps)
+    made: list[VoiceRecord] = []
+    spans = _spans(windows, now_ms)
+    times = list(map(_TIME, items))
+    in_time_order = all(map(le, times, islice(times, 1, None)))
+    tracked = frozenset(channels)
     with _collector_paused():
-        fold = _Fold(channels, spans, gap_index)
+        for window in windows:
+            span = next((s for s in spans if s[0] == window.start_ms), None)
+            if span is None:
+                continue  # a window of no length counts nothing
+            stopped = window.stop_ms is not None
+            low = span[0] - PRESTART_MARGIN_MS
+            high = span[1] + POSTSTOP_MARGIN_MS if stopped else span[1]
+            if in_time_order:
+                first, last = bisect_left(times, low), bisect_right(times, high)
+                if stopped:
+                    last = _through_resync(items, bisect_right(times, span[1]), last, tracked)
+                part = items if first == 0 and last == len(items) else items[first:last]
+            else:
+                part = [o for o in items if low <= o.t_ms <= high]
+                if stopped:
+                    after = _in_order([o for o in part if o.t_ms > span[1]])
+                    end = _through_resync(after, 0, len(after), tracked)
+                    if end < len(after):
+                        cut = _IDENTITY(after[end - 1])
+                        part = [o for o in part if o.t_ms <= span[1] or _IDENTITY(o) <= cut]
+            seen = [*window.seed, *part] if window.seed else part
+            made += _window_records(channels, span, seen, gap_index)
+    if len(windows) > 1:
+        made.sort(key=_USER)  # stable: each member's records stay in time order
+    return made
+
+
+def _through_resync(
+    ordered: Sequence[Observation], begin: int, end: int, tracked: frozenset[str]
+) -> int:
+    """The index just past the first snapshot of every tracked channel in ordered[begin:end],
+    or ``end`` when there is none."""
+    for i in range(begin, end):
+        o = ordered[i]
+        if isinstance(o, VoiceSnapshot) and tracked.issubset(o.channels):
+            return i + 1
+    return end
+
+
+def _window_records(
+    channels: Collection[str], span: _Span, seen: list[Observation], gap_index: _GapIndex
+) -> list[VoiceRecord]:
+    gaps = gap_index.within(span[0], span[1])
+    fold = _Fold(channels, [span])
+    if not gaps:
         # What the store returns is in order already (its sort key is the identity) and has no
         # duplicates: it is replayed as it is. Anything else is put in order first.
-        if not fold.run(items):
-            fold = _Fold(channels, spans, gap_index)
-            replayed = fold.run(_in_order(items))
+        if not fold.run(seen):
+            fold = _Fold(channels, [span])
+            replayed = fold.run(_in_order(seen))
             assert replayed, "observations put in order are in order"
         return fold.finish()
+    stretches = _replay_across_gaps(fold, _in_order(seen), gaps)
+    return [
+        r
+        if r[0] not in stretches or r.gap
+        else r._replace(gap=any(r.start_ms <= b and r.end_ms >= a for a, b in stretches[r[0]]))
+        for r in fold.finish()
+    ]
+
+
+def _replay_across_gaps(
+    fold: _Fold, ordered: list[Observation], gaps: list[tuple[int, int]]
+) -> dict[str, list[tuple[int, int]]]:
+    """Replay ``ordered`` into ``fold`` and find whom each worker gap could have cost time.
+
+    A member is flagged for a gap when an observation stamped inside it concerns them, or when
+    the first observation after it that concerns them disagrees with where they sat just before
+    it: it has them in a tracked channel when they were not in one, or out of the tracked
+    channels when they were in one (a resumed connection replays the changes it missed, stamped
+    when they arrive, so such a change may have happened at any time in the gap), or it is an
+    event that "moves" them to the channel they were already in (the worker sends changes only,
+    so one in between was missed). A move between two tracked channels changes no time. Those
+    who sat in a tracked channel when it began and of whom nothing after it speaks are flagged
+    too. Everyone else kept their seat, or their absence, across the gap, which then cannot have
+    changed their time. Returns, per flagged member, the stretches (from the gap's start to that first
+    observation) whose records get the flag.
+    """
+    stretches: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
+    times = list(map(_TIME, ordered))
+    pos = 0
+    for n, (g0, g1) in enumerate(gaps):
+        upto = bisect_right(times, g0)
+        if upto > pos:
+            fold.run(ordered[pos:upto])
+            pos = upto
+        before = fold.channels_now()
+        decided: set[str] = set()
+        next_gap = gaps[n + 1][0] if n + 1 < len(gaps) else _FOREVER
+        while pos < len(ordered) and ordered[pos].t_ms <= next_gap:
+            o = ordered[pos]
+            inside = o.t_ms < g1
+            changes, full = fold.tracked_changes(o)
+            for user, tracked in changes.items():
+                if user in decided:
+                    continue
+                decided.add(user)
+                if inside:
+                    flagged = True
+                else:
+                    was = before.get(user)
+                    flagged = (was in fold.tracked) != tracked
+                    if isinstance(o, VoiceEvent):
+                        flagged = flagged or was == o.channel_id
+                if flagged:
+                    stretches[user].append((g0, max(g1, o.t_ms)))
+            fold.run([o])
+            pos += 1
+            if full and not inside:
+                break  # a snapshot of every tracked channel speaks for everyone
+        else:
+            # Nothing after the gap spoke for those who sat in a tracked channel when it began.
+            for user, channel in before.items():
+                if channel in fold.tracked and user not in decided:
+                    stretches[user].append((g0, _FOREVER))
+    fold.run(ordered[pos:])
+    return dict(stretches)
 
 
 # --- credited time ----------------------------------------------------------------------------

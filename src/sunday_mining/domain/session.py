@@ -37,11 +37,16 @@ class PayrollState(StrEnum):
 
 @dataclass(frozen=True)
 class ActiveWindow:
-    """One stretch of time the session counted; ``seed`` is who sat where when it opened."""
+    """One stretch of time the session counted; ``seed`` is what the app knew when it opened:
+    member -> (their voice channel, None when out of voice; when that was observed)."""
 
     start_ms: int
     stop_ms: int | None = None
-    seed: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    seed: Mapping[str, tuple[str | None, int]] = field(default_factory=dict)
+
+    def seated_in(self, channel_ids: tuple[str, ...]) -> int:
+        """How many members sat in ``channel_ids`` when the window opened."""
+        return sum(1 for channel, _ in self.seed.values() if channel in channel_ids)
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,7 @@ class Session:
             windows=(*self.windows[:-1], closed),
         )
 
-    def reopen(self, at_ms: int, seed: Mapping[str, frozenset[str]]) -> Session:
+    def reopen(self, at_ms: int, seed: Mapping[str, tuple[str | None, int]]) -> Session:
         """``adhoc load``: a stopped, unpaid adhoc session counts again from ``at_ms``."""
         if self.type is not SessionType.ADHOC:
             raise StateConflict("Only adhoc sessions can be loaded again; start a new Sunday op.")
@@ -140,7 +145,7 @@ def new_session(
     creator_id: str,
     channel_ids: tuple[str, ...],
     start_ms: int,
-    seed: Mapping[str, frozenset[str]],
+    seed: Mapping[str, tuple[str | None, int]],
     name: str,
 ) -> Session:
     if not channel_ids:

@@ -99,7 +99,7 @@ def _missing_bot_permissions(app_permissions: int | None) -> str:
 
 
 def _started(ctx: Context, session: Session) -> dict[str, Any]:
-    seated = sum(len(users) for window in session.windows[-1:] for users in window.seed.values())
+    seated = session.windows[-1].seated_in(session.channel_ids)
     text = (
         f"{render.badge(session)} **{session.name}** started by <@{ctx.user_id}>.\n"
         f"Tracking {render.channels_text(session)}; {seated} already there. "

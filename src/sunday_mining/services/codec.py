@@ -11,7 +11,7 @@ from sunday_mining.domain.guild import (
     MiningChannel,
     Role,
 )
-from sunday_mining.domain.presence import Source, VoiceEvent, VoiceSnapshot
+from sunday_mining.domain.presence import VoiceEvent, VoiceSnapshot
 from sunday_mining.domain.session import (
     ActiveWindow,
     PayrollState,
@@ -108,7 +108,11 @@ def session_to_item(session: Session) -> Item:
         "creator_id": session.creator_id,
         "channel_ids": list(session.channel_ids),
         "windows": [
-            {"start": w.start_ms, "stop": w.stop_ms, "seed": _members(w.seed)}
+            {
+                "start": w.start_ms,
+                "stop": w.stop_ms,
+                "seated": {user: [channel, t] for user, (channel, t) in w.seed.items()},
+            }
             for w in session.windows
         ],
         "stop_reason": session.stop_reason.value if session.stop_reason else None,
@@ -134,8 +138,7 @@ def session_from_item(item: Item) -> Session:
         creator_id=str(item["creator_id"]),
         channel_ids=tuple(item["channel_ids"]),
         windows=tuple(
-            ActiveWindow(int(w["start"]), w.get("stop"), _member_sets(w.get("seed", {})))
-            for w in item["windows"]
+            ActiveWindow(int(w["start"]), w.get("stop"), _seated(w)) for w in item["windows"]
         ),
         status=SessionStatus(item["status"]),
         stop_reason=StopReason(reason) if reason else None,
@@ -191,13 +194,16 @@ def observation_from_item(item: Item) -> VoiceEvent | VoiceSnapshot:
     )
 
 
-def seed_snapshot(window: ActiveWindow) -> VoiceSnapshot:
-    # Seeds sort before any worker observation at the same instant (empty connection id) and
-    # use the window start as their sequence number so two windows' seeds never collide.
-    return VoiceSnapshot(
-        t_ms=window.start_ms,
-        conn="",
-        seq=window.start_ms,
-        channels=window.seed,
-        source=Source.SESSION_START,
-    )
+def _seated(window: Item) -> dict[str, tuple[str | None, int]]:
+    if "seated" in window:
+        return {
+            str(user): (None if channel is None else str(channel), int(t))
+            for user, (channel, t) in window["seated"].items()
+        }
+    # Written before the seed kept when each member was observed: as seated at the start.
+    start = int(window["start"])
+    return {
+        str(user): (str(channel), start)
+        for channel, users in window.get("seed", {}).items()
+        for user in users
+    }

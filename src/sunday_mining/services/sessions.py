@@ -33,7 +33,11 @@ from sunday_mining.ports.store import (
 )
 from sunday_mining.services import codec, keys
 from sunday_mining.services.guilds import GuildService
-from sunday_mining.services.presence import load_presence
+from sunday_mining.services.presence import GuildPresence, load_presence, presence_put
+
+# A start, stop or reopen writes the guild's presence item (see services/presence.py); a voice
+# batch landing at the same moment makes that write fail, and it is simply done again.
+_PRESENCE_ATTEMPTS = 5
 
 
 class SessionService:
@@ -133,27 +137,46 @@ class SessionService:
         name: str,
     ) -> Session:
         self._explain_conflicts(guild_id, session_type, channel_ids)
-        now = self._clock.now_ms()
-        seed = load_presence(self._store, guild_id).in_channels(channel_ids)
-        session = new_session(
-            guild_id=guild_id,
-            session_id=new_id(now),
-            session_type=session_type,
-            creator_id=user_id,
-            channel_ids=channel_ids,
-            start_ms=now,
-            seed=seed,
-            name=name,
-        )
-        ops: list[TxOp] = [TxPut(codec.session_to_item(session), ItemAbsent())]
-        ops += self._lock_ops(session)
-        try:
-            self._store.transact(ops)
-        except ConditionFailed:
-            # Someone started a session between our check and our write; say who.
-            self._explain_conflicts(guild_id, session_type, channel_ids)
-            raise StateConflict("Another session started at the same moment; try again.") from None
-        return session
+        for _ in range(_PRESENCE_ATTEMPTS):
+            now = self._clock.now_ms()
+            presence = load_presence(self._store, guild_id)
+            session = new_session(
+                guild_id=guild_id,
+                session_id=new_id(now),
+                session_type=session_type,
+                creator_id=user_id,
+                channel_ids=channel_ids,
+                start_ms=now,
+                seed=presence.seated(channel_ids, now),
+                name=name,
+            )
+            ops: list[TxOp] = [TxPut(codec.session_to_item(session), ItemAbsent())]
+            ops += self._lock_ops(session)
+            try:
+                self._write_with_presence(ops, presence, session, now)
+            except ConditionFailed:
+                # Someone started a session between our check and our write; say who.
+                self._explain_conflicts(guild_id, session_type, channel_ids)
+                if self._presence_moved(presence):
+                    continue
+                raise StateConflict(
+                    "Another session started at the same moment; try again."
+                ) from None
+            return session
+        raise _busy()
+
+    def _write_with_presence(
+        self, ops: list[TxOp], presence: GuildPresence, session: Session, now_ms: int
+    ) -> None:
+        if presence.tracking is None:
+            # An item from before sessions were kept in it: take in the running ones first.
+            for running in self.active(presence.guild_id):
+                presence.track(running)
+        presence.track(session)
+        self._store.transact([*ops, presence_put(presence, now_ms)])
+
+    def _presence_moved(self, read: GuildPresence) -> bool:
+        return load_presence(self._store, read.guild_id).version != read.version
 
     def _lock_ops(self, session: Session) -> list[TxOp]:
         lock = {"session_id": session.session_id, "name": session.name}
@@ -197,42 +220,60 @@ class SessionService:
         at_ms: int | None = None,
     ) -> Session:
         session = self.get(guild_id, session_id)
-        now = self._clock.now_ms()
-        when = now if at_ms is None else at_ms
-        if when > now:
-            raise ValidationError("A session cannot stop in the future.")
-        stopped = replace(session.stop(when, reason), version=session.version + 1)
-        ops: list[TxOp] = [TxPut(codec.session_to_item(stopped), eq("version", session.version))]
-        for key in self._lock_keys(session):
-            ops.append(TxDelete(key, Or(ItemAbsent(), eq("session_id", session.session_id))))
-        try:
-            self._store.transact(ops)
-        except ConditionFailed:
-            raise StateConflict(
-                f"'{session.name}' changed while stopping it (stopped by someone else?); "
-                "check /mining status."
-            ) from None
-        return stopped
+        for _ in range(_PRESENCE_ATTEMPTS):
+            now = self._clock.now_ms()
+            when = now if at_ms is None else at_ms
+            if when > now:
+                raise ValidationError("A session cannot stop in the future.")
+            stopped = replace(session.stop(when, reason), version=session.version + 1)
+            ops: list[TxOp] = [
+                TxPut(codec.session_to_item(stopped), eq("version", session.version))
+            ]
+            for key in self._lock_keys(session):
+                ops.append(TxDelete(key, Or(ItemAbsent(), eq("session_id", session.session_id))))
+            presence = load_presence(self._store, guild_id)
+            try:
+                self._write_with_presence(ops, presence, stopped, now)
+            except ConditionFailed:
+                if self._presence_moved(presence):
+                    continue
+                raise StateConflict(
+                    f"'{session.name}' changed while stopping it (stopped by someone else?); "
+                    "check /mining status."
+                ) from None
+            return stopped
+        raise _busy()
 
     def reopen(self, guild_id: str, session_id: str) -> Session:
         session = self.get(guild_id, session_id)
         self._explain_conflicts(guild_id, session.type, session.channel_ids)
-        now = self._clock.now_ms()
-        seed = load_presence(self._store, guild_id).in_channels(session.channel_ids)
-        reopened = replace(session.reopen(now, seed), version=session.version + 1)
-        ops: list[TxOp] = [TxPut(codec.session_to_item(reopened), eq("version", session.version))]
-        ops += self._lock_ops(reopened)
-        try:
-            self._store.transact(ops)
-        except ConditionFailed:
-            self._explain_conflicts(guild_id, session.type, session.channel_ids)
-            raise StateConflict(
-                f"'{session.name}' changed at the same moment; try again."
-            ) from None
-        return reopened
+        for _ in range(_PRESENCE_ATTEMPTS):
+            now = self._clock.now_ms()
+            presence = load_presence(self._store, guild_id)
+            seed = presence.seated(session.channel_ids, now)
+            reopened = replace(session.reopen(now, seed), version=session.version + 1)
+            ops: list[TxOp] = [
+                TxPut(codec.session_to_item(reopened), eq("version", session.version))
+            ]
+            ops += self._lock_ops(reopened)
+            try:
+                self._write_with_presence(ops, presence, reopened, now)
+            except ConditionFailed:
+                self._explain_conflicts(guild_id, session.type, session.channel_ids)
+                if self._presence_moved(presence):
+                    continue
+                raise StateConflict(
+                    f"'{session.name}' changed at the same moment; try again."
+                ) from None
+            return reopened
+        raise _busy()
 
     def _lock_keys(self, session: Session) -> list[tuple[str, str]]:
         found = [keys.channel_lock_key(session.guild_id, c) for c in session.channel_ids]
         if session.type is SessionType.SUNDAY:
             found.append(keys.sunday_lock_key(session.guild_id))
         return found
+
+
+def _busy() -> StateConflict:
+    return StateConflict("Voice updates for this server are arriving too fast; try again.")

@@ -6,11 +6,14 @@ from dataclasses import dataclass
 
 from sunday_mining.domain.clock import Clock
 from sunday_mining.domain.presence import (
+    POSTSTOP_MARGIN_MS,
+    PRESTART_MARGIN_MS,
     Observation,
     Participant,
     VoiceRecord,
     Window,
     build_records,
+    seed_events,
     summarize,
 )
 from sunday_mining.domain.session import Session
@@ -55,7 +58,10 @@ class SummaryService:
         now = self._clock.now_ms()
         minimum = self._guilds.get(session.guild_id).settings.minimum_participation_s
         records = build_records(
-            windows=[Window(w.start_ms, w.stop_ms) for w in session.windows],
+            windows=[
+                Window(w.start_ms, w.stop_ms, seed_events(w.start_ms, w.seed))
+                for w in session.windows
+            ],
             channels=session.channel_ids,
             observations=self._observations(session, now),
             now_ms=now,
@@ -70,13 +76,15 @@ class SummaryService:
         )
 
     def _observations(self, session: Session, now_ms: int) -> list[Observation]:
+        """What the worker observed for each window, from the margin before its start."""
         found: list[Observation] = []
         for window in session.windows:
-            found.append(codec.seed_snapshot(window))
-            stop = window.stop_ms if window.stop_ms is not None else now_ms
+            stop = window.stop_ms + POSTSTOP_MARGIN_MS if window.stop_ms is not None else now_ms
             items = self._store.query_all(
                 keys.observations_pk(session.guild_id),
-                SortKey.between(keys.time_sk(window.start_ms), keys.time_sk(stop) + "~"),
+                SortKey.between(
+                    keys.time_sk(window.start_ms - PRESTART_MARGIN_MS), keys.time_sk(stop) + "~"
+                ),
             )
             found += [codec.observation_from_item(item) for item in items]
         return found

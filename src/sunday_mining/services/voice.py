@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 
 from sunday_mining.domain.clock import Clock
 from sunday_mining.domain.errors import ConditionFailed, StateConflict, StoreError, ValidationError
-from sunday_mining.domain.presence import VoiceEvent, VoiceSnapshot
-from sunday_mining.domain.session import Session
+from sunday_mining.domain.presence import PRESTART_MARGIN_MS, VoiceEvent, VoiceSnapshot
 from sunday_mining.ports.store import (
     MAX_TRANSACTION_ITEMS,
     Item,
@@ -26,7 +25,13 @@ from sunday_mining.ports.store import (
 )
 from sunday_mining.services import codec, keys
 from sunday_mining.services.names import MemberNames
-from sunday_mining.services.presence import GuildPresence, load_presence, presence_put
+from sunday_mining.services.presence import (
+    TRACKING_HORIZON_MS,
+    GuildPresence,
+    Tracked,
+    load_presence,
+    presence_put,
+)
 from sunday_mining.services.sessions import SessionService
 
 log = logging.getLogger(__name__)
@@ -59,20 +64,25 @@ class IngestResult:
 
 @dataclass(frozen=True)
 class _Tracking:
-    """Which channels count right now, and since when, across the guild's active sessions."""
+    """The guild's sessions that still take observations: running, or stopped lately."""
 
-    start_of: dict[str, int]
+    sessions: tuple[Tracked, ...]
 
-    @classmethod
-    def of(cls, sessions: list[Session]) -> _Tracking:
-        start_of: dict[str, int] = {}
-        for session in sessions:
-            for channel in session.channel_ids:
-                start_of[channel] = session.windows[-1].start_ms
-        return cls(start_of)
+    def channels_at(self, t_ms: int) -> set[str]:
+        """The channels whose observations stamped ``t_ms`` some session will read."""
+        return {c for s in self.sessions if s.covers(t_ms) for c in s.channels}
 
-    def relevant(self, channel: str | None, t_ms: int) -> bool:
-        return channel is not None and channel in self.start_of and t_ms >= self.start_of[channel]
+    def keeps(self, t_ms: int) -> bool:
+        return any(s.covers(t_ms) for s in self.sessions)
+
+    def why_not(self, t_ms: int) -> str:
+        """The reason an observation stamped ``t_ms`` is not kept, in the worker's words."""
+        if not self.sessions:
+            return "no session running"
+        first = min(start for s in self.sessions for start, _ in s.windows)
+        if t_ms < first - PRESTART_MARGIN_MS:
+            return "stamped before the session's margin"
+        return "stamped while no session was running"
 
 
 class VoiceIngestService:
@@ -92,8 +102,7 @@ class VoiceIngestService:
             return IngestResult(duplicate=True)
         result = IngestResult()
         events, snapshots = self._screen(batch, result)
-        tracking = _Tracking.of(self._sessions.active(batch.guild_id))
-        stored = self._fold_and_write(batch.guild_id, marker, events, snapshots, tracking, result)
+        stored = self._fold_and_write(batch.guild_id, marker, events, snapshots, result)
         if stored is None:
             return IngestResult(duplicate=True)
         result.stored = stored
@@ -141,7 +150,6 @@ class VoiceIngestService:
         marker: tuple[str, str],
         events: list[VoiceEvent],
         snapshots: list[VoiceSnapshot],
-        tracking: _Tracking,
         result: IngestResult,
     ) -> int | None:
         """Fold the batch onto the guild's presence, then write its records, the new presence
@@ -149,9 +157,13 @@ class VoiceIngestService:
         presence as it was, so the retry folds onto the same presence and writes the same
         records: a leave (or a move out of a tracked channel) is only recognised against the
         presence before it. Returns how many records were stored, or None when a concurrent
-        copy of this batch landed first (its writes equal ours)."""
+        copy of this batch landed first (its writes equal ours).
+
+        Which observations are kept is decided from the sessions recorded in the same presence
+        item, so a start, stop or reopen lands wholly before or wholly after this batch."""
         for _ in range(_PRESENCE_ATTEMPTS):
             presence = load_presence(self._store, guild_id)
+            tracking = self._tracking(presence)
             attempt = IngestResult()
             items = self._fold(guild_id, presence, events, snapshots, tracking, attempt)
             try:
@@ -164,6 +176,22 @@ class VoiceIngestService:
             result.corrections += attempt.corrections
             return len(items)
         raise StateConflict("Voice updates for this server are arriving too fast; retry.")
+
+    def _tracking(self, presence: GuildPresence) -> _Tracking:
+        if presence.tracking is None:
+            # Written before sessions were kept in the presence item: take in the running ones
+            # (this batch's write then keeps them there).
+            presence.tracking = {}
+            for session in self._sessions.active(presence.guild_id):
+                presence.track(session)
+        now = self._clock.now_ms()
+        return _Tracking(
+            tuple(
+                t
+                for t in (presence.tracking or {}).values()
+                if (stop := t.last_stop()) is None or stop >= now - TRACKING_HORIZON_MS
+            )
+        )
 
     def _fold(
         self,
@@ -180,14 +208,14 @@ class VoiceIngestService:
         items: list[Item] = []
         for observation in ordered:
             if isinstance(observation, VoiceEvent):
-                before = presence.channel_of(observation.user_id)
                 presence.apply_event(observation)
-                if tracking.relevant(before, observation.t_ms) or tracking.relevant(
-                    observation.channel_id, observation.t_ms
-                ):
+                # Every member's changes are kept while a session reads them, whatever the
+                # channels: whether a move into the lounge ends a stay in a tracked channel
+                # depends on where the member was, which a late or reordered batch can change.
+                if tracking.keeps(observation.t_ms):
                     items.append(codec.event_to_item(guild_id, observation, now_s))
                 else:
-                    result.ignored["no tracked channel involved"] += 1
+                    result.ignored[tracking.why_not(observation.t_ms)] += 1
             else:
                 result.corrections += presence.apply_snapshot(observation)
                 tracked = _tracked_part(observation, tracking)
@@ -223,10 +251,11 @@ def _named_members(batch: VoiceBatch) -> dict[str, str]:
 
 
 def _tracked_part(snapshot: VoiceSnapshot, tracking: _Tracking) -> VoiceSnapshot | None:
+    wanted = tracking.channels_at(snapshot.t_ms)
     channels = {
         channel: users - snapshot.bots
         for channel, users in snapshot.channels.items()
-        if tracking.relevant(channel, snapshot.t_ms)
+        if channel in wanted
     }
     if not channels:
         return None

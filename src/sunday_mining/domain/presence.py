@@ -606,8 +606,8 @@ def _replay_across_gaps(
     so one in between was missed). A move between two tracked channels changes no time. Those
     who sat in a tracked channel when it began and of whom nothing after it speaks are flagged
     too. Everyone else kept their seat, or their absence, across the gap, which then cannot have
-    changed their time. Returns, per flagged member, the stretches (from the gap's start to that first
-    observation) whose records get the flag.
+    changed their time. Returns, per flagged member, the stretches (from the gap's start to that
+    first observation) whose records get the flag.
     """
     stretches: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
     times = list(map(_TIME, ordered))

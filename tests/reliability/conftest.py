@@ -38,11 +38,15 @@ T0 = 1_795_370_400_000  # 2026-11-22 18:00 UTC, as in the other suites
 
 Row = tuple[Any, ...]
 # "#MEMBER" and "#SEEN": the member-name cache and the marks of interactions seen.
-_BOOKKEEPING = tuple(
+BOOKKEEPING = tuple(
     pk.removeprefix(keys.guild_pk("0")) for pk in (keys.members_pk("0"), seen_key("0", "1")[0])
 )
 # What an HTTP/1.1 field value may hold (RFC 9110 field-vchar, SP, HTAB, obs-text).
 _FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
+
+
+def without_bookkeeping(rows: list[Row]) -> list[Row]:
+    return [row for row in rows if not str(row[0]).endswith(BOOKKEEPING)]
 
 
 def sendable_header(value: str) -> bool:
@@ -98,11 +102,11 @@ class Rig:
 
     def rows(self) -> list[Row]:
         """Every row but the member-name cache and the marks of interactions seen: an accepted
-        interaction remembers its caller's display name (services/names.py) and every one is
-        marked once (services/replays.py), which is bookkeeping about who asked and what
-        arrived, not a change the request made; everything else must be byte-for-byte the same
-        after an invalid request."""
-        return [row for row in self.all_rows() if not str(row[0]).endswith(_BOOKKEEPING)]
+        interaction remembers its caller's display name (services/names.py) and keeps its mark
+        (services/replays.py), which is bookkeeping about who asked and what arrived, not a
+        change the request made; everything else must be byte-for-byte the same after an
+        invalid request. (A refused one leaves neither: compare ``all_rows`` for those.)"""
+        return without_bookkeeping(self.all_rows())
 
     def all_rows(self) -> list[Row]:
         with sqlite3.connect(self.db_path) as connection:

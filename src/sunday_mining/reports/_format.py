@@ -47,13 +47,14 @@ def clock(ms: int, tz: ZoneInfo) -> str:
 
 
 def when_line(start_ms: int, stop_ms: int, tz: ZoneInfo) -> str:
-    """Sun 2026-06-07, 20:00 to 23:50 CEST (with a dash); both dates past midnight."""
+    """Sun 2026-06-07, 20:00:00 to 23:50:12 CEST (with a dash); both dates past midnight. To the
+    second: credited time is, and a member's full time is exactly this span."""
     start, stop = _local(start_ms, tz), _local(stop_ms, tz)
     first = f"{_DAYS[start.weekday()]} {start:%Y-%m-%d}"
     if start.date() == stop.date():
-        return f"{first}, {start:%H:%M} {_DASH} {stop:%H:%M} {stop.tzname()}"
+        return f"{first}, {start:%H:%M:%S} {_DASH} {stop:%H:%M:%S} {stop.tzname()}"
     last = f"{_DAYS[stop.weekday()]} {stop:%Y-%m-%d}"
-    return f"{first} {start:%H:%M} {_DASH} {last} {stop:%H:%M} {stop.tzname()}"
+    return f"{first} {start:%H:%M:%S} {_DASH} {last} {stop:%H:%M:%S} {stop.tzname()}"
 
 
 def multiplier(milli: int | None) -> str:

@@ -137,7 +137,7 @@ def sample_report(payees: int = 12, *, seed: int = 7) -> ReportData:
         guild_id="800000000000000001",
         guild_name="Sunday Mining Cöoperative ⛏",
         session_id=f"ses-{seed:04d}",
-        session_name="Sunday op — Aaron Halo",
+        session_name="Aaron Halo run",
         session_type=SessionType.SUNDAY,
         payroll_id=f"pay-{seed:04d}",
         version=2,

@@ -114,7 +114,7 @@ def test_header_has_the_session_and_who_finalized_it() -> None:
     text = _text(data)
     for fact in (data.guild_name, data.session_name, data.finalized_by, "Europe/Berlin"):
         assert fact in text
-    assert "Sun 2026-06-07, 20:00 \u2013 23:50 CEST" in text
+    assert "Sun 2026-06-07, 20:00:00 \u2013 23:50:00 CEST" in text
     assert "2 \u2014 FINAL" in text
 
 
@@ -223,7 +223,7 @@ def test_the_timeline_is_labelled_in_the_guild_time_zone() -> None:
 def test_an_unknown_time_zone_falls_back_to_utc_and_says_so() -> None:
     text = _text(dataclasses.replace(sample_report(5), time_zone="Mars/Olympus_Mons"))
     assert "UTC (the guild's time zone 'Mars/Olympus_Mons' is unknown)" in text
-    assert "18:00 \u2013 21:50 UTC" in text
+    assert "18:00:00 \u2013 21:50:00 UTC" in text
 
 
 def test_a_big_op_continues_the_timeline_over_pages_and_is_timed() -> None:

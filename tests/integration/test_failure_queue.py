@@ -22,7 +22,7 @@ from sunday_mining.adapters.sqlite_store import SqliteStore
 from sunday_mining.bootstrap import Services, build_from_settings, build_services
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import FixedClock
-from sunday_mining.domain.errors import Unavailable
+from sunday_mining.domain.errors import FailureQueueUnavailable
 from sunday_mining.ports.jobs import Job
 from sunday_mining.report_wiring import failed_jobs
 from sunday_mining.services.diagnostic_probes import Check, FailedJobs, Probes, Status
@@ -71,7 +71,7 @@ def test_waiting_failed_jobs_are_a_warning_with_what_to_do(
 
 def test_an_unreadable_queue_is_a_warning_not_a_failure(tmp_path: Path, clock: FixedClock) -> None:
     def refused() -> int:
-        raise Unavailable("SQS refused the request (AccessDenied).")
+        raise FailureQueueUnavailable("SQS refused the request (AccessDenied).")
 
     (line,) = queue_lines(diagnose(tmp_path, clock, FailedJobs(refused)))
     assert line.status is Status.WARN
@@ -181,13 +181,13 @@ def test_on_aws_the_queue_depth_is_read_from_sqs(queue: str) -> None:
     assert probe.count() == 3
 
 
-def test_on_aws_a_missing_queue_reads_as_unavailable(
+def test_on_aws_a_missing_queue_is_the_queue_s_failure(
     queue: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SM_FAILURE_QUEUE_URL", queue.replace("FailureQueue", "Gone"))
     probe = failed_jobs(Settings.from_env(), None)
     assert probe is not None
-    with pytest.raises(Unavailable, match=r"^SQS refused the request \(.+\)\.$"):
+    with pytest.raises(FailureQueueUnavailable, match=r"^SQS refused the request \(.+\)\.$"):
         probe.count()
 
 
@@ -240,6 +240,8 @@ def test_status_locally_shows_no_in_memory_line_it_could_only_ever_read_as_empty
     monkeypatch.setenv("SM_STORE", "sqlite")
     monkeypatch.setenv("SM_SQLITE_PATH", str(tmp_path / "status.sqlite3"))
     monkeypatch.delenv("SM_FAILURE_QUEUE_URL", raising=False)
+    cli.main(["migrate"])  # status only looks: on no database it says so and runs no checks
+    capsys.readouterr()
     cli.main(["status"])
     out = capsys.readouterr().out
     assert "Reports:" in out  # the checks ran

@@ -11,8 +11,9 @@ from botocore.stub import Stubber
 
 from sunday_mining.adapters.jobs import KEEP_FAILED, InProcessJobs
 from sunday_mining.adapters.sqs_failures import SqsFailureQueue
+from sunday_mining.bootstrap import Services
 from sunday_mining.config import Settings
-from sunday_mining.domain.errors import Unavailable
+from sunday_mining.domain.errors import FailureQueueUnavailable, StoreError
 from sunday_mining.ports.jobs import Job
 
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/stack-FailureQueue-abc"
@@ -94,7 +95,7 @@ def test_the_queue_depth_counts_visible_and_in_flight_messages() -> None:
         stub.assert_no_pending_responses()
 
 
-def test_a_refused_queue_read_is_unavailable_with_the_code_only() -> None:
+def test_a_refused_queue_read_is_the_queue_s_failure_with_the_code_only() -> None:
     client = _sqs_client()
     with Stubber(client) as stub:
         stub.add_client_error(
@@ -103,19 +104,33 @@ def test_a_refused_queue_read_is_unavailable_with_the_code_only() -> None:
             service_message="User arn:aws:sts::123456789012:assumed-role/x is not authorized",
             http_status_code=403,
         )
-        with pytest.raises(Unavailable) as refused:
+        with pytest.raises(FailureQueueUnavailable) as refused:
             SqsFailureQueue(client, QUEUE_URL).depth()
     assert refused.value.message == "SQS refused the request (AccessDenied)."
     assert "123456789012" not in refused.value.message
 
 
-def test_a_queue_that_does_not_answer_is_unavailable() -> None:
+def test_a_queue_that_does_not_answer_is_the_queue_s_failure() -> None:
     class SlowClient:
         def get_queue_attributes(self, **_: object) -> dict[str, object]:
             raise ReadTimeoutError(endpoint_url=QUEUE_URL)
 
-    with pytest.raises(Unavailable, match=r"SQS did not answer \(ReadTimeoutError\)"):
+    with pytest.raises(FailureQueueUnavailable, match=r"SQS did not answer \(ReadTimeoutError\)"):
         SqsFailureQueue(SlowClient(), QUEUE_URL).depth()
+
+
+def test_an_unreadable_queue_is_no_store_failure_and_is_counted_under_its_own_name(
+    services: Services,
+) -> None:
+    class DownClient:
+        def get_queue_attributes(self, **_: object) -> dict[str, object]:
+            raise ConnectionError("no route")
+
+    with pytest.raises(FailureQueueUnavailable) as unread:
+        SqsFailureQueue(DownClient(), QUEUE_URL).depth()
+    assert not isinstance(unread.value, StoreError)  # the database is fine
+    services.errors.record_failure(unread.value)
+    assert services.errors.last_day() == {"on-failure queue unavailable": 1}
 
 
 def test_settings_read_the_failure_queue_url() -> None:

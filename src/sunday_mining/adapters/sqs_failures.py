@@ -10,7 +10,7 @@ from typing import Any
 
 from botocore.config import Config
 
-from sunday_mining.domain.errors import Unavailable
+from sunday_mining.domain.errors import FailureQueueUnavailable
 
 # One attempt with short timeouts, inside diagnostics' 1.5 s per check: a slow queue shows as
 # "couldn't read" with its fix instead of holding the whole answer.
@@ -25,13 +25,14 @@ class SqsFailureQueue:
         self._queue_url = queue_url
 
     def depth(self) -> int:
-        """Messages in the queue (approximate, as SQS counts them); Unavailable if unreadable."""
+        """Messages in the queue (approximate, as SQS counts them); FailureQueueUnavailable if
+        unreadable."""
         try:
             answer = self._client.get_queue_attributes(
                 QueueUrl=self._queue_url, AttributeNames=list(_COUNTED)
             )
         except Exception as error:
-            raise Unavailable(_explain(error)) from None
+            raise FailureQueueUnavailable(_explain(error)) from None
         attributes = answer.get("Attributes", {})
         return sum(int(attributes.get(name, 0)) for name in _COUNTED)
 

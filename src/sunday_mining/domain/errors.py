@@ -113,3 +113,13 @@ class JobsUnavailable(DependencyUnavailable):
         self, message: str = "The background job couldn't be started; try again in a minute."
     ) -> None:
         super().__init__(message)
+
+
+class FailureQueueUnavailable(DependencyUnavailable):
+    """The on-failure queue (SQS) could not be read: the failed jobs waiting there are unknown,
+    which says nothing about the store."""
+
+    part = "on-failure queue"
+
+    def __init__(self, message: str = "The on-failure queue couldn't be read.") -> None:
+        super().__init__(message)

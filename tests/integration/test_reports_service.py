@@ -42,6 +42,7 @@ from sunday_mining.services import keys
 from sunday_mining.services.job_kinds import REPORT_JOB
 from sunday_mining.services.names import MemberNames
 from sunday_mining.services.payroll import PayrollService, PayrollVersion
+from sunday_mining.services.report_data import split_report_id
 from sunday_mining.services.report_delivery import TOKEN_WINDOW_MS
 from sunday_mining.services.report_links import LinkExpired, ReportLinks
 from sunday_mining.services.reports import (
@@ -171,6 +172,34 @@ def test_a_link_checks_until_it_expires_and_never_with_another_key_or_id() -> No
     for bad in ("", "x", "1.", ".abc", "12.!!!!!!!!!!!!!!!!!!!!!!!!!", sig + "A"):
         with pytest.raises(PermissionDenied):
             links.check("1000-abc", bad, now_s=10 * DAY_S)
+
+
+def test_a_link_s_expiry_is_read_in_ascii_digits_only() -> None:
+    """Other scripts' digits have the same value to int(): a genuine signature respelled in them
+    must not be a second valid link to the report."""
+    links = ReportLinks(KEY, "https://sm.example")
+    sig = links.url("1000-abc", now_s=10 * DAY_S).split("sig=")[1]
+    expires, mac = sig.split(".")
+    for zero in (0x0660, 0xFF10, 0x1D7CE):  # Arabic-Indic, fullwidth, mathematical bold
+        respelled = "".join(chr(zero + int(digit)) for digit in expires)
+        with pytest.raises(PermissionDenied):
+            links.check("1000-abc", f"{respelled}.{mac}", now_s=10 * DAY_S)
+    links.check("1000-abc", f"{expires}.{mac}", now_s=10 * DAY_S)
+
+
+def test_a_report_id_names_its_guild_in_ascii_digits_only() -> None:
+    assert split_report_id("1000-01ABC") == ("1000", "01ABC")
+    arabic_1000 = "\u0661\u0660\u0660\u0660"
+    for odd in (
+        f"{arabic_1000}-01ABC",
+        "\u00b2-01ABC",
+        "1000\u00b2-01ABC",
+        "-01ABC",
+        "1000-",
+        "+1-X",
+    ):
+        assert split_report_id(odd) is None, odd
+    assert split_report_id("1" * 21 + "-01ABC") is None  # longer than any Discord id
 
 
 def test_links_made_the_same_day_are_identical() -> None:

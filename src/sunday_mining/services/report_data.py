@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 
 from sunday_mining.domain.durations import duration_text
+from sunday_mining.domain.ids import is_snowflake
 from sunday_mining.domain.payroll import (
     MILLI,
     ORG_PAYEE_ID,
@@ -55,7 +56,7 @@ def report_id(guild_id: str, payroll_id: str) -> str:
 
 def split_report_id(identifier: str) -> tuple[str, str] | None:
     guild_id, _, payroll_id = identifier.partition("-")
-    if not guild_id.isdigit() or not payroll_id:
+    if not is_snowflake(guild_id) or not payroll_id:
         return None
     return guild_id, payroll_id
 

@@ -16,7 +16,9 @@ import re
 from sunday_mining.domain.errors import PermissionDenied
 
 _DAY_S = 86_400
-_SIG = re.compile(r"(\d{1,10})\.([A-Za-z0-9_-]{22,64})")
+# ASCII digits only: re's \d takes every script's digits, which int() reads just the same, so a
+# genuine signature respelled in them would be another valid link. Always used with fullmatch.
+_SIG = re.compile(r"([0-9]{1,10})\.([A-Za-z0-9_-]{22,64})")
 _REPORT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 

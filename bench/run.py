@@ -22,7 +22,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: make the repository's `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import cold_import, domain, interactions, pdf, worker_ingest
+from bench import cold_import, domain, interactions, pdf, store_cost, worker_ingest
 from bench.report import Machine, load_average, render
 from bench.results import Section
 
@@ -33,6 +33,7 @@ BENCHMARKS: dict[str, tuple[str, Callable[[bool], Section]]] = {
     "domain": ("Credited time and payroll (domain)", domain.section),
     "pdf": ("Payroll report PDF", pdf.section),
     "worker": ("Worker ingest at 200 events/s", worker_ingest.section),
+    "store": ("Store cost of an op", store_cost.section),
 }
 
 

@@ -3,7 +3,7 @@ they make. Nothing here is about speed — a slow machine passes; broken bench c
 
 from __future__ import annotations
 
-from bench import credited_time, run
+from bench import credited_time, run, store_cost
 from bench.report import Machine, render
 from bench.results import Verdict
 
@@ -36,3 +36,11 @@ def test_credited_time_keeps_its_measure_api() -> None:
     assert figures["members"] == 5
     assert figures["records"] > 0
     assert figures["wall_s"] >= 0
+
+
+def test_the_store_meter_charges_as_dynamodb_bills() -> None:
+    # 3-byte names + values: a 1,500-byte string is two write units, one read unit.
+    big = {"pk": "p", "sk": "s", "v": "x" * 1_500}
+    assert store_cost.item_size(big) == 2 + 1 + 2 + 1 + 1 + 1_500
+    assert store_cost.item_size({"n": 1_795_370_400_000}) == 1 + 8
+    assert store_cost.item_size({"m": {"a": [1, None]}}) == 1 + 3 + (1 + 3 + (2 + 1) + (1 + 1) + 1)

@@ -124,6 +124,11 @@ class Chain:
 
     # --- what the app has ---------------------------------------------------------------------
 
+    def worker_state(self) -> str:
+        """The gateway state of the worker's latest heartbeat."""
+        item = self.services.worker.heartbeat_item() or {}
+        return str(item.get("state", ""))
+
     def heartbeat_ms(self) -> int:
         item = self.services.worker.heartbeat_item() or {}
         return int(item.get("at_ms", -1))
@@ -256,6 +261,9 @@ async def test_an_invalid_session_reconciles_from_an_empty_fresh_snapshot(tmp_pa
         c.fake.hold_connections(True)
         identifies = c.fake.identify_count
         await c.fake.invalidate_session(resumable=False)
+        # Until the worker has taken in the invalid session it is still "connected" and its
+        # minute snapshots still list both from its cache: the clock must not move before.
+        await c.until(lambda: c.worker_state() != "connected", "the worker leaving the session")
         # Both leave while the worker is away; Discord will not replay this.
         await c.fake.voice_leave(GUILD, ANA)
         await c.fake.voice_leave(GUILD, BEN)

@@ -141,3 +141,37 @@ def test_a_lambda_cold_start_answers_a_ping_without_payroll_reports_or_a_thread_
         "sunday_mining.web.worker_models",
     }
     assert lazy.isdisjoint(loaded), lazy & loaded
+
+
+SERVE_PROBE = """
+import json, os, sys
+os.environ["SM_SQLITE_PATH"] = sys.argv[1]
+os.environ["SM_DATA_DIR"] = sys.argv[2]
+from sunday_mining.bootstrap import build_from_settings
+from sunday_mining.config import Settings
+from sunday_mining.local import migrate_table
+from sunday_mining.web.app import create_app_from_settings
+settings = Settings.from_env()
+migrate_table(settings)
+services = build_from_settings(settings)
+create_app_from_settings(services, settings)
+services.store.get(("G#1", "CONFIG"))
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+
+
+def test_the_embedded_default_loads_no_aws_library(tmp_path: Path) -> None:
+    # serve's wiring on SQLite: the store rules both adapters share live apart from the
+    # DynamoDB adapter, so the SQLite store imports no boto3 or botocore.
+    result = subprocess.run(
+        [sys.executable, "-c", SERVE_PROBE, str(tmp_path / "s.sqlite3"), str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if not k.startswith(("SM_", "AWS_"))},
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout.strip().splitlines()[-1]))
+    assert loaded.isdisjoint({"boto3", "botocore"}), loaded & {"boto3", "botocore"}

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sunday_mining.adapters.dynamodb_store import (
+from sunday_mining.adapters.sqlite_ddl import TABLE_NAME, ddl
+from sunday_mining.adapters.store_rules import (
     check_key,
     check_limit,
     check_partition,
@@ -35,7 +36,6 @@ from sunday_mining.adapters.dynamodb_store import (
     is_empty_range,
     op_key,
 )
-from sunday_mining.adapters.sqlite_ddl import TABLE_NAME, ddl
 from sunday_mining.domain.errors import ConditionFailed, Throttled, Unavailable, ValidationError
 from sunday_mining.ports.store import (
     And,

@@ -7,25 +7,22 @@ or the checks.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import Clock
-from sunday_mining.ports.blobs import BlobStore
-from sunday_mining.ports.jobs import JobQueue
 from sunday_mining.ports.store import Store
+from sunday_mining.services.container import Once, ReportSetup, Services
 from sunday_mining.services.diagnostic_probes import Check, FailedJobs, Probes, Status
 from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.job_kinds import NOTICE_JOB, REPORT_JOB
 from sunday_mining.services.names import MemberNames
-from sunday_mining.services.notices import ChannelPoster, Notices
+from sunday_mining.services.notices import Notices
 from sunday_mining.services.prices import PriceService
 from sunday_mining.services.replays import SeenInteractions
-from sunday_mining.services.report_links import ReportLinks
 from sunday_mining.services.sessions import SessionService
 from sunday_mining.services.summary import SummaryService
 from sunday_mining.services.sweeps import AdhocSweeper
@@ -35,71 +32,9 @@ from sunday_mining.services.worker import WorkerService
 if TYPE_CHECKING:  # loaded on first use (see Services.payroll, .reports and .diagnostics)
     from sunday_mining.services.diagnostics import DiagnosticsService
     from sunday_mining.services.payroll import PayrollService
-    from sunday_mining.services.reports import Deliverer, ReportService
+    from sunday_mining.services.reports import ReportService
 
-
-T = TypeVar("T")
-
-
-class Once(Generic[T]):
-    """A value made by ``make`` on first use, once, even when two threads ask at the same time."""
-
-    def __init__(self, make: Callable[[], T]) -> None:
-        self._make: Callable[[], T] | None = make
-        self._value: T | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self) -> T:
-        if self._make is not None:
-            with self._lock:
-                if self._make is not None:
-                    self._value, self._make = self._make(), None
-        return cast("T", self._value)
-
-
-@dataclass(frozen=True)
-class Services:
-    store: Store
-    clock: Clock
-    guilds: GuildService
-    sessions: SessionService
-    summaries: SummaryService
-    voice: VoiceIngestService
-    worker: WorkerService
-    prices: PriceService
-    errors: ErrorLog
-    names: MemberNames
-    seen: SeenInteractions
-    make_diagnostics: Callable[[], DiagnosticsService] = field(repr=False)
-    make_payroll: Callable[[], PayrollService] = field(repr=False)
-    # None: this installation builds no reports.
-    make_reports: Callable[[], ReportService] | None = field(default=None, repr=False)
-    notices: Notices | None = None  # None: nothing is posted on the app's own initiative
-
-    @property
-    def diagnostics(self) -> DiagnosticsService:
-        return self.make_diagnostics()
-
-    @property
-    def payroll(self) -> PayrollService:
-        return self.make_payroll()
-
-    @property
-    def reports(self) -> ReportService | None:
-        return None if self.make_reports is None else self.make_reports()
-
-
-@dataclass(frozen=True)
-class ReportSetup:
-    """What reports need from outside: where files go, the link key, how jobs run and how
-    Discord is reached. ``jobs`` is None inside the reports function itself."""
-
-    blobs: BlobStore
-    links: ReportLinks
-    jobs: JobQueue | None = None
-    deliverer: Deliverer | None = None
-    # Posts as the bot (notices such as "this adhoc session stopped"); made on first use.
-    channel_poster: Callable[[], ChannelPoster] | None = None
+__all__ = ["Once", "ReportSetup", "Services", "build_from_settings", "build_services"]
 
 
 def build_services(
@@ -147,7 +82,7 @@ def build_services(
             clock,
             guilds,
             sessions,
-            sweeper,
+            sweeper.sweep,
             on_adhoc_stopped=notices.adhoc_stopped if notices else None,
         ),
         notices=notices,

@@ -20,11 +20,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sunday_mining.adapters.jobs import InProcessJobs, JobHandler, LambdaJobs
-from sunday_mining.bootstrap import ReportSetup
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import JobQueue
+from sunday_mining.services.container import ReportSetup
 from sunday_mining.services.diagnostic_probes import FailedJobs
 from sunday_mining.services.report_links import ReportLinks
 

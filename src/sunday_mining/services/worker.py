@@ -25,7 +25,6 @@ from sunday_mining.services import keys
 if TYPE_CHECKING:
     from sunday_mining.services.guilds import GuildService
     from sunday_mining.services.sessions import SessionService
-    from sunday_mining.services.sweeps import AdhocSweeper
 
 # DESIGN: a heartbeat older than this during an active session is shown loudly.
 STALE_AFTER_MS = 120_000
@@ -101,14 +100,17 @@ class WorkerService:
         clock: Clock,
         guilds: GuildService,
         sessions: SessionService,
-        sweeper: AdhocSweeper,
+        sweep_due: Callable[[str], list[Session]],
         on_adhoc_stopped: Callable[[Session], None] | None = None,
     ) -> None:
+        """``sweep_due`` stops a guild's adhoc sessions that are due (idle or too long) and
+        returns them: ``AdhocSweeper.sweep``, given as a function so that this module, which
+        the live summary reads gaps from, does not depend on the sweeps that read summaries."""
         self._store = store
         self._clock = clock
         self._guilds = guilds
         self._sessions = sessions
-        self._sweeper = sweeper
+        self._sweep_due = sweep_due
         self._on_adhoc_stopped = on_adhoc_stopped
 
     def heartbeat(self, heartbeat: Heartbeat) -> HeartbeatAnswer:
@@ -118,7 +120,7 @@ class WorkerService:
         watch: dict[str, list[str]] = {}
         for guild_id in heartbeat.guilds:
             if heartbeat.state == "connected":
-                for stopped in self._sweeper.sweep(guild_id):
+                for stopped in self._sweep_due(guild_id):
                     if self._on_adhoc_stopped is not None:
                         self._on_adhoc_stopped(stopped)
             config = self._guilds.get(guild_id)

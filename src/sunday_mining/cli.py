@@ -172,9 +172,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
-    from sunday_mining.local import demo
+    from sunday_mining.demo import run
 
-    return demo(settings)
+    run()
+    return 0
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:

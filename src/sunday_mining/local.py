@@ -184,10 +184,3 @@ def _wait_until_up(base: str, timeout_s: float = 10.0) -> None:
                 return
         time.sleep(0.05)
     raise Unavailable("The local server did not start in time.")
-
-
-def demo(settings: Settings) -> int:
-    from sunday_mining.demo import run
-
-    run()
-    return 0

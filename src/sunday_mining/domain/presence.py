@@ -551,11 +551,35 @@ def build_records(
                     if end < len(after):
                         cut = _IDENTITY(after[end - 1])
                         part = [o for o in part if o.t_ms <= span[1] or _IDENTITY(o) <= cut]
-            seen = [*window.seed, *part] if window.seed else part
+            seen = _with_seed(window.seed, part, span[0]) if window.seed else part
             made += _window_records(channels, span, seen, gap_index)
     if len(windows) > 1:
         made.sort(key=_USER)  # stable: each member's records stay in time order
     return made
+
+
+def _with_seed(
+    seed: Sequence[Observation], part: list[Observation], start_ms: int
+) -> list[Observation]:
+    """The seed put in its place among the window's observations, without sorting them all:
+    it lies at or before the start, so only the margin before the start needs merging."""
+    times = list(map(_TIME, part))
+    if not all(map(le, times, islice(times, 1, None))):
+        return [*seed, *part]  # out of order anyway: the fold puts it all in order
+    k = bisect_left(times, start_ms)
+    return [*_in_order([*seed, *part[:k]]), *part[k:]]
+
+
+def _ordered(items: list[Observation]) -> list[Observation]:
+    """``items`` in order: as they are when they already are (the store's order), else sorted."""
+    times = list(map(_TIME, items))
+    if all(map(le, times, islice(times, 1, None))):
+        same = list(map(eq, times, islice(times, 1, None)))
+        firsts = map(_IDENTITY, compress(items, same))
+        seconds = map(_IDENTITY, compress(islice(items, 1, None), same))
+        if all(map(lt, firsts, seconds)):
+            return items
+    return _in_order(items)
 
 
 def _through_resync(
@@ -583,7 +607,7 @@ def _window_records(
             replayed = fold.run(_in_order(seen))
             assert replayed, "observations put in order are in order"
         return fold.finish()
-    stretches = _replay_across_gaps(fold, _in_order(seen), gaps)
+    stretches = _replay_across_gaps(fold, _ordered(seen), gaps)
     return [
         r
         if r[0] not in stretches or r.gap

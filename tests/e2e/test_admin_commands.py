@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from tests.e2e.conftest import Discord
 
+from sunday_mining.interactions.commands import command_json
+
 
 def test_channels_are_added_listed_and_removed(discord: Discord) -> None:
     guild = discord.sim.guild
@@ -53,7 +55,7 @@ def test_roles_are_granted_listed_and_revoked(discord: Discord) -> None:
     assert fields == {"leader": f"<@&{leader.id}>", "payroll": "none", "adhoc": "none"}
     discord.command("admin", "mining-admin roles remove", kind="leader", role=leader)
     refused = discord.command("admin", "mining-admin roles remove", kind="leader", role=leader)
-    assert refused.content == "That role is not a leader role."
+    assert refused.content == "That role is not one of the leader roles."
 
 
 def test_settings_are_validated_and_shown(discord: Discord) -> None:
@@ -65,6 +67,80 @@ def test_settings_are_validated_and_shown(discord: Discord) -> None:
     assert fields["org-cut"] == "12.5 %"
     assert fields["time-zone"] == "Europe/Berlin"
     assert fields["minimum-participation"] == "15 minutes"
+
+
+def test_adding_channels_counts_them_in_words(discord: Discord) -> None:
+    guild = discord.sim.guild
+    first = discord.command(
+        "admin", "mining-admin channels add", channel=guild.channel("Dispatch"), dispatch=True
+    )
+    assert first.content == (
+        f"<#{guild.channel('Dispatch').id}> is now a mining channel and the dispatch channel: "
+        "the bot sits there during an op. Sunday ops track 1 channel."
+    )
+    second = discord.command(
+        "admin", "mining-admin channels add", channel=guild.channel("Mining 1")
+    )
+    assert second.content == (
+        f"<#{guild.channel('Mining 1').id}> is now a mining channel. Sunday ops track 2 channels."
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "can"),
+    [
+        ("leader", "start and stop Sunday ops and stop any session"),
+        ("payroll", "run payroll"),
+        ("adhoc", "start adhoc sessions"),
+    ],
+)
+def test_granting_a_role_says_what_its_members_can_now_do(
+    discord: Discord, kind: str, can: str
+) -> None:
+    role = discord.sim.guild.role("Adhoc")
+    added = discord.command("admin", "mining-admin roles add", kind=kind, role=role)
+    assert added.content == f"Members with <@&{role.id}> can now {can}."
+    removed = discord.command("admin", "mining-admin roles remove", kind=kind, role=role)
+    assert removed.content == f"<@&{role.id}> no longer lets its members {can}."
+
+
+def test_a_value_ending_in_a_full_stop_gets_no_second_one(discord: Discord) -> None:
+    named = discord.command(
+        "admin", "mining-admin settings set", name="org-name", value="Sunday Mining Co."
+    )
+    assert named.content == "org-name is now Sunday Mining Co."
+
+
+def test_the_report_channel_is_picked_from_the_text_channels(discord: Discord) -> None:
+    (admin,) = [c for c in command_json() if c["name"] == "mining-admin"]
+    settings = next(g for g in admin["options"] if g["name"] == "settings")
+    picker = next(s for s in settings["options"] if s["name"] == "report-channel")
+    (option,) = picker["options"]
+    assert option["type"] == 7  # CHANNEL: picked from a list, never typed as an id
+    assert option["channel_types"] == [0, 5]  # text and announcement channels
+    typed = next(s for s in settings["options"] if s["name"] == "set")["options"][0]
+    assert "report-channel" not in [c["value"] for c in typed["choices"]]
+
+    channel = discord.sim.guild.channel("mining-ops")
+    picked = discord.command("admin", "mining-admin settings report-channel", channel=channel)
+    assert picked.ephemeral
+    assert f"now posted in <#{channel.id}>" in picked.content
+    assert discord.services.guilds.get(discord.guild_id).settings.report_channel_id == channel.id
+    shown = discord.command("admin", "mining-admin settings show")
+    fields = {f["name"]: f["value"] for f in shown.data["embeds"][0]["fields"]}
+    assert fields["report-channel"] == f"<#{channel.id}>"
+
+    cleared = discord.command("admin", "mining-admin settings report-channel")
+    assert cleared.content.startswith("Final payroll reports are no longer posted in a channel")
+    assert discord.services.guilds.get(discord.guild_id).settings.report_channel_id is None
+
+
+def test_a_voice_channel_cannot_be_the_report_channel(discord: Discord) -> None:
+    voice = discord.sim.guild.channel("Mining 1")
+    refused = discord.command("admin", "mining-admin settings report-channel", channel=voice)
+    assert refused.ephemeral
+    assert refused.content == f"<#{voice.id}> is not a text channel; pick a text channel."
+    assert discord.store_items() == []
 
 
 @pytest.mark.parametrize(
@@ -93,6 +169,7 @@ def test_bad_settings_change_nothing(discord: Discord, name: str, value: str, me
         ("mining-admin roles list", {}),
         ("mining-admin settings set", {"name": "org-cut", "value": "50"}),
         ("mining-admin settings show", {}),
+        ("mining-admin settings report-channel", {"channel": "general"}),
     ],
 )
 @pytest.mark.parametrize("who", ["lead", "purser", "ben"])

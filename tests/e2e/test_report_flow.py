@@ -16,6 +16,7 @@ import pytest
 from pypdf import PdfReader
 from tests.e2e.conftest import Discord
 from tests.e2e.test_payroll_flow import Crew, custom_id, modal_submit, stopped_op, text
+from tests.support.member_view import problems
 
 from sunday_mining.adapters.discord_rest import DiscordRest
 from sunday_mining.adapters.jobs import InProcessJobs, JobHandler, LambdaJobs
@@ -180,7 +181,10 @@ def test_rebuild_is_refused_to_members_without_the_payroll_role(reporting: Repor
 def test_the_final_report_is_posted_in_the_report_channel_too(reporting: Reporting) -> None:
     discord = reporting.discord
     channel = discord.sim.guild.channel("general")
-    discord.command("admin", "mining-admin settings set", name="report-channel", value=channel.id)
+    set_up = discord.command("admin", "mining-admin settings report-channel", channel=channel)
+    assert set_up.content.startswith(
+        f"Final Sunday-op payroll reports are now posted in <#{channel.id}>"
+    )
     final, _session = finalized(reporting)
     reporting.jobs.drain()
     reports = [m for m in reporting.sink.channel_messages(channel.id) if m.get("attachments")]
@@ -189,6 +193,14 @@ def test_the_final_report_is_posted_in_the_report_channel_too(reporting: Reporti
     assert posted["author"]["bot"]
     assert "mentions" not in posted or posted["mentions"] == []
     assert len(reporting.sink.followup_messages(final.token)) == 1
+    (sent,) = [
+        c.request
+        for c in reporting.sink.log.calls
+        if c.method == "POST" and c.path.endswith(f"/channels/{channel.id}/messages")
+    ]
+    assert sent["allowed_mentions"] == {"parse": []}
+    assert problems(sent, public=True) == []
+    assert "Every payout is in the report" in sent["content"]
 
 
 def test_an_adhoc_report_goes_to_its_creator_and_its_channel_never_the_report_channel(
@@ -197,9 +209,7 @@ def test_an_adhoc_report_goes_to_its_creator_and_its_channel_never_the_report_ch
     discord = reporting.discord
     discord.setup_guild()
     org_channel = discord.sim.guild.channel("mining-ops")
-    discord.command(
-        "admin", "mining-admin settings set", name="report-channel", value=org_channel.id
-    )
+    discord.command("admin", "mining-admin settings report-channel", channel=org_channel)
     ana, ben = discord.member("ana").id, discord.member("ben").id
     side = discord.sim.guild.channel("Dispatch")
     Crew(discord).move([ana, ben], side.id)

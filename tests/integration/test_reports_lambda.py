@@ -212,7 +212,7 @@ def test_without_a_usable_kept_token_the_report_goes_to_the_report_channel(
     state, invokes = sink[0], InvokeRecorder()
     app = app_side(invokes, tmp_path)
     channel = "1400000000000000066"
-    app.guilds.set_setting(GUILD, "report-channel", channel)
+    app.guilds.set_report_channel(GUILD, channel)
     payroll_id = finalized_on_dynamodb()
     age_ms = 60_000 if how == "gone" else 14 * 60_000 + 30_000
     body, token = request_through_lambda_jobs(state, app, invokes, payroll_id, age_ms=age_ms)

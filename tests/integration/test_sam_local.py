@@ -236,7 +236,7 @@ def test_the_report_job_event_builds_the_report_into_the_bucket_and_posts_it(
     store = DynamoDbStore(boto3.client("dynamodb", region_name=REGION), env["SM_TABLE_NAME"])
     clock = FixedClock(1_795_370_400_000)
     services = build_services(store, clock)
-    services.guilds.set_setting(GUILD, "report-channel", REPORT_CHANNEL)
+    services.guilds.set_report_channel(GUILD, REPORT_CHANNEL)
     payroll = fresh_prices(services, clock)
     draft = ready_draft(services, clock, payroll)
     final = payroll.finalize(GUILD, draft.payroll_id, OFFICER, expected_rev=draft.rev)

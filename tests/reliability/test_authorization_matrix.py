@@ -63,6 +63,7 @@ POLICY: dict[str, frozenset[str]] = {
     "mining-admin roles list": ADMINS,
     "mining-admin settings set": ADMINS,
     "mining-admin settings show": ADMINS,
+    "mining-admin settings report-channel": ADMINS,
 }
 # Options that a generic fill would get wrong (a setting needs a value it accepts).
 OVERRIDES: dict[str, dict[str, Callable[[SimGuild], Any]]] = {

@@ -72,7 +72,6 @@ def test_number_settings_are_parsed_into_their_stored_units(
         ("adhoc-idle-timeout", "0", "between 1 and 240"),
         ("donation-policy", "charity", "'org' or 'resplit'"),
         ("time-zone", "Mars/Olympus", "not a time zone"),
-        ("report-channel", "#general", "not a valid channel id"),
         ("colour", "blue", "no setting called"),
     ],
 )
@@ -88,12 +87,22 @@ def test_text_settings() -> None:
         config()
         .with_setting("donation-policy", "Resplit")
         .with_setting("time-zone", "Europe/Berlin")
-        .with_setting("report-channel", "555")
     )
     assert cfg.settings.donation_policy is DonationPolicy.RESPLIT
     assert cfg.settings.time_zone == "Europe/Berlin"
-    assert cfg.settings.report_channel_id == "555"
-    assert cfg.with_setting("report-channel", "none").settings.report_channel_id is None
+
+
+def test_the_report_channel_is_a_channel_id_or_nothing() -> None:
+    cfg = config().with_report_channel("1400000000000000066")
+    assert cfg.settings.report_channel_id == "1400000000000000066"
+    assert cfg.with_report_channel(None).settings.report_channel_id is None
+    with pytest.raises(ValidationError, match="not a valid channel id"):
+        config().with_report_channel("#general")
+
+
+def test_the_report_channel_is_no_longer_typed_as_a_setting() -> None:
+    with pytest.raises(ValidationError, match="no setting called"):
+        config().with_setting("report-channel", "1400000000000000066")
 
 
 def test_the_org_name_is_tidied_bounded_and_clearable() -> None:

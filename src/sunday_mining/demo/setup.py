@@ -13,12 +13,14 @@ DISPATCH = "Dispatch"
 ROLES = (("leader", "Leader"), ("payroll", "Payroll"), ("adhoc", "Adhoc"))
 ORG_CUT = "10"
 ORG_NAME = "Sunday Mining Co."
+# Where the final payroll is posted for everyone: the channel the op is run from.
+REPORT_CHANNEL = "mining-ops"
 
 
 def configure_guild(sim: DiscordSimulator, progress: Progress) -> None:
     """The six mining channels (the bot sits in Dispatch during an op), who may lead, pay and
-    run adhoc sessions, the org's default cut and its name (the reports' heading); then what
-    the app lists back."""
+    run adhoc sessions, the org's default cut, its name (the reports' heading) and the channel
+    where everyone reads the final payroll; then what the app lists back."""
     admin, guild = Member(sim, "admin"), sim.guild
     for name in OP_CHANNELS:
         channel = guild.channel(name)
@@ -27,6 +29,7 @@ def configure_guild(sim: DiscordSimulator, progress: Progress) -> None:
         admin.command("mining-admin roles add", kind=kind, role=guild.role(role))
     cut = admin.command("mining-admin settings set", name="org-cut", value=ORG_CUT)
     admin.command("mining-admin settings set", name="org-name", value=ORG_NAME)
+    admin.command("mining-admin settings report-channel", channel=guild.channel(REPORT_CHANNEL))
     channels = embed_text(admin.command("mining-admin channels list"))
     roles = embed_text(admin.command("mining-admin roles list"))
     _show(sim, progress, channels, roles, shown(cut))

@@ -208,9 +208,14 @@ class GuildConfig:
         if granted and len(current) >= MAX_ROLE_IDS and role_id not in current:
             raise ValidationError(f"At most {MAX_ROLE_IDS} roles can be {role.value} roles.")
         if not granted and role_id not in current:
-            raise StateConflict(f"That role is not a {role.value} role.")
+            raise StateConflict(f"That role is not one of the {role.value} roles.")
         updated = current | {role_id} if granted else current - {role_id}
         return replace(self, roles={**self.roles, role: frozenset(updated)})
+
+    def with_report_channel(self, channel_id: str | None) -> GuildConfig:
+        """Where final Sunday-op reports are posted for the whole org; None: nowhere."""
+        channel = None if channel_id is None else parse_snowflake(channel_id, "channel")
+        return replace(self, settings=replace(self.settings, report_channel_id=channel))
 
     def with_setting(self, name: str, raw: str) -> GuildConfig:
         """Set one setting from what an admin typed; raise ValidationError with the fix."""
@@ -227,10 +232,6 @@ class GuildConfig:
             settings = replace(settings, donation_policy=policy)
         elif name == "time-zone":
             settings = replace(settings, time_zone=parse_time_zone(raw))
-        elif name == "report-channel":
-            text = raw.strip().lower()
-            channel = None if text in {"", "none", "off"} else parse_snowflake(raw, "channel")
-            settings = replace(settings, report_channel_id=channel)
         elif name == "org-name":
             settings = replace(settings, org_name=parse_org_name(raw))
         else:
@@ -238,7 +239,9 @@ class GuildConfig:
         return replace(self, settings=settings)
 
 
-SETTING_NAMES = (*SETTING_SPECS, "donation-policy", "time-zone", "report-channel", "org-name")
+# Typed with /mining-admin settings set; the report channel is picked from a channel list instead
+# (/mining-admin settings report-channel), so nobody has to copy a channel id.
+SETTING_NAMES = (*SETTING_SPECS, "donation-policy", "time-zone", "org-name")
 MAX_ORG_NAME = 60
 
 

@@ -11,9 +11,10 @@ from sunday_mining.domain.guild import (
     GuildSettings,
     Role,
 )
+from sunday_mining.domain.wording import counted
 from sunday_mining.interactions import permissions
 from sunday_mining.interactions.context import Context
-from sunday_mining.interactions.payload import VOICE_CHANNEL_TYPES, OptionType
+from sunday_mining.interactions.payload import TEXT_CHANNEL_TYPES, VOICE_CHANNEL_TYPES, OptionType
 from sunday_mining.interactions.responses import COLOUR_INFO, Embed, message
 
 
@@ -39,11 +40,10 @@ def channels_add(ctx: Context) -> dict[str, Any]:
     config = ctx.services.guilds.add_channel(
         ctx.guild_id, channel_id, dispatch=dispatch, name=resolved.name if resolved else None
     )
-    marker = " as the dispatch channel (the bot sits there during an op)" if dispatch else ""
+    what = "a mining channel and the dispatch channel: the bot sits there during an op"
+    text = f"<#{channel_id}> is now {what if dispatch else 'a mining channel'}."
     return message(
-        f"<#{channel_id}> is now a mining channel{marker}. "
-        f"{len(config.channels)} mining channel(s) in all.",
-        ephemeral=True,
+        f"{text} Sunday ops track {counted(len(config.channels), 'channel')}.", ephemeral=True
     )
 
 
@@ -87,18 +87,27 @@ def _role_args(ctx: Context) -> tuple[Role, str]:
     return role, option.value
 
 
+_ROLE_GRANTS = {
+    Role.LEADER: "start and stop Sunday ops and stop any session",
+    Role.PAYROLL: "run payroll",
+    Role.ADHOC: "start adhoc sessions",
+}
+
+
 def roles_add(ctx: Context) -> dict[str, Any]:
     _admin(ctx)
     role, role_id = _role_args(ctx)
     ctx.services.guilds.set_role(ctx.guild_id, role, role_id, granted=True)
-    return message(f"<@&{role_id}> is now a {role.value} role.", ephemeral=True)
+    return message(f"Members with <@&{role_id}> can now {_ROLE_GRANTS[role]}.", ephemeral=True)
 
 
 def roles_remove(ctx: Context) -> dict[str, Any]:
     _admin(ctx)
     role, role_id = _role_args(ctx)
     ctx.services.guilds.set_role(ctx.guild_id, role, role_id, granted=False)
-    return message(f"<@&{role_id}> is no longer a {role.value} role.", ephemeral=True)
+    return message(
+        f"<@&{role_id}> no longer lets its members {_ROLE_GRANTS[role]}.", ephemeral=True
+    )
 
 
 _ROLE_MEANING = {
@@ -125,12 +134,44 @@ def settings_set(ctx: Context) -> dict[str, Any]:
     name = ctx.interaction.string("name") or ""
     value = ctx.interaction.string("value") or ""
     config = ctx.services.guilds.set_setting(ctx.guild_id, name, value)
-    return message(f"{name} is now {setting_values(config.settings)[name]}.", ephemeral=True)
+    return message(
+        _sentence(f"{name} is now {setting_values(config.settings)[name]}"), ephemeral=True
+    )
+
+
+def _sentence(text: str) -> str:
+    """End with one full stop: a value may end in its own ("Sunday Mining Co.")."""
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def settings_report_channel(ctx: Context) -> dict[str, Any]:
+    _admin(ctx)
+    channel = ctx.interaction.channel("channel")
+    if channel is None:
+        ctx.services.guilds.set_report_channel(ctx.guild_id, None)
+        return message(
+            "Final payroll reports are no longer posted in a channel; each goes to the officer "
+            "who finalized it.",
+            ephemeral=True,
+        )
+    if channel.type not in TEXT_CHANNEL_TYPES:
+        raise ValidationError(f"<#{channel.id}> is not a text channel; pick a text channel.")
+    ctx.services.guilds.set_report_channel(ctx.guild_id, channel.id)
+    return message(
+        f"Final Sunday-op payroll reports are now posted in <#{channel.id}> for everyone to "
+        "read (without pinging anyone). The bot needs Send Messages and Attach Files there.",
+        ephemeral=True,
+    )
 
 
 def settings_show(ctx: Context) -> dict[str, Any]:
     _admin(ctx)
-    embed = Embed("Settings", "Change one with /mining-admin settings set.", COLOUR_INFO)
+    embed = Embed(
+        "Settings",
+        "Change one with /mining-admin settings set; pick the report channel with "
+        "/mining-admin settings report-channel.",
+        COLOUR_INFO,
+    )
     for name, value in setting_values(ctx.config.settings).items():
         embed.add(name, value, inline=True)
     return message(embeds=[embed], ephemeral=True)

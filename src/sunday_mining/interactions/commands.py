@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sunday_mining.domain.guild import SETTING_NAMES, Role
-from sunday_mining.interactions.payload import VOICE_CHANNEL_TYPES, OptionType
+from sunday_mining.interactions.payload import TEXT_CHANNEL_TYPES, VOICE_CHANNEL_TYPES, OptionType
 
 MANAGE_GUILD_PERMISSION = str(1 << 5)
 
@@ -183,7 +183,7 @@ MINING_ADMIN = Command(
         ),
         Group(
             "settings",
-            "Minimum time, org cut, donations, fees, adhoc limits, time zone",
+            "Minimum time, org cut, donations, fees, adhoc limits, time zone, report channel",
             (
                 Sub(
                     "set",
@@ -193,6 +193,18 @@ MINING_ADMIN = Command(
                             "name", "The setting", OptionType.STRING, True, choices=SETTING_NAMES
                         ),
                         Option("value", "The new value", OptionType.STRING, True, max_length=64),
+                    ),
+                ),
+                Sub(
+                    "report-channel",
+                    "Where final Sunday-op payroll reports are posted for everyone",
+                    (
+                        Option(
+                            "channel",
+                            "A text channel; leave it out to stop posting reports",
+                            OptionType.CHANNEL,
+                            channel_types=TEXT_CHANNEL_TYPES,
+                        ),
                     ),
                 ),
                 Sub("show", "Every setting and its value"),

@@ -46,11 +46,14 @@ class ChannelType(IntEnum):
     GUILD_TEXT = 0
     GUILD_VOICE = 2
     GUILD_CATEGORY = 4
+    GUILD_ANNOUNCEMENT = 5
     GUILD_STAGE_VOICE = 13
 
 
 # Where a mining session can be tracked: voice and stage channels.
 VOICE_CHANNEL_TYPES = (ChannelType.GUILD_VOICE, ChannelType.GUILD_STAGE_VOICE)
+# Where the org reads its reports: text and announcement channels.
+TEXT_CHANNEL_TYPES = (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT)
 
 
 ADMINISTRATOR = 1 << 3

@@ -84,6 +84,7 @@ COMMANDS: dict[str, CommandHandler] = {
     "mining-admin roles list": admin_commands.roles_list,
     "mining-admin settings set": admin_commands.settings_set,
     "mining-admin settings show": admin_commands.settings_show,
+    "mining-admin settings report-channel": admin_commands.settings_report_channel,
 }
 
 COMPONENTS: dict[str, ComponentHandler] = {

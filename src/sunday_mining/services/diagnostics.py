@@ -15,6 +15,7 @@ from typing import Any
 from sunday_mining.domain import ores
 from sunday_mining.domain.clock import Clock
 from sunday_mining.domain.errors import DomainError
+from sunday_mining.domain.wording import counted
 from sunday_mining.ports.store import Store
 from sunday_mining.schema.health import SCHEMA_FIX
 from sunday_mining.services import keys
@@ -207,7 +208,8 @@ class DiagnosticsService:
         shown = "unknown" if latency is None else f"{latency} ms"
         value = (
             f"heard {age_s} s ago, gateway latency {shown}, "
-            f"{beat.get('reconnects_24h', 0)} reconnects today, lease {beat.get('worker_id')}"
+            f"{counted(int(beat.get('reconnects_24h') or 0), 'reconnect')} today, "
+            f"lease {beat.get('worker_id')}"
         )
         found = [
             *outdated,

@@ -70,3 +70,6 @@ class GuildService:
 
     def set_setting(self, guild_id: str, name: str, raw: str) -> GuildConfig:
         return self.change(guild_id, lambda c: c.with_setting(name, raw))
+
+    def set_report_channel(self, guild_id: str, channel_id: str | None) -> GuildConfig:
+        return self.change(guild_id, lambda c: c.with_report_channel(channel_id))

@@ -45,6 +45,7 @@ from sunday_mining.domain.errors import (
 from sunday_mining.domain.ids import is_id
 from sunday_mining.domain.prices import format_auec
 from sunday_mining.domain.session import SessionType
+from sunday_mining.domain.wording import counted
 from sunday_mining.observability import Metric
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import Job, JobQueue
@@ -523,5 +524,6 @@ def _summary(data: ReportData) -> str:
     state = "final" if data.status.value == "final" else "superseded"
     return (
         f"Payroll report for **{data.session_name}** (version {data.version}, {state}): "
-        f"{len(data.payees)} payees, {format_auec(data.gross)} gross."
+        f"{counted(len(data.payees), 'payee')}, {format_auec(data.gross)} gross.\n"
+        "Every payout is in the report, to the last aUEC."
     )

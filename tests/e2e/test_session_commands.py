@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from tests.e2e.conftest import Discord
+from tests.support.member_view import problems
 
 from sunday_mining.domain.presence import VoiceEvent
 from sunday_mining.services.voice import VoiceBatch
+from sunday_mining.simulator.transcript import names_in
 
 EPHEMERAL = 64
 
@@ -40,12 +42,106 @@ def test_start_status_stop_shows_who_gets_paid(discord: Discord) -> None:
     summary = stopped.data["embeds"][0]
     assert "has stopped" in summary["title"]
     fields = {f["name"]: f["value"] for f in summary["fields"]}
-    assert fields["Participants"] == "2 (2 above the minimum)"
-    assert fields["Credited time"] == "1 h 40 min"
+    assert fields["Participants"] == "2 in voice · 2 paid"
+    assert fields["Credited time"] == "1:40:00"
+    buttons = [b["label"] for b in stopped.data["components"][0]["components"]]
+    assert buttons == ["Everyone's time", "Payroll"]
+
+    everyone = discord.click("cy", stopped, f"sm1:slist:{_session_id(discord, 'Halo run')}")
+    assert everyone.ephemeral
     ana, ben = discord.member("ana").id, discord.member("ben").id
-    assert fields["Paid time"] == f"<@{ana}> — 1 h 00 min\n<@{ben}> — 40 min"
-    payroll = stopped.data["components"][0]["components"][0]
-    assert payroll["label"] == "Payroll"
+    listed = everyone.data["embeds"][0]["description"].splitlines()[1:]
+    assert listed == [f"`  1.` ✅ <@{ana}> — 1:00:00", f"`  2.` ✅ <@{ben}> — 0:40:00"]
+
+
+def _session_id(discord: Discord, name: str) -> str:
+    sessions, _ = discord.services.sessions.recent(discord.guild_id)
+    return next(s.session_id for s in sessions if s.name == name)
+
+
+def test_the_stop_summary_and_status_give_start_and_stop_to_the_second(
+    discord: Discord,
+) -> None:
+    discord.setup_guild()
+    discord.clock.advance(seconds=7)
+    started_s = discord.clock.now_ms() // 1000
+    discord.command("lead", "mining start", name="Halo run")
+    discord.clock.advance(minutes=42, seconds=9)
+    status = discord.command("ben", "mining status")
+    assert (
+        f"started by <@{discord.member('lead').id}> at <t:{started_s}:T>"
+        in (status.data["embeds"][0]["description"])
+    )
+    stopped = discord.command("lead", "mining stop")
+    stopped_s = discord.clock.now_ms() // 1000
+    description = stopped.data["embeds"][0]["description"]
+    assert description.startswith(f"<t:{started_s}:T> → <t:{stopped_s}:T> · 0:42:09 on ")
+
+
+def test_the_public_stop_summary_of_a_big_op_fits_a_phone_screen(discord: Discord) -> None:
+    discord.setup_guild()
+    guild = discord.sim.guild
+    crew = [guild.add_member(f"miner{n:02d}", global_name=f"Miner {n:02d}") for n in range(45)]
+    for seq, miner in enumerate(crew, start=1):
+        seat(discord, miner.username, "Mining 1" if seq % 2 else "Mining 2", seq)
+    discord.command("lead", "mining start", name="Big op")
+    for seq, miner in enumerate(crew[:10], start=100):
+        discord.clock.advance(minutes=1)
+        event = VoiceEvent(discord.clock.now_ms(), "C1", seq, miner.id, None)
+        discord.services.voice.record(VoiceBatch(discord.guild_id, "C1", seq, events=(event,)))
+    discord.clock.advance(minutes=120)
+    stopped = discord.command("lead", "mining stop")
+
+    assert not stopped.ephemeral
+    assert problems(stopped.data, public=True, names=names_in(guild)) == []
+    assert stopped.content.count("<@") + str(stopped.data["embeds"]).count("<@") <= 4
+    fields = {f["name"]: f["value"] for f in stopped.data["embeds"][0]["fields"]}
+    assert fields["Participants"] == "45 in voice · 35 paid · 10 below the 15 min minimum"
+
+
+def test_everyones_time_pages_through_the_whole_list_for_the_member_alone(
+    discord: Discord,
+) -> None:
+    discord.setup_guild()
+    guild = discord.sim.guild
+    crew = [guild.add_member(f"miner{n:02d}") for n in range(45)]
+    for seq, miner in enumerate(crew, start=1):
+        seat(discord, miner.username, "Mining 1", seq)
+    discord.command("lead", "mining start", name="Big op")
+    discord.clock.advance(minutes=60, seconds=5)
+    stopped = discord.command("lead", "mining stop")
+    session_id = _session_id(discord, "Big op")
+
+    seen: list[str] = []
+    page = discord.click("ben", stopped, f"sm1:slist:{session_id}")
+    assert page.ephemeral
+    assert page.response_type == 4  # a new message of the member's own, not the public one
+    for number in (1, 2, 3):
+        embed = page.data["embeds"][0]
+        assert embed["footer"]["text"] == f"Page {number} of 3"
+        seen += embed["description"].splitlines()[1:]
+        if number < 3:
+            page = discord.click("ben", page, f"sm1:slist:{session_id}:{number}:n")
+            assert page.response_type == 7
+    assert len(seen) == 45
+    assert {line.split("<@")[1].split(">")[0] for line in seen} == {m.id for m in crew}
+    assert all(line.endswith("— 1:00:05") for line in seen)
+
+
+def test_everyones_time_of_another_guilds_session_is_not_found(discord: Discord) -> None:
+    other = discord.services.sessions.start_adhoc("999", "1", "42")
+    discord.services.sessions.stop("999", other.session_id)
+    discord.setup_guild()
+    discord.command("lead", "mining start")
+    stopped = discord.command("lead", "mining stop")
+    message = dict(stopped.message or {})
+    forged = f"sm1:slist:{other.session_id}"
+    message["components"] = [
+        {"type": 1, "components": [{"type": 2, "style": 2, "label": "x", "custom_id": forged}]}
+    ]
+    answer = discord.click("ben", message, forged)  # type: ignore[arg-type]
+    assert answer.ephemeral
+    assert "can't find that session" in answer.content
 
 
 def test_the_status_refresh_button_updates_the_message(discord: Discord) -> None:
@@ -95,9 +191,25 @@ def test_a_member_without_the_leader_role_cannot_start(discord: Discord) -> None
 
 
 def test_start_in_an_unconfigured_server_says_how_to_set_up(discord: Discord) -> None:
-    refused = discord.command("admin", "mining start")
-    assert "isn't set up yet" in refused.content
+    for who in ("ben", "lead", "admin"):
+        refused = discord.command(who, "mining start")
+        assert refused.ephemeral
+        assert refused.content.startswith("Sunday Mining is not set up on this server yet")
+        assert "`/mining-admin channels add`" in refused.content
+        assert "`/mining-admin roles add kind:leader`" in refused.content
+        assert "Only op leaders" not in refused.content
     assert discord.store_items() == []
+
+
+def test_a_member_in_a_server_without_a_leader_role_hears_who_names_one(
+    discord: Discord,
+) -> None:
+    discord.command(
+        "admin", "mining-admin channels add", channel=discord.sim.guild.channel("Mining 1")
+    )
+    refused = discord.command("ben", "mining start")
+    assert "no leader role yet" in refused.content
+    assert "`/mining-admin roles add kind:leader`" in refused.content
 
 
 def test_stop_with_nothing_running_says_so(discord: Discord) -> None:

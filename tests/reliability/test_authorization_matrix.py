@@ -74,6 +74,8 @@ OVERRIDES: dict[str, dict[str, Callable[[SimGuild], Any]]] = {
 # Actions whose arguments are not another object (a page cursor, nothing): they act on the
 # caller's own guild by design, so they are not cross-guild attacks.
 GUILD_LOCAL_ACTIONS = frozenset({"status", "alist", "ppage"})
+# Buttons any member of the guild may press: the stop summary's "Everyone's time" list.
+MEMBERS_ACTIONS = frozenset({"slist"})
 
 
 def _definition(path: str) -> list[dict[str, Any]]:
@@ -193,12 +195,24 @@ def test_every_rendered_payroll_component_by_role(rig: Rig, role: str) -> None:
     for custom_id in world.custom_ids:
         if world.components[custom_id].get("disabled"):
             continue  # the client cannot send a click on a disabled button
+        if custom_id.split(":")[1] in MEMBERS_ACTIONS:
+            continue
         rows = rig.all_rows()
         answer, changed = send(rig, _click(rig, role, custom_id))
         rig.restore(rows)
         check(answer, changed, allowed=role in OFFICERS)
         tried += 1
     assert tried >= 10
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_everyones_time_on_the_stop_summary_opens_for_every_member(rig: Rig, role: str) -> None:
+    world = rig.worlds[rig.sim.guild.id]
+    (custom_id,) = [c for c in world.custom_ids if c.split(":")[1] in MEMBERS_ACTIONS]
+    answer, changed = send(rig, _click(rig, role, custom_id))
+    check(answer, changed, allowed=True)
+    assert is_ephemeral(answer)
+    assert not changed
 
 
 @pytest.mark.parametrize("role", sorted(EVERYONE - OFFICERS))

@@ -14,6 +14,7 @@ from typing import Any
 from sunday_mining.simulator import DiscordSimulator, Exchange, SimGuild, SimUser
 from sunday_mining.simulator.components import FieldValue, SelectValue
 from sunday_mining.simulator.options import OptionValue
+from sunday_mining.simulator.transcript import names_in
 
 
 class DemoFailed(RuntimeError):
@@ -100,11 +101,9 @@ def shown(exchange: Exchange) -> str:
 
 
 def named(guild: SimGuild, text: str) -> str:
-    """Mentions as a Discord client shows them: <@id> → @name, <#id> → #channel."""
-    names = {f"<@{m.id}>": f"@{m.display_name}" for m in guild.members}
-    names |= {f"<#{c.id}>": f"#{c.name}" for c in guild.channels}
-    names |= {f"<@&{r.id}>": f"@{r.name}" for r in guild.roles}
-    text = re.sub(r"<[@#]&?\d+>", lambda m: names.get(m.group(0), m.group(0)), text)
+    """Mentions and times as a Discord client shows them: <@id> → @name, <#id> → #channel,
+    <t:…> → the time (in UTC)."""
+    text = names_in(guild)(text)
     return re.sub(r"\*\*([^*]*)\*\*", r"\1", text)  # bold markers read as noise in a terminal
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sunday_mining.demo.clicks import DemoFailed, Member, between, named
+from sunday_mining.demo.clicks import DemoFailed, Member, between, custom_id, has, named
 from sunday_mining.demo.crew import (
     ADHOC_START_MINUTE,
     GAP_MINUTES,
+    MINERS,
     OP_MINUTES,
     SIDE_CHANNEL,
     SIDE_CREW,
@@ -27,6 +28,7 @@ from sunday_mining.demo.worker import ScriptedWorker
 from sunday_mining.domain.session import SessionStatus
 from sunday_mining.interactions.render import duration
 from sunday_mining.simulator import Exchange
+from sunday_mining.simulator.transcript import message_lines
 
 OP_NAME = "Aaron Halo Sunday"
 ADHOC_NAME = "Lounge rocks"
@@ -156,11 +158,22 @@ class Evening:
         embed = stopped.data["embeds"][0]
         self.progress.detail(named(self.stack.guild, embed.get("description", "")))
         for field in embed.get("fields", []):
-            if field["name"] in ("Participants", "Credited time") or "⚠️" in field["name"]:
-                count = field["value"].count("<@")
-                value = f"{count} members" if count else field["value"]
-                self.progress.detail(f"{field['name']}: {value}")
+            self.progress.detail(named(self.stack.guild, f"{field['name']}: {field['value']}"))
+        self._everyones_time(stopped)
         self._show_tally()
+
+    def _everyones_time(self, stopped: Exchange) -> None:
+        """A miner opens the full list behind the public summary and turns its page."""
+        miner = Member(self.stack.sim, MINERS[0])
+        first = miner.click(stopped, custom_id(stopped, "sm1:slist:"))
+        footer = first.data["embeds"][0].get("footer", {}).get("text", "one page")
+        top = next((line for line in message_lines(first.data) if "`" in line), "")
+        self.progress.detail(
+            f"@{miner.user.display_name} pressed Everyone's time (just for them): {footer}, "
+            + named(self.stack.guild, top.replace("`", ""))
+        )
+        if has(first, "sm1:slist:"):
+            miner.click(first, custom_id(first, "sm1:slist:", "Next ▶"))
 
     def _show_tally(self) -> None:
         """What the app answered the worker, summed over the evening."""

@@ -26,11 +26,17 @@ def require_admin(interaction: Interaction) -> None:
 
 
 def require_leader(interaction: Interaction, config: GuildConfig) -> None:
-    if not is_leader(interaction, config):
+    if is_leader(interaction, config):
+        return
+    if not config.role_ids(Role.LEADER):
         raise PermissionDenied(
-            "Only op leaders can do that; an admin can give your role leader rights with "
-            "/mining-admin roles add."
+            "Only op leaders can do that, and this server has no leader role yet: an admin "
+            "(Manage Server) runs `/mining-admin roles add kind:leader` to name one."
         )
+    raise PermissionDenied(
+        "Only op leaders can do that; an admin can give your role leader rights with "
+        "`/mining-admin roles add kind:leader`."
+    )
 
 
 def require_adhoc_creator(interaction: Interaction, config: GuildConfig) -> None:

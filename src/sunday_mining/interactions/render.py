@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sunday_mining.domain.durations import duration_text
+from sunday_mining.domain.durations import duration_text, hms
+from sunday_mining.domain.presence import Participant
 from sunday_mining.domain.session import Session, SessionType, StopReason
+from sunday_mining.domain.wording import counted
 from sunday_mining.interactions import custom_ids
 from sunday_mining.interactions.responses import (
     COLOUR_INFO,
@@ -18,11 +20,13 @@ from sunday_mining.services.summary import SessionSummary
 from sunday_mining.services.worker import WorkerFreshness
 
 TOP_TIMES = 10
+# A message the whole channel sees fits one phone screen; the full list is one tap away.
+NAMED_IN_PUBLIC = 3
+FULL_LIST_PAGE = 20
 _BADGE = {SessionType.SUNDAY: "⛏️ Sunday op", SessionType.ADHOC: "🪨 Adhoc"}
 _STOPPED_BY = {
-    StopReason.COMMAND: "stopped by command",
-    StopReason.IDLE_TIMEOUT: "stopped after its channel stayed empty",
-    StopReason.MAX_LENGTH: "stopped at the maximum session length",
+    StopReason.IDLE_TIMEOUT: "It stopped by itself after its channel stayed empty.",
+    StopReason.MAX_LENGTH: "It stopped by itself at the maximum session length.",
 }
 
 
@@ -36,6 +40,18 @@ def seconds_text(seconds: int) -> str:
 
 def channels_text(session: Session) -> str:
     return ", ".join(f"<#{c}>" for c in session.channel_ids)
+
+
+def clock_time(ms: int) -> str:
+    """A time to the second, which Discord shows in each reader's own time zone."""
+    return f"<t:{ms // 1000}:T>"
+
+
+def _where(session: Session) -> str:
+    """The channels by name when there are one or two, else how many (one line on a phone)."""
+    if len(session.channel_ids) <= 2:
+        return channels_text(session)
+    return counted(len(session.channel_ids), "mining channel")
 
 
 def badge(session: Session) -> str:
@@ -65,7 +81,8 @@ def worker_line(freshness: WorkerFreshness) -> str:
             f"⚠️ The voice worker was last heard {duration(age)} ago: time may be missing; "
             "see /mining diagnostics."
         )
-    return f"✅ Voice worker heard {age // 1000} s ago."
+    seconds = age // 1000
+    return "✅ Reporting (last heard " + ("just now)." if seconds < 1 else f"{seconds} s ago).")
 
 
 def session_embed(summary: SessionSummary, freshness: WorkerFreshness | None) -> Embed:
@@ -75,9 +92,15 @@ def session_embed(summary: SessionSummary, freshness: WorkerFreshness | None) ->
         colour=COLOUR_OK if session.is_active else COLOUR_INFO,
         description=(
             f"Channels: {channels_text(session)}\n"
-            f"Running for {duration(summary.length_ms)} · started by <@{session.creator_id}>"
+            f"Running for {duration(summary.length_ms)} · started by <@{session.creator_id}> "
+            f"at {clock_time(session.started_ms)}"
         ),
     )
+    if len(session.windows) > 1 and session.is_active:
+        embed.description += (
+            f"\nRunning again since {clock_time(session.windows[-1].start_ms)}; "
+            "the pause does not count."
+        )
     embed.add("Participants", str(len(summary.participants)), inline=True)
     if summary.participants:
         top = [
@@ -108,33 +131,89 @@ def status_message(
 
 
 def stop_summary(summary: SessionSummary) -> tuple[Embed, list[dict[str, object]]]:
+    """What the whole channel reads when a session stops: one phone screen, no long lists."""
     session = summary.session
-    reason = _STOPPED_BY.get(session.stop_reason or StopReason.COMMAND, "stopped")
+    paid = [p for p in summary.participants if not p.below_minimum]
+    lines = [f"{_span(session)} · {hms(summary.length_ms // 1000)} on {_where(session)}."]
+    if session.stop_reason in _STOPPED_BY:
+        lines.append(_STOPPED_BY[session.stop_reason])
     embed = Embed(
         title=f"{badge(session)} — {session.name} has stopped",
-        colour=COLOUR_OK,
-        description=f"{duration(summary.length_ms)} on {channels_text(session)}, {reason}.",
+        colour=COLOUR_OK if paid else COLOUR_WARN,
+        description="\n".join(lines),
     )
-    paid = [p for p in summary.participants if not p.below_minimum]
+    embed.add("Participants", _head_count(summary), inline=True)
     credited = sum(p.credited_seconds for p in summary.participants)
-    embed.add(
-        "Participants", f"{len(summary.participants)} ({len(paid)} above the minimum)", inline=True
-    )
-    embed.add("Credited time", seconds_text(credited), inline=True)
-    lines = [f"<@{p.user_id}> — {seconds_text(p.credited_seconds)}" for p in paid]
-    embed.add("Paid time", _lines_within(lines) if lines else "Nobody reached the minimum.")
-    if summary.below_minimum:
-        low = [
-            f"<@{p.user_id}> — {seconds_text(p.credited_seconds)}" for p in summary.below_minimum
-        ]
-        embed.add(
-            f"Below the minimum of {seconds_text(summary.minimum_seconds)} (listed, not paid)",
-            _lines_within(low),
-        )
-        embed.colour = COLOUR_WARN if not paid else COLOUR_OK
+    embed.add("Credited time", hms(credited), inline=True)
     if summary.gap_affected:
-        gaps = [f"<@{p.user_id}>" for p in summary.gap_affected]
-        embed.add("⚠️ Check these times (the voice worker missed something)", _lines_within(gaps))
+        embed.add("⚠️ Check these times", _gap_note(summary.gap_affected))
         embed.colour = COLOUR_WARN
-    components = [row(button("Payroll", custom_ids.make("payroll", session.session_id), style=1))]
-    return embed, components
+    buttons = [button("Payroll", custom_ids.make("payroll", session.session_id), style=1)]
+    if summary.participants:
+        buttons.insert(0, button("Everyone's time", custom_ids.make("slist", session.session_id)))
+    return embed, [row(*buttons)]
+
+
+def _span(session: Session) -> str:
+    """From the first start to the last stop, to the second; a reopened session says how many
+    stretches counted (the time between them does not)."""
+    stop = session.stopped_ms
+    span = f"{clock_time(session.started_ms)} → {clock_time(stop) if stop is not None else 'now'}"
+    if len(session.windows) > 1:
+        span += f" ({counted(len(session.windows), 'stretch', 'stretches')})"
+    return span
+
+
+def _head_count(summary: SessionSummary) -> str:
+    if not summary.participants:
+        return "Nobody was in the channels."
+    paid = len(summary.participants) - len(summary.below_minimum)
+    text = f"{len(summary.participants)} in voice · {paid} paid"
+    if summary.below_minimum:
+        low = len(summary.below_minimum)
+        text += f" · {low} below the {seconds_text(summary.minimum_seconds)} minimum"
+    return text
+
+
+def _gap_note(affected: list[Participant]) -> str:
+    named = ", ".join(f"<@{p.user_id}>" for p in affected[:NAMED_IN_PUBLIC])
+    more = len(affected) - NAMED_IN_PUBLIC
+    if more > 0:
+        named += f" and {more} more"
+    return f"{named}: the voice worker missed something. The payroll marks them ⚠️."
+
+
+def full_list(summary: SessionSummary, page: int) -> tuple[Embed, list[dict[str, object]]]:
+    """Everyone's credited time to the second, a page at a time (a member's own copy)."""
+    session = summary.session
+    people = summary.participants
+    pages = max(1, -(-len(people) // FULL_LIST_PAGE))
+    page = min(max(page, 0), pages - 1)
+    first = page * FULL_LIST_PAGE
+    lines = [
+        f"`{index:>3}.` {_mark(p)} <@{p.user_id}> — {hms(p.credited_seconds)}"
+        + (" ⚠️" if p.gap_affected else "")
+        for index, p in enumerate(people[first : first + FULL_LIST_PAGE], start=first + 1)
+    ]
+    key = (
+        f"✅ paid · 🕒 below the minimum of {seconds_text(summary.minimum_seconds)} "
+        "(listed, not paid) · ⚠️ the voice worker missed something"
+    )
+    embed = Embed(
+        title=f"{badge(session)} — {session.name}: everyone's time",
+        description="\n".join([key, *lines]) if lines else "Nobody was in the channels.",
+        colour=COLOUR_INFO,
+    )
+    if pages == 1:
+        return embed, []
+    embed.footer = f"Page {page + 1} of {pages}"
+    sid = session.session_id
+    pager = row(
+        button("◀ Previous", custom_ids.make("slist", sid, page - 1, "p"), disabled=page == 0),
+        button("Next ▶", custom_ids.make("slist", sid, page + 1, "n"), disabled=page >= pages - 1),
+    )
+    return embed, [pager]
+
+
+def _mark(participant: Participant) -> str:
+    return "🕒" if participant.below_minimum else "✅"

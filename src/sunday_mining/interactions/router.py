@@ -92,6 +92,7 @@ COMPONENTS: dict[str, ComponentHandler] = {
     "stop": session_commands.stop_picked,
     "stopfor": session_commands.stop_for_start,  # :<session id>, on a refused /mining start
     "alist": session_commands.adhoc_list_page,
+    "slist": session_commands.full_list,  # :<session id>[:<page>:<p|n>], the stop summary's list
     # "payroll" (the stop summary's button) and the p* steps
     **{action: _payroll_component("COMPONENTS", action) for action in PAYROLL_COMPONENTS},
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sunday_mining.domain.errors import (
@@ -11,6 +12,7 @@ from sunday_mining.domain.errors import (
     StateConflict,
     ValidationError,
 )
+from sunday_mining.domain.guild import GuildConfig, Role
 from sunday_mining.domain.ids import is_id
 from sunday_mining.domain.session import PayrollState, Session, SessionType
 from sunday_mining.interactions import custom_ids, permissions, render
@@ -33,6 +35,8 @@ LIST_PAGE = 10
 
 
 def start(ctx: Context) -> dict[str, Any]:
+    if not ctx.config.channel_ids:
+        raise StateConflict(_not_set_up(ctx.config))
     permissions.require_leader(ctx.interaction, ctx.config)
     try:
         session = ctx.services.sessions.start_sunday(
@@ -46,6 +50,17 @@ def start(ctx: Context) -> dict[str, Any]:
         text = f"{blocked.message} Stop it here, then run /mining start again."
         return message(text, components=[row(stop_it)], ephemeral=True)
     return _started(ctx, session)
+
+
+def _not_set_up(config: GuildConfig) -> str:
+    text = (
+        "Sunday Mining is not set up on this server yet, so there is no op to start. An admin "
+        "(Manage Server) runs `/mining-admin channels add` for each mining voice channel and "
+        "`/mining-admin roles add kind:leader` for the op leaders."
+    )
+    if not config.role_ids(Role.ADHOC):
+        text += " Meanwhile anyone can track one voice channel with `/mining adhoc new`."
+    return text
 
 
 def stop_for_start(ctx: Context, custom_id: custom_ids.CustomId) -> dict[str, Any]:
@@ -148,6 +163,22 @@ def _stop_and_summarise(ctx: Context, session: Session) -> dict[str, Any]:
     return message(f"Stopped by <@{ctx.user_id}>.", embeds=[embed], components=components)
 
 
+def full_list(ctx: Context, custom_id: custom_ids.CustomId) -> dict[str, Any]:
+    """Everyone's time, behind the stop summary's button: the member's own paged copy (a new
+    ephemeral message from the public summary, the same message turned from its own pager)."""
+    session_id, page = custom_id.arg(0), custom_id.arg(1)
+    if not is_id(session_id) or (page and not _PAGE.fullmatch(page)):
+        raise NotFound("That button is from an older message; run /mining status.")
+    summary = ctx.services.summaries.summary(ctx.guild_id, session_id)
+    embed, components = render.full_list(summary, int(page or 0))
+    if not page:
+        return message(embeds=[embed], components=components, ephemeral=True)
+    return update(embeds=[embed], components=components)
+
+
+_PAGE = re.compile(r"-?\d{1,4}", re.ASCII)
+
+
 # --- status -----------------------------------------------------------------------------------
 
 
@@ -174,10 +205,11 @@ def status_refresh(ctx: Context, _: custom_ids.CustomId) -> dict[str, Any]:
 def _setup_steps() -> Embed:
     return Embed(
         "Sunday Mining is not set up here yet",
-        "An admin (Manage Server) sets it up in three steps:\n"
+        "An admin (Manage Server) sets it up in four steps:\n"
         "1. `/mining-admin channels add` for each mining voice channel (mark one `dispatch`).\n"
         "2. `/mining-admin roles add` to name the leader, payroll and adhoc roles.\n"
         "3. `/mining-admin settings set` for the minimum time, org cut and time zone.\n"
+        "4. `/mining-admin settings report-channel` so everyone sees the final payroll.\n"
         "Members can already run `/mining adhoc new` on any voice channel.",
         COLOUR_INFO,
     )

@@ -27,7 +27,7 @@ from sunday_mining.simulator.objects import JSON
 _SEQUENCE = itertools.count(1)
 _TOKEN_IN_PATH = re.compile(r"(/(?:webhooks|interactions)/\d+/)([^/?]{12,})")
 _MENTION = re.compile(r"<(@!?|@&|#)(\d+)>")
-_TIMESTAMP = re.compile(r"<t:(-?\d+)(?::[tTdDfFR])?>")
+_TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
 _INDENT = "      "
 Names = Callable[[str], str]  # text with mentions -> the same text with names
 
@@ -74,8 +74,12 @@ def names_in(guild: SimGuild | None) -> Names:
 
 
 def _utc(match: re.Match[str]) -> str:
-    # Discord shows <t:…> in the reader's own time zone; a shared record says UTC.
-    return f"{datetime.fromtimestamp(int(match.group(1)), UTC):%Y-%m-%d %H:%M} UTC"
+    # Discord shows <t:…> in the reader's own time zone; a shared record says UTC. The long
+    # time style (T) is the one that shows seconds, and Discord shows it without the date.
+    when = datetime.fromtimestamp(int(match.group(1)), UTC)
+    if match.group(2) == "T":
+        return f"{when:%H:%M:%S} UTC"
+    return f"{when:%Y-%m-%d %H:%M} UTC"
 
 
 def message_lines(body: Any) -> list[str]:

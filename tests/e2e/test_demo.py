@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,6 +12,12 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from tests.support.member_view import (
+    PHONE_LINES,
+    problems,
+    screen_lines,
+    transcript_messages,
+)
 
 from sunday_mining import cli
 from sunday_mining.adapters.sqlite_store import SqliteStore
@@ -21,6 +28,7 @@ from sunday_mining.demo.stack import START_MS
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.prices import format_auec
 from sunday_mining.domain.session import SessionStatus, SessionType, StopReason
+from sunday_mining.simulator.transcript import names_in
 
 # Well after the op and its payroll: the store is read as it was left.
 AFTERWARDS_MS = START_MS + 6 * 3_600_000
@@ -73,7 +81,7 @@ def test_the_op_had_about_forty_participants_and_the_gap_is_flagged(played: Play
         summary = services.summaries.summary(result.guild_id, result.session_id)
     assert 35 <= len(summary.participants) <= 45
     assert summary.gap_affected
-    assert "⚠️ Check these times (the voice worker missed something)" in played.out
+    assert "⚠️ Check these times: @Rook, @Echo, @Shale and 1 more" in played.out
 
 
 def test_the_adhoc_session_exists_and_stopped(played: Played) -> None:
@@ -173,3 +181,38 @@ def test_the_adhoc_session_that_stopped_itself_was_announced_in_its_channel(
 ) -> None:
     transcript = (played.workdir / played.result.transcript).read_text(encoding="utf-8")
     assert "stopped by itself: nobody was in the chan" in transcript
+
+
+def test_every_message_of_the_evening_reads_well_on_a_phone(played: Played) -> None:
+    """Every message, form and list of choices the evening showed, as a member reads it: a
+    public message fits one phone screen, and no message shows a raw id, an internal token or
+    a "(s)" plural."""
+    transcript = played.workdir / played.result.transcript.with_suffix(".json")
+    entries = json.loads(transcript.read_text(encoding="utf-8"))
+    names = names_in(demo_guild())
+    shown = list(transcript_messages(entries))
+    assert len(shown) > 30
+    found = [
+        f"{seen}: {problem}"
+        for seen, body, public in shown
+        for problem in problems(body, public=public, names=names)
+    ]
+    assert found == []
+    (stop,) = [body for seen, body, public in shown if public and "/mining stop" in seen]
+    assert len(screen_lines(stop, names)) <= PHONE_LINES
+
+
+def test_the_final_payroll_reaches_the_report_channel_for_everyone(played: Played) -> None:
+    transcript = played.workdir / played.result.transcript.with_suffix(".json")
+    entries = json.loads(transcript.read_text(encoding="utf-8"))
+    channel = demo_guild().channel("mining-ops").id
+    (posted,) = [
+        e
+        for e in entries
+        if e["kind"] == "rest"
+        and e["path"] == f"/api/v10/channels/{channel}/messages"
+        and e["files"]
+    ]
+    assert posted["request"]["allowed_mentions"] == {"parse": []}
+    assert posted["files"][0]["filename"].endswith(".pdf")
+    assert "Every payout is in the report" in posted["request"]["content"]

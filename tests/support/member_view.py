@@ -96,3 +96,28 @@ def problems(body: Any, *, public: bool, names: Names = str) -> list[str]:
 def screen_lines(body: Any, names: Names = str) -> list[str]:
     """The lines a member reads, mentions and times shown as Discord shows them."""
     return [names(line) for line in message_lines(body)]
+
+
+def transcript_messages(entries: list[dict[str, Any]]) -> Iterator[tuple[str, Any, bool]]:
+    """(what happened, the message as sent, whether the whole channel sees it) for every
+    message, modal and list of choices in a saved transcript (``transcript.json``)."""
+    for entry in entries:
+        seen = f"[{entry.get('seq')}] {entry.get('label') or entry.get('path')}"
+        if entry.get("kind") == "interaction":
+            response = entry.get("response") or {}
+            body = response.get("data") or {}
+            kind = response.get("type")
+            if kind == 4:
+                yield seen, body, not _ephemeral(body)
+            elif kind == 7:  # an update keeps the message's own visibility
+                yield seen, body, not _ephemeral(entry["payload"].get("message") or {})
+            elif kind in (8, 9):
+                yield seen, body, False
+        elif entry.get("method") in ("POST", "PATCH") and isinstance(entry.get("request"), dict):
+            body = entry["request"]
+            if "content" in body or "embeds" in body:
+                yield seen, body, not _ephemeral(body)
+
+
+def _ephemeral(message: dict[str, Any]) -> bool:
+    return bool(int(message.get("flags") or 0) & 64)

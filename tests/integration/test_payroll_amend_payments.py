@@ -127,9 +127,8 @@ def test_a_payee_who_gets_nothing_any_more_shows_as_over_paid(
     assert owed == [
         Owed(ANA, 1_333_333, 1_200_000, 1),
         Owed(BEN, 666_667, 600_000, 1),
-        Owed(ORG, 0, 200_000, 1),
-    ]
-    assert total == 133_333 + 66_667 == 200_000  # what the org was over-paid
+    ]  # the org is never owed: what it keeps is not a payment anyone makes
+    assert total == 133_333 + 66_667 == 200_000  # the cut the org no longer takes
 
 
 def test_a_payment_marked_while_the_amendment_is_finalized_is_carried_too(
@@ -164,6 +163,5 @@ def test_an_amendment_stored_before_payments_were_kept_still_shows_what_was_paid
     assert owed == [
         Owed(ANA, 1_028_571, 1_200_000, 1),
         Owed(BEN, 771_429, 600_000, 1),
-        Owed(ORG, 200_000, 200_000, 1),
     ]
     assert total == 171_429

@@ -228,14 +228,30 @@ def test_mark_paid_and_see_who_is_still_owed(
     assert set(paid.paid) == {ANA}
     _, owed, total = payroll.still_owed(GUILD, final.payroll_id)
     nets = dict(final.payees())
-    assert [(o.payee_id, o.net) for o in owed] == [(BEN, nets[BEN]), ("org", nets["org"])]
-    assert total == nets[BEN] + nets["org"]
+    # The org is never owed: its cut is what it keeps of the haul, not a payment.
+    assert [(o.payee_id, o.net) for o in owed] == [(BEN, nets[BEN])]
+    assert total == nets[BEN]
 
     payroll.set_paid(GUILD, final.payroll_id, OTHER_OFFICER, payees, [ANA, BEN, "org"])
     assert payroll.still_owed(GUILD, final.payroll_id)[1:] == ([], 0)
     undone = payroll.set_paid(GUILD, final.payroll_id, OFFICER, [BEN], [])
     assert set(undone.paid) == {ANA, "org"}
     assert undone.paid[ANA].by == OFFICER
+
+
+def test_mark_all_paid_marks_every_member_and_never_the_org(
+    services: Services, clock: FixedClock, payroll: PayrollService
+) -> None:
+    draft = ready_draft(services, clock, payroll)
+    final = payroll.finalize(GUILD, draft.payroll_id, OFFICER, expected_rev=draft.rev)
+    payroll.set_paid(GUILD, final.payroll_id, OFFICER, [ANA], [ANA])
+    everyone = payroll.set_all_paid(GUILD, final.payroll_id, OTHER_OFFICER)
+    assert set(everyone.paid) == {ANA, BEN}
+    assert everyone.paid[ANA].by == OFFICER  # an earlier mark is kept as it was
+    assert payroll.still_owed(GUILD, final.payroll_id)[1:] == ([], 0)
+    (entry, *_) = payroll.audit_log(GUILD)
+    assert entry.detail == f"marked everyone paid: paid <@{BEN}>"
+    assert payroll.set_all_paid(GUILD, final.payroll_id, OFFICER) == everyone  # nothing to do
 
 
 def test_an_amendment_that_changes_nobodys_amount_keeps_every_paid_mark(
@@ -249,9 +265,9 @@ def test_an_amendment_that_changes_nobodys_amount_keeps_every_paid_mark(
     second = payroll.finalize(GUILD, amendment.payroll_id, OFFICER, expected_rev=amendment.rev)
     assert second.paid == marked.paid  # who marked it, and when, as on the first version
     _, owed, total = payroll.still_owed(GUILD, second.payroll_id)
-    assert [o.payee_id for o in owed] == [BEN, "org"]
+    assert [o.payee_id for o in owed] == [BEN]
     assert all(o.paid_before is None for o in owed)
-    assert total == sum(net for payee, net in second.payees() if payee != ANA)
+    assert total == sum(net for payee, net in second.payees() if payee not in (ANA, "org"))
     with pytest.raises(StateConflict):
         payroll.set_paid(GUILD, first.payroll_id, OFFICER, [BEN], [BEN])
 

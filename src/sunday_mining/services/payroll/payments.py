@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from sunday_mining.domain.errors import ConditionFailed, StateConflict, ValidationError
-from sunday_mining.domain.payroll import PayrollResult
+from sunday_mining.domain.payroll import ORG_PAYEE_ID, PayrollResult
 from sunday_mining.ports.store import (
     And,
     TxPut,
@@ -41,12 +41,34 @@ class Payments(PayrollBase):
         picked = set(chosen)
         if not picked <= set(shown):
             raise ValidationError("Pick payees from the list shown; it may be out of date.")
+        return self._mark_paid(guild_id, payroll_id, user_id, lambda _: (shown, picked), "")
+
+    def set_all_paid(self, guild_id: str, payroll_id: str, user_id: str) -> PayrollVersion:
+        """Every payee but the org (its lines are what it keeps) has been paid."""
+
+        def everyone(version: PayrollVersion) -> tuple[Sequence[str], set[str]]:
+            members = [payee for payee, _net in version.payees() if payee != ORG_PAYEE_ID]
+            return members, set(members)
+
+        return self._mark_paid(guild_id, payroll_id, user_id, everyone, "marked everyone paid")
+
+    def _mark_paid(
+        self,
+        guild_id: str,
+        payroll_id: str,
+        user_id: str,
+        marks: Callable[[PayrollVersion], tuple[Sequence[str], set[str]]],
+        said: str,
+    ) -> PayrollVersion:
+        """Of the payees ``marks`` names as shown, exactly those it picks have been paid; retried
+        on a race with another officer. ``said`` sums the change up in the audit log."""
         for _ in range(_PAID_ATTEMPTS):
             version = self.get(guild_id, payroll_id)
             if version.status is not PayrollStatus.FINAL:
                 raise StateConflict(
                     "Payments are marked on the current final payroll; run /mining payroll."
                 )
+            shown, picked = marks(version)
             payees = {payee for payee, _net in version.payees()}
             if not set(shown) <= payees:
                 raise ValidationError("Pick payees from the list shown; it may be out of date.")
@@ -63,6 +85,7 @@ class Payments(PayrollBase):
             if not changes:
                 return version
             updated = replace(version, paid=paid, rev=version.rev + 1)
+            detail = f"{said}: " + "; ".join(changes) if said else "; ".join(changes)
             try:
                 self._store.transact(
                     [
@@ -70,7 +93,7 @@ class Payments(PayrollBase):
                             version_to_item(updated),
                             And(eq("status", PayrollStatus.FINAL.value), eq("rev", version.rev)),
                         ),
-                        self._audit_op(updated, user_id, "paid", "; ".join(changes)),
+                        self._audit_op(updated, user_id, "paid", detail),
                     ]
                 )
             except ConditionFailed:
@@ -121,16 +144,17 @@ def carry_payments(
 
 def owed_of(version: PayrollVersion, before: Mapping[str, PriorPayment]) -> list[Owed]:
     """Payees not marked paid, most first, then anyone an earlier version paid who gets
-    nothing now (all of that was over-paid)."""
+    nothing now (all of that was over-paid). The org is never owed: its lines (its cut, a
+    donation to it) are what it keeps of the haul, not a payment anyone makes."""
     nets = dict(version.payees())
     owed = []
     for payee, net in version.payees():
-        if payee in version.paid:
+        if payee in version.paid or payee == ORG_PAYEE_ID:
             continue
         prior = before.get(payee)
         owed.append(Owed(payee, net, prior.amount, prior.number) if prior else Owed(payee, net))
     for payee, prior in sorted(before.items()):
-        if payee not in nets and payee not in version.paid:
+        if payee not in nets and payee not in version.paid and payee != ORG_PAYEE_ID:
             owed.append(Owed(payee, 0, prior.amount, prior.number))
     return owed
 

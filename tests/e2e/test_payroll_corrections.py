@@ -5,7 +5,14 @@ keeps what was paid."""
 from __future__ import annotations
 
 from tests.e2e.conftest import Discord
-from tests.e2e.test_payroll_flow import components, custom_id, modal_submit, stopped_op, text
+from tests.e2e.test_payroll_flow import (
+    components,
+    custom_id,
+    member_action,
+    modal_submit,
+    stopped_op,
+    text,
+)
 
 from sunday_mining.simulator import Exchange
 
@@ -31,24 +38,26 @@ def test_an_officer_adds_a_member_who_was_not_in_voice_and_pays_them(discord: Di
     assert picker["max_values"] == 25
     view = discord.select("purser", adding, str(picker["custom_id"]), [dee, bot, ana])
     shown = text(view)
+    purser, ana_name = discord.member("purser").display_name, discord.member("ana").display_name
     assert "3 listed, 3 paid" in shown
-    assert f"<@{dee}> — 0:00:00 {BY_HAND} added by <@{discord.member('purser').id}>" in shown
-    assert f"Skipped <@{bot}> (bots are never paid) and <@{ana}> (already listed)." in shown
+    assert f"Dee — 0:00:00 {BY_HAND} added by {purser}" in shown
+    assert f"Skipped <@{bot}> (bots are never paid) and {ana_name} (already listed)." in shown
 
     # Dee gets an hour with the existing adjustment, with a reason, like anyone else.
-    opened = discord.select("purser", view, custom_id(view, "sm1:pmem:"), [dee])
+    opened = member_action(discord, "purser", view, dee, "Adjust time or multiplier…")
     view = modal_submit(
         discord, "purser", opened, {"mult": "1", "adj": "+60", "why": "Voice broke, mined all op"}
     )
-    assert f"<@{dee}> — 1:00:00 (+1 h 00 min: Voice broke, mined all op)" in text(view)
+    assert "Dee — 1:00:00 (+1 h 00 min: Voice broke, mined all op)" in text(view)
     view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Haul"))
     opened = discord.click("purser", view, custom_id(view, "sm1:psale:"))
     view = modal_submit(discord, "purser", opened, {"label": "ARC-L1", "total": "1 000 000"})
     view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Preview"))
     # 1,000,000 less the 10 % org cut = 900,000 split 2 h : 1 h : 1 h.
-    assert f"<@{ana}> — **450,000 aUEC**" in text(view)
-    assert f"<@{dee}> {BY_HAND} — **225,000 aUEC**" in text(view)
-    assert f"<@{ben}> — **225,000 aUEC**" in text(view)
+    ben_name = discord.member("ben").display_name
+    assert f"{ana_name} — **450,000 aUEC**" in text(view)
+    assert f"Dee {BY_HAND} — **225,000 aUEC**" in text(view)
+    assert f"{ben_name} — **225,000 aUEC**" in text(view)
 
     log = [e.action for e in discord.services.payroll.audit_log(discord.guild_id)]
     assert log[:3] == ["sale", "member", "add"]  # newest first
@@ -215,30 +224,32 @@ def test_an_amendment_keeps_paid_marks_and_shows_what_is_left_to_settle(
     view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Preview"))
     confirm = discord.click("purser", view, custom_id(view, "sm1:pask:"))
     final = discord.click("purser", confirm, custom_id(confirm, "sm1:pfin:"))
-    final = discord.select("purser", final, custom_id(final, "sm1:ppaid:"), [ana, ben, "org"])
-    assert "3 of 3 payees marked paid · still owed **0 aUEC**" in text(final)
+    final = discord.select("purser", final, custom_id(final, "sm1:ppaid:"), [ana, ben])
+    assert "2 of 2 members marked paid · still owed **0 aUEC**" in text(final)
 
     # Ben was there 30 minutes longer: 1,800,000 split 7,200 s : 5,400 s.
     view = discord.click("purser", final, custom_id(final, "sm1:pamend:"))
-    opened = discord.select("purser", view, custom_id(view, "sm1:pmem:"), [ben])
+    opened = member_action(discord, "purser", view, ben, "Adjust time or multiplier…")
     view = modal_submit(discord, "purser", opened, {"mult": "1", "adj": "+30", "why": "Log gap"})
     view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Preview"))
     confirm = discord.click("purser", view, custom_id(view, "sm1:pask:"))
     second = discord.click("purser", confirm, custom_id(confirm, "sm1:pfin:"))
     shown = text(second)
-    assert "1 of 3 payees marked paid · still owed **171,429 aUEC**" in shown
-    assert "✅ the org — **200,000 aUEC**" in shown  # unchanged amount: still marked paid
-    assert f"⏳ <@{ben}> — **771,429 aUEC**" in shown
+    ana_name, ben_name = discord.member("ana").display_name, discord.member("ben").display_name
+    assert "0 of 2 members marked paid · still owed **171,429 aUEC**" in shown
+    assert "🏦 the org — **200,000 aUEC**" in shown  # the org's cut: kept, never marked
+    assert f"⏳ {ben_name} — **771,429 aUEC**" in shown
 
     owed = discord.click("purser", second, custom_id(second, "sm1:pgo:", "Still owed"))
     shown = text(owed)
-    assert "1 payee still owed, **171,429 aUEC** in total." in shown
-    assert "1 payee over-paid under an earlier version, **171,429 aUEC** in total" in shown
+    assert "1 member still owed, **171,429 aUEC** in total." in shown
+    assert "1 member over-paid under an earlier version, **171,429 aUEC** in total" in shown
     assert (
-        f"<@{ana}> — **1,028,571 aUEC** · paid 1,200,000 aUEC under v1 · over-paid **171,429 aUEC**"
+        f"{ana_name} — **1,028,571 aUEC** · paid 1,200,000 aUEC under v1 · "
+        "over-paid **171,429 aUEC**"
     ) in shown
     assert (
-        f"<@{ben}> — **771,429 aUEC** · paid 600,000 aUEC under v1 · **171,429 aUEC** still owed"
+        f"{ben_name} — **771,429 aUEC** · paid 600,000 aUEC under v1 · **171,429 aUEC** still owed"
     ) in shown
     assert "the org" not in shown
 

@@ -19,6 +19,13 @@ def test_prices_before_any_refresh_say_they_are_the_offline_sample(discord: Disc
     assert f"**{QUANTANIUM}**" in embed["description"]
 
 
+def test_prices_from_averages_only_read_as_averages_and_say_why(discord: Discord) -> None:
+    description = discord.command("ben", "mining prices").data["embeds"][0]["description"]
+    assert "no terminal ·" not in description
+    assert f"**{QUANTANIUM}** — 143,973 aUEC on average" in description
+    assert "payroll prices ores at the average" in description
+
+
 def test_autocomplete_offers_ores_and_the_choice_shows_its_terminals(discord: Discord) -> None:
     suggestions = discord.autocomplete("ben", "mining prices", "ore", "quan")
     names = [c["name"] for c in suggestions.data["choices"]]
@@ -40,7 +47,7 @@ def test_autocomplete_offers_ores_and_the_choice_shows_its_terminals(discord: Di
     answer = discord.command("ben", "mining prices", ore=ore_id)
     embed = answer.data["embeds"][0]
     assert embed["title"].startswith(QUANTANIUM)
-    assert embed["description"] == "best 21,000 aUEC/SCU · average 20,250 aUEC per SCU"
+    assert embed["description"] == "best 21,000 aUEC · average 20,250 aUEC per SCU"
     assert embed["fields"][0]["value"] == "Refinery A — 21,000 aUEC\nRefinery B — 19,500 aUEC"
     assert embed["footer"]["text"] == "UEX prices fetched 3 h 00 min ago, game version 4.3.2."
 

@@ -1,6 +1,7 @@
 """The purser pays the op through ``/mining payroll``, click by click, as in the Discord client:
 pick the session, check the participants (one time fix after the gap, one multiplier), enter the
-haul priced from the bundled snapshot, add an expense and the org cut, preview, finalize.
+haul priced from the bundled snapshot, add an expense (the org cut comes from the server's
+settings), preview, finalize, then mark everyone paid.
 
 Which member to fix and what to type are the script's (an officer's) inputs; everything shown
 back is the app's answer.
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from sunday_mining.demo.clicks import (
     DemoFailed,
@@ -60,7 +60,8 @@ class Purser:
         view = self.set_multiplier(view, self.guild.member(HAULER).id)
         view = self.enter_haul(view)
         view = self.add_cuts(view)
-        return self.finalize(view)
+        outcome = self.finalize(view)
+        return PayrollOutcome(outcome.payroll_id, self.mark_all_paid(outcome.final))
 
     def pick(self, session_id: str) -> Exchange:
         picker = self.member.command("mining payroll")
@@ -83,19 +84,20 @@ class Purser:
             raise DemoFailed(f"@{user.display_name} is not flagged by the gap: {label}")
         missed = (leaver.at_s - GAP_MINUTES[0] * 60) // 60
         left_at = hhmm(START_MS + leaver.at_s * 1000)
-        opened = self.member.select(view, custom_id(view, "sm1:pmem:"), [user.id])
+        opened = self._adjust(view, user.id)
         why = f"Left {left_at}, in the worker gap"
         view = refused(self.member.submit(opened, {"mult": "1", "adj": f"+{missed}", "why": why}))
-        line = _member_line(view, user.id)
+        line = _member_line(view, user.id, user.display_name)
         self.progress.detail(f"⚠️ gap fix: {named(self.guild, line)}")
         return view
 
     def set_multiplier(self, view: Exchange, user_id: str) -> Exchange:
         view = self._page_with(view, user_id)
-        opened = self.member.select(view, custom_id(view, "sm1:pmem:"), [user_id])
+        opened = self._adjust(view, user_id)
         fields = {"mult": HAULER_MULTIPLIER, "adj": "0", "why": ""}
         view = refused(self.member.submit(opened, fields))
-        self.progress.detail(f"hauler: {named(self.guild, _member_line(view, user_id))}")
+        line = _member_line(view, user_id, self.guild.member(HAULER).display_name)
+        self.progress.detail(f"hauler: {named(self.guild, line)}")
         return view
 
     def enter_haul(self, view: Exchange) -> Exchange:
@@ -117,16 +119,17 @@ class Purser:
         return view
 
     def add_cuts(self, view: Exchange) -> Exchange:
+        """The refinery fee, reimbursed to the hauler; the org cut is already there, from the
+        server's settings."""
         view = self.member.click(view, custom_id(view, "sm1:pgo:", "Expenses & cuts"))
+        if "Org cut" not in embed_text(view):
+            raise DemoFailed("the org cut from the settings is not on the draft")
         label, amount = EXPENSE
         opened = self.member.click(view, custom_id(view, "sm1:pexp:"))
         hauler = self.guild.member(HAULER)
         view = refused(
             self.member.submit(opened, {"label": label, "amount": amount, "who": [hauler]})
         )
-        opened = self.member.click(view, custom_id(view, "sm1:ppct:"))
-        prefilled = _field_value(opened, "percent")
-        view = refused(self.member.submit(opened, {"label": "Org cut", "percent": prefilled}))
         text = embed_text(view)
         cuts = [line for line in text.split("\n") if line.startswith("**")]
         self.progress.say("cuts", named(self.guild, " · ".join(cuts)))
@@ -148,6 +151,20 @@ class Purser:
             raise DemoFailed("the final payroll carries no payroll id")
         return PayrollOutcome(parsed.arg(0), final)
 
+    def mark_all_paid(self, final: Exchange) -> Exchange:
+        """Everyone got their aUEC in game: one button and its confirmation."""
+        asked = self.member.click(final, custom_id(final, "sm1:pall:"))
+        self.progress.say("paid", str(asked.data["embeds"][0]["title"]) + " → Yes")
+        view = self.member.click(asked, custom_id(asked, "sm1:pallok:"))
+        said = between(embed_text(view), r"(\d+ of \d+ members marked paid[^.]*)\.")
+        self.progress.detail(named(self.guild, said))
+        return view
+
+    def _adjust(self, view: Exchange, user_id: str) -> Exchange:
+        """Pick the member in the participants menu, then Adjust time or multiplier…"""
+        card = self.member.select(view, custom_id(view, "sm1:pmem:"), [user_id])
+        return self.member.click(card, custom_id(card, "sm1:padj:"))
+
     def _page_with(self, view: Exchange, user_id: str) -> Exchange:
         """Page through the participants until ``user_id`` is on the page."""
         for _ in range(10):
@@ -161,22 +178,12 @@ def _option_label(view: Exchange, prefix: str, value: str) -> str:
     return next(str(o["label"]) for o in options(view, prefix) if o["value"] == value)
 
 
-def _member_line(view: Exchange, user_id: str) -> str:
+def _member_line(view: Exchange, user_id: str, name: str) -> str:
+    """The participant's line on the page, which names them (or mentions them, unnamed)."""
     for line in embed_text(view).split("\n"):
-        if f"<@{user_id}>" in line:
+        if f"<@{user_id}>" in line or re.search(rf"` \S+ {re.escape(name)} — ", line):
             return _unnumbered(line)
     raise DemoFailed("the participant is missing from the page")
-
-
-def _field_value(opened: Exchange, field_id: str) -> str:
-    """The value a modal's text input is prefilled with (the server's setting)."""
-    for component in opened.data.get("components", []):
-        inner: dict[str, Any] = component.get("component") or next(
-            iter(component.get("components", [])), {}
-        )
-        if inner.get("custom_id") == field_id:
-            return str(inner.get("value") or "")
-    raise DemoFailed(f"the form has no {field_id} field")
 
 
 def _unnumbered(line: str) -> str:

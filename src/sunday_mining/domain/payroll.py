@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
 
@@ -451,13 +450,10 @@ def _explain_ore(line: IncomeLine) -> str:
     exact = line.scu_centi * line.price_per_scu
     whole, centi = divmod(exact, CENTI_PER_SCU)
     rounding = "exactly" if centi == 0 else f"{whole:,}.{centi:02d} rounded half-up to whole aUEC"
-    source = line.price_source
-    if line.snapshot_ms is not None:
-        taken = datetime.fromtimestamp(line.snapshot_ms / 1000, tz=UTC)
-        source += f", snapshot of {taken:%Y-%m-%d %H:%M} UTC"
+    # Where the price came from is said once for the whole haul, by whoever shows the story.
     return (
         f"{line.name}: {_format_scu(line.scu_centi)} {_TIMES} {line.price_per_scu:,} aUEC per SCU "
-        f"= {format_auec(line.value)} ({rounding}; price {source})."
+        f"= {format_auec(line.value)} ({rounding})."
     )
 
 

@@ -24,10 +24,14 @@ from sunday_mining.interactions import payroll_render as views
 from sunday_mining.interactions import permissions
 from sunday_mining.interactions.context import Context
 from sunday_mining.interactions.custom_ids import CustomId
+from sunday_mining.interactions.member_names import interaction_names
+from sunday_mining.interactions.payroll_names import Names
 from sunday_mining.interactions.responses import choices, message, modal, update
+from sunday_mining.services.names import clean_name
 from sunday_mining.services.payroll import (
     MAX_LABEL,
     OreEntry,
+    PayrollStatus,
     PayrollVersion,
     PriceMode,
     owed_of,
@@ -142,8 +146,23 @@ def go(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     return update(embeds=embeds, components=components)
 
 
+def _names(ctx: Context, version: PayrollVersion) -> Names:
+    """The remembered display names of everyone the payroll lists (one read per screen)."""
+    ids = {m.user_id for m in version.members}
+    ids |= {m.added_by for m in version.members if m.added_by}
+    ids |= {e.claimant_id for e in version.expenses if e.claimant_id}
+    ids |= {f.payee_id for f in version.flats} | {p.payee_id for p in version.percentages}
+    if version.finalized_by:
+        ids.add(version.finalized_by)
+    names = ctx.services.names.lookup(ctx.guild_id, ids)
+    # This interaction's names are remembered only once it succeeds: use them already.
+    seen = interaction_names(ctx.interaction.raw)
+    return {**names, **{u: clean_name(n) for u, n in seen.items() if u in ids and clean_name(n)}}
+
+
 def _view(ctx: Context, version: PayrollVersion, view: str, page: int) -> views.View:
     service = ctx.services.payroll
+    names = _names(ctx, version)
     if not version.is_draft and view in ("p", "h", "c"):
         view = "f"  # a finalized draft's old buttons lead to the payments view
     if version.is_draft and view in ("f", "o"):
@@ -151,15 +170,15 @@ def _view(ctx: Context, version: PayrollVersion, view: str, page: int) -> views.
     if view == "h":
         return views.haul_view(version, service.current_prices(), ctx.now_ms(), page)
     if view == "c":
-        return views.cuts_view(version)
+        return views.cuts_view(version, names)
     if view == "r":
-        return views.preview_view(version, service.result_of(version), page)
+        return views.preview_view(version, service.result_of(version), page, names)
     if view in ("f", "o"):
         version, owed, total = service.still_owed(ctx.guild_id, version.payroll_id)
         if view == "o":
-            return views.owed_view(version, owed, total, page)
-        return views.final_view(version, page, total, reports=_reports_on(ctx))
-    return views.participants_view(version, page)
+            return views.owed_view(version, owed, total, page, names)
+        return views.final_view(version, page, total, names=names, reports=_reports_on(ctx))
+    return views.participants_view(version, page, names)
 
 
 def _updated(ctx: Context, version: PayrollVersion, view: str, page: int = 0) -> dict[str, Any]:
@@ -170,41 +189,51 @@ def _updated(ctx: Context, version: PayrollVersion, view: str, page: int = 0) ->
 # --- step 1: participants ---------------------------------------------------------------------
 
 
-def _page_members(version: PayrollVersion, page: int) -> list[str]:
-    start = page * views.MEMBERS_PAGE
-    return [m.user_id for m in version.members[start : start + views.MEMBERS_PAGE]]
-
-
-def include(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
-    return _flag_page(ctx, custom_id, ctx.services.payroll.set_included)
-
-
-def donors(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
-    return _flag_page(ctx, custom_id, ctx.services.payroll.set_donors)
-
-
-def _flag_page(
-    ctx: Context,
-    custom_id: CustomId,
-    set_flag: Callable[[str, str, str, list[str], tuple[str, ...]], PayrollVersion],
-) -> dict[str, Any]:
-    """A page's multi-select of members: the selected ones get the flag, the others on the
-    page lose it (members on other pages are untouched)."""
-    version = _version(ctx, custom_id)
-    page = _int(custom_id.arg(1))
-    members = _page_members(version, page)
-    saved = set_flag(ctx.guild_id, version.payroll_id, ctx.user_id, members, ctx.interaction.values)
-    return _updated(ctx, saved, "p", page)
+def _member_page(version: PayrollVersion, member_id: str) -> int:
+    index = next(i for i, m in enumerate(version.members) if m.user_id == member_id)
+    return index // views.MEMBERS_PAGE
 
 
 def member_pick(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    """A member picked in the participants menu: their card, with one button per action."""
     version = _version(ctx, custom_id)
     draft = ctx.services.payroll.draft(ctx.guild_id, version.payroll_id)
     if len(ctx.interaction.values) != 1:
         raise ValidationError("Pick one member.")
     member = draft.member(ctx.interaction.values[0])
-    number = next(i for i, m in enumerate(draft.members) if m.user_id == member.user_id) + 1
-    spec = views.member_modal(draft, member, number)
+    page = _member_page(draft, member.user_id)
+    embeds, components = views.member_view(draft, member, page, _names(ctx, draft))
+    return update(embeds=embeds, components=components)
+
+
+_MEMBER_FLAGS = {"x": ("included", False), "i": ("included", True), "d": ("donates", True)}
+_MEMBER_FLAGS["k"] = ("donates", False)
+
+
+def member_set(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    """``pmset:<id>:<member>:<x|i|d|k>``: exclude, include again, donates, keeps their share."""
+    version = _version(ctx, custom_id)
+    member_id, flag = custom_id.arg(1), custom_id.arg(2)
+    if flag not in _MEMBER_FLAGS or not is_snowflake(member_id):
+        raise NotFound("That button is from an older message; run /mining payroll again.")
+    what, value = _MEMBER_FLAGS[flag]
+    service = ctx.services.payroll
+    set_flag = service.set_included if what == "included" else service.set_donors
+    chosen = (member_id,) if value else ()
+    saved = set_flag(ctx.guild_id, version.payroll_id, ctx.user_id, [member_id], chosen)
+    names = _names(ctx, saved)
+    note = views.member_note(flag, member_id, names)
+    page = _member_page(saved, member_id)
+    embeds, components = views.participants_view(saved, page, names, note=note)
+    return update(embeds=embeds, components=components)
+
+
+def adjust_open(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    """``padj:<id>:<member>``: the time and multiplier form of one member."""
+    version = _version(ctx, custom_id)
+    draft = ctx.services.payroll.draft(ctx.guild_id, version.payroll_id)
+    member = draft.member(custom_id.arg(1))
+    spec = views.member_modal(draft, member, _names(ctx, draft))
     return modal(spec["custom_id"], spec["title"], spec["components"])
 
 
@@ -221,8 +250,7 @@ def member_submit(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
         adjust_s=parse_minutes(fields.get("adj", "0")) * 60,
         reason=fields.get("why", ""),
     )
-    index = next(i for i, m in enumerate(saved.members) if m.user_id == member_id)
-    return _updated(ctx, saved, "p", index // views.MEMBERS_PAGE)
+    return _updated(ctx, saved, "p", _member_page(saved, member_id))
 
 
 def add_open(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
@@ -241,9 +269,12 @@ def add_picked(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
         ctx.guild_id, version.payroll_id, ctx.user_id, picked, bots=_bots(ctx, picked)
     )
     saved = outcome.version
-    first = next(i for i, m in enumerate(saved.members) if m.user_id == outcome.added[0])
+    names = _names(ctx, saved)
     embeds, components = views.participants_view(
-        saved, first // views.MEMBERS_PAGE, note=views.added_note(outcome)
+        saved,
+        _member_page(saved, outcome.added[0]),
+        names,
+        note=views.added_note(outcome, names),
     )
     return update(embeds=embeds, components=components)
 
@@ -445,7 +476,9 @@ def finalize_confirm(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     # Rendered from what finalize() wrote, not read back: a store hiccup after the commit must
     # not tell the officer to try again (the retry would answer that it is already final).
     total = owed_total(owed_of(final, final.paid_before or {}))
-    embeds, components = views.final_view(final, 0, total, reports=_reports_on(ctx), note=note)
+    embeds, components = views.final_view(
+        final, 0, total, names=_names(ctx, final), reports=_reports_on(ctx), note=note
+    )
     return update(embeds=embeds, components=components)
 
 
@@ -533,12 +566,29 @@ def rebuild_report(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
 def paid(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     version = _version(ctx, custom_id)
     page = _int(custom_id.arg(1))
-    start = page * views.PAYEES_PAGE
-    shown = [p for p, _net in version.payees()[start : start + views.PAYEES_PAGE]]
+    shown = views.paid_page(version, page)
     saved = ctx.services.payroll.set_paid(
         ctx.guild_id, version.payroll_id, ctx.user_id, shown, ctx.interaction.values
     )
     return _updated(ctx, saved, "f", page)
+
+
+def all_paid_ask(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    """Mark all paid…: say how many and how much, and ask (nothing is marked yet)."""
+    version = _version(ctx, custom_id)
+    version, owed, total = ctx.services.payroll.still_owed(ctx.guild_id, version.payroll_id)
+    if version.status is not PayrollStatus.FINAL:
+        raise ValidationError(
+            "Payments are marked on the current final payroll; run /mining payroll."
+        )
+    embeds, components = views.all_paid_view(version, owed, total)
+    return update(embeds=embeds, components=components)
+
+
+def all_paid_confirm(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    version = _version(ctx, custom_id)
+    saved = ctx.services.payroll.set_all_paid(ctx.guild_id, version.payroll_id, ctx.user_id)
+    return _updated(ctx, saved, "f")
 
 
 def amend(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
@@ -687,9 +737,9 @@ COMPONENTS: dict[str, Handler] = {
     "ppage": pick_page,  # [:<last session id shown>] keyset paging
     "pgo": go,  # :<id>:<view>; p participants, h haul, c cuts, r preview, f final, o owed
     "pv": go,  # :<id>:<view>:<page>
-    "pinc": include,  # :<id>:<page>
-    "pdon": donors,  # :<id>:<page>
-    "pmem": member_pick,  # :<id>:<page>, opens the pmm modal
+    "pmem": member_pick,  # :<id>:<page>, shows one member's actions
+    "pmset": member_set,  # :<id>:<member>:<x exclude | i include | d donates | k keeps>
+    "padj": adjust_open,  # :<id>:<member>[:<page>], opens the pmm modal
     "padd": add_open,  # :<id>, shows the paddm user select
     "paddm": add_picked,  # :<id>, members to add by hand
     "pore": ores_pick,  # :<id>:<ore page>, opens the pam modal
@@ -706,6 +756,8 @@ COMPONENTS: dict[str, Handler] = {
     "pdel": discard_ask,  # :<id>
     "pdelok": discard_confirm,  # :<id>:<rev shown when asked>
     "ppaid": paid,  # :<id>:<page>
+    "pall": all_paid_ask,  # :<id>
+    "pallok": all_paid_confirm,  # :<id>
     "pamend": amend,
     "prep": rebuild_report,  # :<id>
 }

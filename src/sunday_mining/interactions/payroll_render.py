@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 
 from sunday_mining.domain import ores
 from sunday_mining.domain.durations import hms
+from sunday_mining.domain.guild import DonationPolicy
 from sunday_mining.domain.ores import Ore
 from sunday_mining.domain.payroll import (
     ORG_PAYEE_ID,
+    PRICE_TYPED,
     IncomeLine,
     LineKind,
     PayrollResult,
@@ -25,6 +27,7 @@ from sunday_mining.domain.payroll import (
 from sunday_mining.domain.prices import PriceSnapshot, format_auec
 from sunday_mining.domain.session import PayrollState
 from sunday_mining.interactions import custom_ids, render
+from sunday_mining.interactions.payroll_names import NO_NAMES, Names, plain, who
 from sunday_mining.interactions.price_commands import source_line
 from sunday_mining.interactions.responses import (
     COLOUR_INFO,
@@ -51,6 +54,7 @@ from sunday_mining.services.payroll import (
     age_text,
     unpaid_reason,
 )
+from sunday_mining.services.prices import bundled_snapshot
 
 MEMBERS_PAGE = 20
 PAYEES_PAGE = 15
@@ -70,10 +74,6 @@ _STEPS = (("p", "Participants"), ("h", "Haul"), ("c", "Expenses & cuts"), ("r", 
 
 
 # --- small pieces -----------------------------------------------------------------------------
-
-
-def payee(payee_id: str) -> str:
-    return "the org" if payee_id == ORG_PAYEE_ID else f"<@{payee_id}>"
 
 
 def scu(scu_centi: int) -> str:
@@ -256,10 +256,10 @@ def _session_line(entry: PayableSession, now_ms: int, time_zone: str) -> str:
 # --- step 1: participants ---------------------------------------------------------------------
 
 
-def _member_line(number: int, m: Member) -> str:
+def _member_line(number: int, m: Member, names: Names) -> str:
     mark = "✅" if m.included else NOT_PAID
     # h:mm:ss: the exact credited time the share is computed from, as the report and CSV show it
-    text = f"`{number:>3}.` {mark} <@{m.user_id}> — {hms(m.seconds)}"
+    text = f"`{number:>3}.` {mark} {who(m.user_id, names)} — {hms(m.seconds)}"
     if m.adjust_s:
         sign = "+" if m.adjust_s > 0 else MINUS
         text += f" ({sign}{render.seconds_text(abs(m.adjust_s))}: {clip(m.reason, 40)})"
@@ -271,18 +271,27 @@ def _member_line(number: int, m: Member) -> str:
         text += " 🕒"
     if m.gap_affected:
         text += " ⚠️"
-    if m.added_by_hand:
-        text += f" {BY_HAND} added by <@{m.added_by}>"
+    if m.added_by_hand and m.added_by:
+        text += f" {BY_HAND} added by {who(m.added_by, names)}"
     return text
 
 
-def _member_option(number: int, m: Member) -> tuple[str, str]:
+def _member_option(m: Member, names: Names) -> tuple[str, str, str]:
+    """(label, value, description) of a member in the participants menu."""
     marks = (("  🕒", m.below_minimum), ("  ⚠️", m.gap_affected), (f"  {BY_HAND}", m.added_by_hand))
     flags = "".join(f for f, on in marks if on)
-    return f"#{number} · {render.seconds_text(m.seconds)}{flags}", f"member …{m.user_id[-6:]}"
+    label = f"{clip(plain(m.user_id, names), 60)} · {hms(m.seconds)}{flags}"
+    said = ["paid" if m.included else "not paid"]
+    if m.donates:
+        said.append("donates their share")
+    if m.multiplier_milli != 1000:
+        said.append(f"{TIMES}{multiplier(m.multiplier_milli)}")
+    return label, m.user_id, " · ".join(said)
 
 
-def participants_view(version: PayrollVersion, page: int, note: str = "") -> View:
+def participants_view(
+    version: PayrollVersion, page: int, names: Names = NO_NAMES, note: tuple[str, str] | None = None
+) -> View:
     members = version.members
     total = pages(len(members), MEMBERS_PAGE)
     page = _page(page, len(members), MEMBERS_PAGE)
@@ -299,48 +308,99 @@ def participants_view(version: PayrollVersion, page: int, note: str = "") -> Vie
     if any(m.added_by_hand for m in members):
         legend.append(f"{BY_HAND} added by hand (not in voice): give them time with Adjust")
     head = f"Step 1 of 4 · {len(members)} listed, {paid} paid. " + " · ".join(legend) + "."
-    lines = [_member_line(start + i + 1, m) for i, m in enumerate(shown)]
+    lines = [_member_line(start + i + 1, m, names) for i, m in enumerate(shown)]
     embed.description = (
         head + "\n\n" + ("\n".join(lines) if lines else "Nobody sat in the channels.")
     )
     if note:
-        embed.add(f"{BY_HAND} Added by hand", note)
+        embed.add(*note)
+    embed.add(
+        "What next",
+        "To exclude someone, include them again, mark a donation or adjust their time, pick "
+        "them in the menu. When the list is right: **Sale total…** if the haul was sold in one "
+        "go, or **Haul** to enter ore amounts.",
+    )
     embed.footer = f"Page {page + 1} of {total}" if total > 1 else None
     pid = version.payroll_id
-    if not shown:
-        return [_fit(embed)], [row(*_draft_tools(version)), steps_row(version, "p")]
-    labelled = [(start + i + 1, m) for i, m in enumerate(shown)]
-    include = multi_select(
-        custom_ids.make("pinc", pid, page),
-        [
-            (_member_option(n, m)[0], m.user_id, _member_option(n, m)[1], m.included)
-            for n, m in labelled
-        ],
-        placeholder="Who is paid on this page? (selected = paid)",
-    )
-    donors = multi_select(
-        custom_ids.make("pdon", pid, page),
-        [
-            (_member_option(n, m)[0], m.user_id, _member_option(n, m)[1], m.donates)
-            for n, m in labelled
-        ],
-        placeholder="Who donates their share? (selected = donor)",
-    )
-    edit = select(
-        custom_ids.make("pmem", pid, page),
-        [(_member_option(n, m)[0], m.user_id, "adjust time or multiplier") for n, m in labelled],
-        placeholder="Adjust someone's time or multiplier…",
-    )
-    components = [row(include), row(donors), row(edit)]
+    components: Components = []
+    if shown:
+        picker = select(
+            custom_ids.make("pmem", pid, page),
+            [_member_option(m, names) for m in shown],
+            placeholder="Change someone: exclude, include, donate, adjust time…",
+        )
+        components.append(row(picker))
     tools = _draft_tools(version)
     pager = _pager("pv", pid, "p", page, total)
     if pager:
-        pager[0]["components"] += tools  # 3 + 2 buttons: five action rows at most
+        pager[0]["components"] += tools  # 3 + 2 buttons in one row
         components += pager
     else:
         components.append(row(*tools))
+    components.append(row(button("Sale total…", custom_ids.make("psale", pid), style=PRIMARY)))
     components.append(steps_row(version, "p"))
     return [_fit(embed)], components
+
+
+def member_view(version: PayrollVersion, member: Member, page: int, names: Names) -> View:
+    """One participant and what can be done about them, each an explicit button."""
+    pid, uid = version.payroll_id, member.user_id
+    embed = Embed(clip(_title(version, plain(uid, names)), 256), colour=COLOUR_INFO)
+    said = [f"{who(uid, names)} — credited **{hms(member.seconds)}**"]
+    if member.adjust_s:
+        sign = "+" if member.adjust_s > 0 else MINUS
+        said.append(
+            f"Measured {hms(member.credited_s)}, adjusted {sign}"
+            f"{render.seconds_text(abs(member.adjust_s))}: {member.reason}"
+        )
+    if member.multiplier_milli != 1000:
+        said.append(f"Multiplier {TIMES}{multiplier(member.multiplier_milli)}")
+    if member.included:
+        said.append("✅ Paid a share by time.")
+    else:
+        said.append(f"{NOT_PAID} Not paid: {unpaid_reason(version, uid, 'excluded')}.")
+    if member.donates:
+        said.append(f"💝 Donates their share ({_donation_words(version)}).")
+    if member.below_minimum:
+        minimum = render.seconds_text(version.minimum_s)
+        said.append(f"🕒 Below the minimum of {minimum}: paid only if you include them.")
+    if member.gap_affected:
+        said.append("⚠️ The voice worker missed something during their time: check it.")
+    if member.added_by_hand and member.added_by:
+        said.append(f"{BY_HAND} Added by hand by {who(member.added_by, names)}.")
+    embed.description = "\n".join(said)
+    if member.included:
+        paid = button("Exclude", custom_ids.make("pmset", pid, uid, "x"), style=DANGER)
+    else:
+        paid = button("Include again", custom_ids.make("pmset", pid, uid, "i"), style=SUCCESS)
+    if member.donates:
+        gift = button("Keeps their share", custom_ids.make("pmset", pid, uid, "k"))
+    else:
+        gift = button("Donates their share", custom_ids.make("pmset", pid, uid, "d"))
+    adjust = button(
+        "Adjust time or multiplier…", custom_ids.make("padj", pid, uid, page), style=PRIMARY
+    )
+    back = button("Back to participants", custom_ids.make("pv", pid, "p", page))
+    return [_fit(embed)], [row(paid, gift, adjust), row(back)]
+
+
+def _donation_words(version: PayrollVersion) -> str:
+    if version.donation_policy is DonationPolicy.ORG:
+        return "it goes to the org"
+    return "it is shared among the others by their time"
+
+
+MEMBER_DONE = {
+    "x": "Excluded {name}: listed, not paid.",
+    "i": "Included {name} again: paid a share by time.",
+    "d": "{name} donates their share.",
+    "k": "{name} keeps their share.",
+}
+
+
+def member_note(flag: str, user_id: str, names: Names) -> tuple[str, str]:
+    """What an explicit action on a member did, for the participants page that follows."""
+    return "Done", MEMBER_DONE[flag].format(name=who(user_id, names))
 
 
 def _draft_tools(version: PayrollVersion) -> list[dict[str, Any]]:
@@ -360,8 +420,9 @@ def add_members_view(version: PayrollVersion) -> View:
     embed.description = (
         "Add members who mined with the crew but were not in the tracked voice channels (their "
         "voice was broken, or they were on comms elsewhere). They join the participants with "
-        f"no credited time, marked {BY_HAND}; then give them time with **Adjust someone's time "
-        "or multiplier…**, with a reason. Bots and members already listed are skipped."
+        f"no credited time, marked {BY_HAND}; then pick them in the participants menu and give "
+        "them time with **Adjust time or multiplier…**, with a reason. Bots and members "
+        "already listed are skipped."
     )
     components: Components = []
     if room > 0:
@@ -384,29 +445,29 @@ def add_members_view(version: PayrollVersion) -> View:
     return [_fit(embed)], components
 
 
-def added_note(outcome: AddedMembers) -> str:
+def added_note(outcome: AddedMembers, names: Names) -> tuple[str, str]:
     """What adding members did, for the participants view that follows."""
     said = (
-        f"Added {_mentions(outcome.added)} with no credited time: give them time with "
-        "**Adjust someone's time or multiplier…**."
+        f"Added {_named_list(outcome.added, names)} with no credited time: pick them in the "
+        "menu to give them time."
     )
-    skipped = [f"{_mentions(outcome.bots)} (bots are never paid)"] if outcome.bots else []
+    skipped = [f"{_named_list(outcome.bots, names)} (bots are never paid)"] if outcome.bots else []
     if outcome.already:
-        skipped.append(f"{_mentions(outcome.already)} (already listed)")
+        skipped.append(f"{_named_list(outcome.already, names)} (already listed)")
     if skipped:
         said += " Skipped " + " and ".join(skipped) + "."
-    return clip(said, MAX_FIELD_VALUE)
+    return f"{BY_HAND} Added by hand", clip(said, MAX_FIELD_VALUE)
 
 
-def _mentions(user_ids: Sequence[str]) -> str:
-    return ", ".join(f"<@{u}>" for u in user_ids)
+def _named_list(user_ids: Sequence[str], names: Names) -> str:
+    return ", ".join(who(u, names) for u in user_ids)
 
 
-def member_modal(version: PayrollVersion, member: Member, number: int) -> dict[str, Any]:
+def member_modal(version: PayrollVersion, member: Member, names: Names) -> dict[str, Any]:
     adjust = f"{member.adjust_s // 60:+d}" if member.adjust_s else "0"
     return {
         "custom_id": custom_ids.make("pmm", version.payroll_id, member.user_id),
-        "title": f"Participant #{number}",
+        "title": clip(plain(member.user_id, names), 45),
         "components": [
             _described(
                 text_input(
@@ -467,24 +528,60 @@ def price_hint(snapshot: PriceSnapshot, ore_id: int) -> str:
     return f"average {format_auec(price.average_sell or 0)}/SCU"
 
 
-def income_line(line: IncomeLine) -> str:
+_SOURCE_WORDS = {
+    "snapshot:best": "best terminal price",
+    "snapshot:average": "average across terminals",
+    PRICE_TYPED: "typed price",
+}
+
+
+def source_words(price_source: str) -> str:
+    """A stored price source in words (the stored value is an internal token)."""
+    if price_source.startswith("snapshot:terminal:"):
+        return "one terminal's price"
+    return _SOURCE_WORDS.get(price_source, "price")
+
+
+def has_terminal_prices(snapshot: PriceSnapshot) -> bool:
+    """Whether the snapshot names a best terminal price (the bundled sample has averages only)."""
+    return any(p.best_sell is not None for p in snapshot.prices.values())
+
+
+def income_line(line: IncomeLine, snapshot: PriceSnapshot | None = None) -> str:
     if line.is_sale:
         return f"**{line.name}** — sale total {format_auec(line.value)}"
-    source = line.price_source.removeprefix("snapshot:")
+    words = source_words(line.price_source)
+    if line.price_source == "snapshot:average" and snapshot is not None:
+        price = snapshot.price(line.ore_id or 0)
+        if has_terminal_prices(snapshot) and price is not None and price.best_sell is None:
+            words += ": no terminal price for it"
     return (
         f"**{line.name}** — {scu(line.scu_centi)} SCU {TIMES} {line.price_per_scu:,} aUEC "
-        f"({source}) = {format_auec(line.value)}"
+        f"({words}) = {format_auec(line.value)}"
+    )
+
+
+def pricing_rule(snapshot: PriceSnapshot) -> str:
+    """Which price an ore amount gets when none is typed, and why."""
+    if has_terminal_prices(snapshot):
+        return (
+            "Ores are priced at the best terminal price in the snapshot (the average where no "
+            "terminal is listed); after the SCU, `avg` uses the average price and `@ 9000` "
+            "types the price."
+        )
+    return (
+        "This snapshot has no terminal prices, only the average across terminals, so ores are "
+        "priced at the average; after the SCU, `@ 9000` types the price a terminal paid."
     )
 
 
 def haul_view(version: PayrollVersion, snapshot: PriceSnapshot, now_ms: int, ore_page: int) -> View:
     pid = version.payroll_id
     embed = Embed(_title(version, "haul"), colour=COLOUR_INFO)
-    lines = [f"`{i + 1}.` {income_line(x)}" for i, x in enumerate(version.income)]
+    lines = [f"`{i + 1}.` {income_line(x, snapshot)}" for i, x in enumerate(version.income)]
     embed.description = (
         "Step 2 of 4 · pick ores and type their SCU (up to 5 at a time), paste a list, or "
-        "enter what a terminal paid. After the SCU, `avg` uses the average price and "
-        "`@ 9000` types the price; the best price is the default.\n\n"
+        f"enter what a terminal paid with **Sale total**. {pricing_rule(snapshot)}\n\n"
         + ("\n".join(lines) if lines else "No income yet.")
     )
     stale = snapshot.is_stale(now_ms) and version.stale_accepted_ms != snapshot.fetched_ms
@@ -605,7 +702,7 @@ def sale_modal(version: PayrollVersion) -> dict[str, Any]:
 # --- step 3: expenses and cuts ----------------------------------------------------------------
 
 
-def cuts_view(version: PayrollVersion) -> View:
+def cuts_view(version: PayrollVersion, names: Names = NO_NAMES) -> View:
     pid = version.payroll_id
     embed = Embed(_title(version, "expenses & cuts"), colour=COLOUR_INFO)
     embed.description = (
@@ -613,7 +710,7 @@ def cuts_view(version: PayrollVersion) -> View:
         "amounts, then percentages of what is left; the rest is split by time. Adding one "
         "with the same name replaces it."
     )
-    entries = _cut_entries(version)
+    entries = _cut_entries(version, names)
     embed.add("Expenses", _lines([t for k, t in entries if k[0] == "e"], 1000) or "None")
     embed.add("Flat amounts", _lines([t for k, t in entries if k[0] == "f"], 1000) or "None")
     embed.add("Percentages", _lines([t for k, t in entries if k[0] == "p"], 1000) or "None")
@@ -642,17 +739,17 @@ def cuts_view(version: PayrollVersion) -> View:
     return [_fit(embed)], components
 
 
-def _cut_entries(version: PayrollVersion) -> list[tuple[str, str]]:
+def _cut_entries(version: PayrollVersion, names: Names) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for i, e in enumerate(version.expenses):
-        who = f", reimbursed to {payee(e.claimant_id)}" if e.claimant_id else ", deducted"
-        found.append((f"e{i}", f"**{e.label}** — {format_auec(e.amount)}{who}"))
+        paid = f", reimbursed to {who(e.claimant_id, names)}" if e.claimant_id else ", deducted"
+        found.append((f"e{i}", f"**{e.label}** — {format_auec(e.amount)}{paid}"))
     for i, f in enumerate(version.flats):
-        found.append((f"f{i}", f"**{f.label}** — {format_auec(f.amount)} to {payee(f.payee_id)}"))
+        to = who(f.payee_id, names)
+        found.append((f"f{i}", f"**{f.label}** — {format_auec(f.amount)} to {to}"))
     for i, p in enumerate(version.percentages):
-        found.append(
-            (f"p{i}", f"**{p.label}** — {percent(p.basis_points)} % to {payee(p.payee_id)}")
-        )
+        to = who(p.payee_id, names)
+        found.append((f"p{i}", f"**{p.label}** — {percent(p.basis_points)} % to {to}"))
     return found
 
 
@@ -716,7 +813,11 @@ def percentage_modal(version: PayrollVersion, org_cut_bp: int) -> dict[str, Any]
 
 
 def _payout_lines(
-    result: PayrollResult, version: PayrollVersion, start: int, payees: Sequence[tuple[str, int]]
+    result: PayrollResult,
+    version: PayrollVersion,
+    start: int,
+    payees: Sequence[tuple[str, int]],
+    names: Names,
 ) -> list[str]:
     by_payee: dict[str, list[str]] = {}
     for line in result.lines:
@@ -731,21 +832,26 @@ def _payout_lines(
     for i, (payee_id, net) in enumerate(payees):
         mark = ""
         if version.status is not PayrollStatus.DRAFT:
-            mark = "✅ " if payee_id in version.paid else "⏳ "
+            # The org's lines are what the org keeps: nobody pays them, nobody marks them.
+            mark = "🏦 " if payee_id == ORG_PAYEE_ID else _paid_mark(version, payee_id)
         parts = " · ".join(by_payee.get(payee_id, []))
-        who = payee(payee_id) + (f" {BY_HAND}" if payee_id in by_hand else "")
-        lines.append(f"`{start + i + 1:>3}.` {mark}{who} — **{format_auec(net)}** ({parts})")
+        name = who(payee_id, names) + (f" {BY_HAND}" if payee_id in by_hand else "")
+        lines.append(f"`{start + i + 1:>3}.` {mark}{name} — **{format_auec(net)}** ({parts})")
     return lines
+
+
+def _paid_mark(version: PayrollVersion, payee_id: str) -> str:
+    return "✅ " if payee_id in version.paid else "⏳ "
 
 
 def _added_by_hand(version: PayrollVersion) -> set[str]:
     return {m.user_id for m in version.members if m.added_by_hand}
 
 
-def _unpaid_line(version: PayrollVersion, user_id: str, reason: str) -> str:
+def _unpaid_line(version: PayrollVersion, user_id: str, reason: str, names: Names) -> str:
     """The reason in the words the report uses; the mark shows a member added by hand."""
     mark = f" {BY_HAND}" if user_id in _added_by_hand(version) else ""
-    return f"<@{user_id}>{mark} — {unpaid_reason(version, user_id, reason)}"
+    return f"{who(user_id, names)}{mark} — {unpaid_reason(version, user_id, reason)}"
 
 
 _KIND_WORDS = {
@@ -759,11 +865,36 @@ _KIND_WORDS = {
 
 
 _USER_ID = re.compile(r"\b(\d{15,20})\b")
+# Versions computed before the preview said the price source once carry it on every ore line.
+_LINE_SOURCE = re.compile(r"; price [^()]*(?:\([^()]*\)[^()]*)*\)\.$")
 
 
-def _named(sentence: str) -> str:
-    """The engine names payees by id; Discord shows a mention as the member's name."""
-    return _USER_ID.sub(r"<@\1>", sentence).replace(f"to {ORG_PAYEE_ID}", "to the org")
+def _named(sentence: str, names: Names) -> str:
+    """The engine names payees by id; the preview names them as the app knows them."""
+    named = _USER_ID.sub(lambda m: who(m.group(1), names), sentence)
+    return _LINE_SOURCE.sub(").", named).replace(f"to {ORG_PAYEE_ID}", "to the org")
+
+
+def prices_used(version: PayrollVersion) -> str:
+    """Where the ore lines' prices came from, said once for the whole haul."""
+    ores_priced = [x for x in version.income if not x.is_sale]
+    if not ores_priced:
+        return ""
+    by_source: dict[str, list[str]] = {}
+    for line in ores_priced:
+        by_source.setdefault(source_words(line.price_source), []).append(line.name)
+    if len(by_source) == 1:
+        said = f"{next(iter(by_source))} for every ore"
+    else:
+        said = "; ".join(f"{words} for {', '.join(n)}" for words, n in by_source.items())
+    taken = sorted({x.snapshot_ms for x in ores_priced if x.snapshot_ms is not None})
+    if taken:
+        when = ", ".join(
+            f"{datetime.fromtimestamp(t / 1000, tz=UTC):%Y-%m-%d %H:%M} UTC" for t in taken
+        )
+        sample = bundled_snapshot().fetched_ms in taken
+        said += f", from the {'bundled sample' if sample else 'price snapshot'} of {when}"
+    return f"Prices: {said}."
 
 
 def _totals(result: PayrollResult) -> str:
@@ -775,7 +906,9 @@ def _totals(result: PayrollResult) -> str:
     )
 
 
-def preview_view(version: PayrollVersion, result: PayrollResult, page: int) -> View:
+def preview_view(
+    version: PayrollVersion, result: PayrollResult, page: int, names: Names = NO_NAMES
+) -> View:
     payees = _payees(version, result)
     total = pages(len(payees), PAYEES_PAGE)
     page = _page(page, len(payees), PAYEES_PAGE)
@@ -787,14 +920,17 @@ def preview_view(version: PayrollVersion, result: PayrollResult, page: int) -> V
     # Who is not paid has a field of its own; on a big op those sentences would crowd out the
     # steps that explain the money.
     unpaid_notes = tuple(f"{u.user_id} is not paid" for u in result.unpaid)
-    story = [f"• {_named(s)}" for s in result.explanations if not s.startswith(unpaid_notes)]
-    embed.description = (
-        _totals(result) + "\n\n**How it was worked out**\n" + _lines(story, STORY_CHARS)
-    )
-    for n, chunk in enumerate(_chunks(_payout_lines(result, version, start, shown))[:2]):
+    story = [f"• {_named(s, names)}" for s in result.explanations if not s.startswith(unpaid_notes)]
+    head = _totals(result)
+    prices = prices_used(version)
+    if prices:
+        head += f"\n{prices}"
+    embed.description = head + "\n\n**How it was worked out**\n" + _lines(story, STORY_CHARS)
+    lines = _payout_lines(result, version, start, shown, names)
+    for n, chunk in enumerate(_chunks(lines)[:2]):
         embed.add(f"Payouts ({page + 1}/{total})" if n == 0 else "Payouts (cont.)", chunk)
     if result.unpaid:
-        unpaid = [_unpaid_line(version, u.user_id, u.reason) for u in result.unpaid]
+        unpaid = [_unpaid_line(version, u.user_id, u.reason, names) for u in result.unpaid]
         embed.add("Listed, not paid", _lines(unpaid, 600))
     pid = version.payroll_id
     components = _pager("pv", pid, "r", page, total)
@@ -882,8 +1018,25 @@ def discarded_view(version: PayrollVersion, by: str) -> View:
 # --- after finalize: payments, still owed ------------------------------------------------------
 
 
+def members_paid(version: PayrollVersion) -> list[tuple[str, int]]:
+    """The payees someone has to pay: every payee but the org, whose lines it keeps."""
+    return [(p, net) for p, net in version.payees() if p != ORG_PAYEE_ID]
+
+
+def paid_page(version: PayrollVersion, page: int) -> list[str]:
+    """The members on a page of the payments view (the org is listed, never marked)."""
+    start = page * PAYEES_PAGE
+    return [p for p, _net in version.payees()[start : start + PAYEES_PAGE] if p != ORG_PAYEE_ID]
+
+
 def final_view(
-    version: PayrollVersion, page: int, owed_total: int, *, reports: bool = False, note: str = ""
+    version: PayrollVersion,
+    page: int,
+    owed_total: int,
+    *,
+    names: Names = NO_NAMES,
+    reports: bool = False,
+    note: str = "",
 ) -> View:
     result = version.result
     assert result is not None  # only final and superseded versions come here
@@ -896,11 +1049,16 @@ def final_view(
     state = "final" if final else "superseded by a newer version"
     embed = Embed(_title(version, state), colour=COLOUR_OK if final else COLOUR_WARN)
     when = f"<t:{(version.finalized_ms or 0) // 1000}:f>"
-    paid = sum(1 for p, _ in payees if p in version.paid)
+    members = members_paid(version)
+    paid = sum(1 for p, _ in members if p in version.paid)
     embed.description = (
-        f"Finalized by <@{version.finalized_by}> {when}.\n{_totals(result)}\n\n"
-        f"{paid} of {len(payees)} payees marked paid · still owed **{format_auec(owed_total)}**."
+        f"Finalized by {who(version.finalized_by or '', names)} {when}.\n{_totals(result)}\n\n"
+        f"{paid} of {_count(len(members), 'member')} marked paid · still owed "
+        f"**{format_auec(owed_total)}**."
     )
+    kept = dict(payees).get(ORG_PAYEE_ID)
+    if kept:
+        embed.description += f" The org keeps its {format_auec(kept)} 🏦: nobody pays it."
     if version.paid_before:
         embed.description += (
             "\nSome payees were paid under an earlier version and their amount has changed "
@@ -908,31 +1066,37 @@ def final_view(
         )
     if note:
         embed.description += f"\n\n{note}"
-    for n, chunk in enumerate(_chunks(_payout_lines(result, version, start, shown))[:2]):
+    lines = _payout_lines(result, version, start, shown, names)
+    for n, chunk in enumerate(_chunks(lines)[:2]):
         embed.add(f"Payouts ({page + 1}/{total})" if n == 0 else "Payouts (cont.)", chunk)
     pid = version.payroll_id
     components: Components = []
-    if final and shown:
+    on_page = paid_page(version, page)
+    if final and on_page:
+        nets = dict(payees)
         options = [
             (
-                f"#{start + i + 1} · {format_auec(net)}",
+                clip(plain(p, names), 60),
                 p,
-                "the org" if p == ORG_PAYEE_ID else f"member …{p[-6:]}",
+                f"{format_auec(nets[p])}",
                 p in version.paid,
             )
-            for i, (p, net) in enumerate(shown)
+            for p in on_page
         ]
         components.append(
             row(
                 multi_select(
                     custom_ids.make("ppaid", pid, page),
                     options,
-                    placeholder="Who has been paid on this page? (selected = paid)",
+                    placeholder="Tick who has received their aUEC (on this page)",
                 )
             )
         )
     components += _pager("pv", pid, "f", page, total)
-    buttons = [
+    buttons = []
+    if final and paid < len(members):
+        buttons.append(button("Mark all paid…", custom_ids.make("pall", pid), style=SUCCESS))
+    buttons += [
         button("Still owed", custom_ids.make("pgo", pid, "o")),
         button("How it was worked out", custom_ids.make("pgo", pid, "r")),
     ]
@@ -944,23 +1108,49 @@ def final_view(
     return [_fit(embed)], components
 
 
-def owed_view(version: PayrollVersion, owed: Sequence[Owed], total: int, page: int) -> View:
+def all_paid_view(version: PayrollVersion, owed: Sequence[Owed], total: int) -> View:
+    """The second step of Mark all paid…: say what it marks, then ask."""
+    members = members_paid(version)
+    unmarked = sum(1 for p, _ in members if p not in version.paid)
+    embed = Embed(
+        f"Mark all {_count(len(members), 'member')} of '{version.session_name}' paid?",
+        f"{_count(unmarked, 'member')} not marked yet, **{format_auec(total)}** still owed. "
+        "Do this once everyone has received their aUEC in game; a mark can be taken back on "
+        "the payments page. The org's own lines are not payments and are left out.",
+        COLOUR_WARN,
+    )
+    if any(o.due < 0 for o in owed):
+        embed.description += (
+            " Members over-paid under an earlier version are marked too: settle that in game."
+        )
+    pid = version.payroll_id
+    return [embed], [
+        row(
+            button("Yes, all paid", custom_ids.make("pallok", pid), style=SUCCESS),
+            button("Back to payments", custom_ids.make("pgo", pid, "f")),
+        )
+    ]
+
+
+def owed_view(
+    version: PayrollVersion, owed: Sequence[Owed], total: int, page: int, names: Names = NO_NAMES
+) -> View:
     count = pages(len(owed), MEMBERS_PAGE)
     page = _page(page, len(owed), MEMBERS_PAGE)
     start = page * MEMBERS_PAGE
-    lines = [_owed_line(o) for o in owed[start : start + MEMBERS_PAGE]]
+    lines = [_owed_line(o, names) for o in owed[start : start + MEMBERS_PAGE]]
     owing = sum(1 for o in owed if o.due > 0)
     over = [o for o in owed if o.due < 0]
     embed = Embed(_title(version, "still owed"), colour=COLOUR_WARN if owed else COLOUR_OK)
     said = [
-        f"{_count(owing, 'payee')} still owed, **{format_auec(total)}** in total."
+        f"{_count(owing, 'member')} still owed, **{format_auec(total)}** in total."
         if owing
         else "Nobody is owed anything more. ✅"
     ]
     if over:
         over_total = sum(-o.due for o in over)
         said.append(
-            f"{_count(len(over), 'payee')} over-paid under an earlier version, "
+            f"{_count(len(over), 'member')} over-paid under an earlier version, "
             f"**{format_auec(over_total)}** in total: settle that with them in game."
         )
     embed.description = (
@@ -968,12 +1158,15 @@ def owed_view(version: PayrollVersion, owed: Sequence[Owed], total: int, page: i
     )
     pid = version.payroll_id
     components = _pager("pv", pid, "o", page, count)
-    components.append(row(button("Back to payments", custom_ids.make("pgo", pid, "f"))))
+    buttons = [button("Back to payments", custom_ids.make("pgo", pid, "f"))]
+    if owing and version.status is PayrollStatus.FINAL:
+        buttons.insert(0, button("Mark all paid…", custom_ids.make("pall", pid), style=SUCCESS))
+    components.append(row(*buttons))
     return [_fit(embed)], components
 
 
-def _owed_line(o: Owed) -> str:
-    text = f"{payee(o.payee_id)} — **{format_auec(o.net)}**"
+def _owed_line(o: Owed, names: Names) -> str:
+    text = f"{who(o.payee_id, names)} — **{format_auec(o.net)}**"
     if o.paid_before is None:
         return text
     text += f" · paid {format_auec(o.paid_before)} under v{o.paid_under}"

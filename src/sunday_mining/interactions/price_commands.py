@@ -27,9 +27,24 @@ def source_line(snapshot: PriceSnapshot, now_ms: int) -> str:
 
 
 def _headline(price_best: int | None, price_average: int | None) -> str:
-    best = f"best {format_auec(price_best)}/SCU" if price_best is not None else "no terminal"
-    average = f"average {format_auec(price_average)}" if price_average is not None else ""
-    return " · ".join(part for part in (best, average) if part)
+    """An ore's prices in words: the best terminal price and the average across terminals, or
+    the average alone when no terminal is listed (as in the bundled sample)."""
+    if price_best is not None and price_average is not None:
+        return f"best {format_auec(price_best)} · average {format_auec(price_average)}"
+    if price_best is not None:
+        return f"best {format_auec(price_best)}"
+    if price_average is not None:
+        return f"{format_auec(price_average)} on average"
+    return "no price"
+
+
+def _terminals_note(snapshot: PriceSnapshot) -> str:
+    if any(p.best_sell is not None for p in snapshot.prices.values()):
+        return "The best price is the best terminal's; payroll uses it unless told otherwise."
+    return (
+        "This snapshot lists no terminals, only the average across them, so payroll prices "
+        "ores at the average until the price refresh brings terminal prices."
+    )
 
 
 def prices(ctx: Context) -> dict[str, Any]:
@@ -48,7 +63,8 @@ def prices(ctx: Context) -> dict[str, Any]:
     body = "\n".join(
         f"**{name}** — {_headline(p.best_sell, p.average_sell)}" for _, name, p in lines
     )
-    embed = Embed("Refined ore prices (aUEC per SCU)", body or "No prices yet.", colour)
+    description = f"{_terminals_note(snapshot)}\n\n{body}" if body else "No prices yet."
+    embed = Embed("Refined ore prices (aUEC per SCU)", description, colour)
     embed.footer = source_line(snapshot, now)
     return message(embeds=[embed], ephemeral=True)
 
@@ -64,6 +80,8 @@ def _one_ore(snapshot: PriceSnapshot, typed: str, now: int, colour: int) -> Embe
         embed.description = "No terminal buys it in this snapshot."
     else:
         embed.description = _headline(price.best_sell, price.average_sell) + " per SCU"
+        if price.best_sell is None:
+            embed.description += "; no terminal is listed for it in this snapshot"
         terminals = [
             f"{t.terminal_name} — {format_auec(t.price_sell)}"
             for t in price.terminals[:TOP_TERMINALS]

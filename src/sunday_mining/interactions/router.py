@@ -35,9 +35,9 @@ ComponentHandler = Callable[[Context, custom_ids.CustomId], dict[str, Any]]
 
 PAYROLL_COMPONENTS = frozenset(
     {
-        *("payroll", "ppick", "ppage", "pgo", "pv", "pinc", "pdon", "pmem", "pore", "ppaste"),
+        *("payroll", "ppick", "ppage", "pgo", "pv", "pmem", "pmset", "padj", "pore", "ppaste"),
         *("psale", "prm", "pstale", "pexp", "pflat", "ppct", "pcut", "pask", "pfin", "ppaid"),
-        *("pamend", "prep", "padd", "paddm", "pdel", "pdelok"),
+        *("pall", "pallok", "pamend", "prep", "padd", "paddm", "pdel", "pdelok"),
     }
 )
 PAYROLL_MODALS = frozenset({"pmm", "pam", "ppl", "psl", "pexm", "pflm", "ppcm"})

@@ -331,6 +331,9 @@ def test_help_covers_every_topic(discord: Discord) -> None:
     for topic in ("start", "stop", "status", "adhoc", "payroll", "prices", "diagnostics", "admin"):
         page = discord.command("ben", "mining help", topic=topic)
         assert "Example" in page.data["embeds"][0]["description"]
+        assert problems(page.data, public=False) == []
+    admin = discord.command("ben", "mining help", topic="admin").data["embeds"][0]
+    assert "`/mining-admin settings report-channel channel:#payroll`" in admin["description"]
 
 
 def test_a_day_old_button_still_works_after_a_cold_start(discord: Discord) -> None:

@@ -15,8 +15,9 @@ TOPICS: dict[str, tuple[str, str]] = {
     ),
     "stop": (
         "/mining stop",
-        "Stops the op (leaders) or your adhoc session, closes everyone's time at that moment and "
-        "shows who gets paid, who is below the minimum and whose time needs a look. The Payroll "
+        "Stops the op (leaders) or your adhoc session and closes everyone's time at that moment. "
+        "The channel gets a short summary (start and stop to the second, how many are paid, "
+        "whose time needs a look); Everyone's time shows each member's time, and the Payroll "
         "button leads on.\nExample: `/mining stop`",
     ),
     "status": (
@@ -54,7 +55,9 @@ TOPICS: dict[str, tuple[str, str]] = {
         "Manage Server only.\nExample: `/mining-admin channels add channel:#Mining-1 "
         "dispatch:True`\n"
         "`/mining-admin roles add kind:leader role:@Officers`\n"
-        "`/mining-admin settings set name:minimum-participation value:15`",
+        "`/mining-admin settings set name:minimum-participation value:15`\n"
+        "`/mining-admin settings report-channel channel:#payroll` (where everyone reads the final "
+        "payroll)",
     ),
 }
 

@@ -12,6 +12,7 @@ from sunday_mining.domain.payroll import (
 )
 from sunday_mining.domain.prices import format_auec
 from sunday_mining.domain.session import PayrollState, SessionStatus
+from sunday_mining.domain.wording import counted
 from sunday_mining.ports.store import (
     And,
     AttrAbsent,
@@ -151,7 +152,8 @@ class Finalizing(Payments):
         if replaced is not None:
             said += f", superseding {replaced.payroll_id}"
             if final.paid:
-                said += f"; kept {len(final.paid)} paid mark(s) whose amount did not change"
+                kept = counted(len(final.paid), "paid mark")
+                said += f"; kept {kept} whose amount did not change"
         ops.append(self._audit_op(final, user_id, "finalize", said))
         return ops
 

@@ -99,6 +99,16 @@ def test_the_public_stop_summary_of_a_big_op_fits_a_phone_screen(discord: Discor
     assert fields["Participants"] == "45 in voice · 35 paid · 10 below the 15 min minimum"
 
 
+def test_a_start_on_many_channels_counts_them_instead_of_listing_them(discord: Discord) -> None:
+    guild = discord.sim.guild
+    for number in range(12):
+        channel = guild.add_voice_channel(f"Rock {number}")
+        discord.command("admin", "mining-admin channels add", channel=channel)
+    started = discord.command("admin", "mining start", name="Wide op")
+    assert "Tracking 12 mining channels; 0 already there." in started.content
+    assert problems(started.data, public=True, names=names_in(guild)) == []
+
+
 def test_everyones_time_pages_through_the_whole_list_for_the_member_alone(
     discord: Discord,
 ) -> None:

@@ -47,9 +47,10 @@ def clock_time(ms: int) -> str:
     return f"<t:{ms // 1000}:T>"
 
 
-def _where(session: Session) -> str:
-    """The channels by name when there are one or two, else how many (one line on a phone)."""
-    if len(session.channel_ids) <= 2:
+def where(session: Session, *, names_up_to: int = 2) -> str:
+    """The channels by name when there are few, else how many: a public message stays short
+    however many mining channels a server has."""
+    if len(session.channel_ids) <= names_up_to:
         return channels_text(session)
     return counted(len(session.channel_ids), "mining channel")
 
@@ -134,7 +135,7 @@ def stop_summary(summary: SessionSummary) -> tuple[Embed, list[dict[str, object]
     """What the whole channel reads when a session stops: one phone screen, no long lists."""
     session = summary.session
     paid = [p for p in summary.participants if not p.below_minimum]
-    lines = [f"{_span(session)} · {hms(summary.length_ms // 1000)} on {_where(session)}."]
+    lines = [f"{_span(session)} · {hms(summary.length_ms // 1000)} on {where(session)}."]
     if session.stop_reason in _STOPPED_BY:
         lines.append(_STOPPED_BY[session.stop_reason])
     embed = Embed(

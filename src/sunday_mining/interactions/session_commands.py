@@ -117,7 +117,7 @@ def _started(ctx: Context, session: Session) -> dict[str, Any]:
     seated = session.windows[-1].seated_in(session.channel_ids)
     text = (
         f"{render.badge(session)} **{session.name}** started by <@{ctx.user_id}>.\n"
-        f"Tracking {render.channels_text(session)}; {seated} already there. "
+        f"Tracking {render.where(session, names_up_to=6)}; {seated} already there. "
         "Time counts from now until /mining stop."
     )
     status_button = row(button("Status", custom_ids.make("status"), style=2))

@@ -36,6 +36,7 @@ from sunday_mining.domain.refining import (
     open_job,
     parse_method,
     parse_ore_amounts,
+    parse_scu,
     parse_time_left,
     raw_ores,
     refined_centi,
@@ -262,7 +263,7 @@ def test_a_refinery_takes_the_raw_form_of_each_ore() -> None:
         ),
         (
             "Gold 0; Quantainium",
-            "I couldn't read 'Gold 0' (the SCU must be above 0 and below 100,000); "
+            "I couldn't read 'Gold 0' (the SCU must be above 0 and up to 100,000); "
             "'Quantainium' (an ore and its SCU, please); type each ore and its SCU, "
             "e.g. Quantainium 48, Gold 12.5.",
         ),
@@ -271,6 +272,26 @@ def test_a_refinery_takes_the_raw_form_of_each_ore() -> None:
 def test_a_list_that_cant_be_read_names_every_bad_part(text: str, message: str) -> None:
     with pytest.raises(ValidationError) as caught:
         parse_ore_amounts(text)
+    assert caught.value.message == message
+
+
+@pytest.mark.parametrize(("typed", "centi"), [("12.5", 1_250), ("48 SCU", 4_800), ("0.01", 1)])
+def test_an_amount_of_scu_is_read_exactly_in_centi_scu(typed: str, centi: int) -> None:
+    assert parse_scu(typed, "Gold") == centi
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("12.555", "Gold: '12.555' isn't an amount of SCU; type e.g. 12.5."),
+        ("1e3", "Gold: '1e3' isn't an amount of SCU; type e.g. 12.5."),
+        ("0", "Gold: type an amount above 0 and up to 100,000 SCU."),
+        ("100000.01", "Gold: type an amount above 0 and up to 100,000 SCU."),
+    ],
+)
+def test_an_amount_of_scu_that_cant_be_read_says_what_to_type(typed: str, message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_scu(typed, "Gold")
     assert caught.value.message == message
 
 
@@ -335,6 +356,7 @@ CAP = "A refinery job takes at most 30 days; type the time left the game shows, 
         ("1d 25h", "In '1d 25h' the hours after the days go up to 23; type 2d 1h instead."),
         ("999d", CAP),
         ("30d 1m", CAP),
+        ("29d 500h", CAP),
         ("0m", "The time left must be more than 0; if the job is done, collect it."),
         ("1.5h", "Use whole numbers in the time left, e.g. 1h 30m for 1.5h."),
         ("2:30", f"'2:30' {UNREADABLE}"),  # h:mm or m:ss? only h:mm:ss is read

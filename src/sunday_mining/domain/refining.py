@@ -38,8 +38,9 @@ _LABEL_CHARS = 40  # an expense label, as the payroll shows it
 @dataclass(frozen=True)
 class Method:
     """A refining method. ``yield_factor`` multiplies the ore that comes out; ``time_factor``
-    and ``cost_factor`` are relative to the other methods (Electrostarolysis is 1 for both);
-    the ``rating_*`` are UEX's 1 (low) to 3 (high) for the same method."""
+    and ``cost_factor`` compare the methods with each other (Electrostarolysis takes time 1);
+    the ``rating_*`` are UEX's 1 (low) to 3 (high) for the same method. Time and cost are
+    shown, never computed: the game's figures for a job are typed as it shows them."""
 
     code: str
     name: str
@@ -112,7 +113,7 @@ def parse_scu(text: str, what: str) -> int:
     if centi is None:
         raise ValidationError(f"{what}: '{_shown(text)}' isn't an amount of SCU; type e.g. 12.5.")
     if not 0 < centi <= MAX_SCU_CENTI_PER_LINE:
-        raise ValidationError(f"{what}: type an amount above 0 and below 100,000 SCU.")
+        raise ValidationError(f"{what}: type an amount above 0 and up to 100,000 SCU.")
     return centi
 
 
@@ -159,7 +160,7 @@ def _ore_amount(part: str) -> OreAmount:
     if centi is None:
         raise ValidationError(f"'{_shown(words[-1])}' isn't an amount of SCU")
     if not 0 < centi <= MAX_SCU_CENTI_PER_LINE:
-        raise ValidationError("the SCU must be above 0 and below 100,000")
+        raise ValidationError("the SCU must be above 0 and up to 100,000")
     return OreAmount(ore.uex_id, centi)
 
 
@@ -333,8 +334,8 @@ def _terms_ms(text: str, packed: str) -> int:
         if last >= 0 and number >= carry and not overflow:
             overflow = f"{names[rank]} after the {names[last]} go up to {carry - 1}"
         total, last = total + number * unit_ms, rank
-    if overflow:
-        shown = format_time_left(total) if total <= MAX_TIME_LEFT_MS else "the time left"
+    if overflow and total <= MAX_TIME_LEFT_MS:  # past the cap, the cap is what to say
+        shown = format_time_left(total)
         raise ValidationError(f"In '{_shown(text)}' the {overflow}; type {shown} instead.")
     return total
 

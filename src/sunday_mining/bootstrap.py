@@ -179,7 +179,7 @@ def build_from_settings(
     store = build_store(settings)
     clock = clock or SystemClock()
     handlers: dict[str, JobHandler] = {}
-    setup = report_setup(settings, clock, handlers, run_jobs=run_jobs)
+    setup = report_setup(settings, clock, handlers, run_jobs=run_jobs, journal=store)
     jobs = setup.jobs if setup else None
     probes = build_probes(settings, store, failed_jobs=failed_jobs(settings, jobs, own_failures))
     services = build_services(store, clock, probes, setup)

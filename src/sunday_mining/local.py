@@ -18,6 +18,7 @@ from sunday_mining.config import Settings
 from sunday_mining.domain.errors import DomainError, Unavailable
 from sunday_mining.ports.store import Store
 from sunday_mining.schema.migrations import MigrationReport, migrate
+from sunday_mining.services.container import Services
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
 
     migrate_table(settings)
     services = build_from_settings(settings)
+    _resume_jobs(services)
     app = create_app_from_settings(services, settings)
     refresher = PriceRefresher(settings, interval_s=settings.price_refresh_s)
     if settings.price_refresh_s:
@@ -81,6 +83,19 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     finally:
         refresher.stop()
         expiry.stop()
+
+
+def _resume_jobs(services: Services) -> None:
+    """Run again the jobs a previous process took and did not finish (it was killed, say):
+    a finalized payroll's report still reaches Discord, once (jobs are idempotent by key)."""
+    from sunday_mining.adapters.jobs import InProcessJobs
+
+    reports = services.reports
+    jobs = reports.jobs if reports is not None else None
+    if isinstance(jobs, InProcessJobs):
+        resumed = jobs.resume()
+        if resumed:
+            log.info("unfinished jobs resumed", extra={"jobs": resumed})
 
 
 class ExpirySweeper:

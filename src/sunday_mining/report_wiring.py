@@ -24,6 +24,7 @@ from sunday_mining.config import Settings
 from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import JobQueue
+from sunday_mining.ports.store import Store
 from sunday_mining.services.container import ReportSetup
 from sunday_mining.services.diagnostic_probes import FailedJobs
 from sunday_mining.services.report_links import ReportLinks
@@ -38,19 +39,25 @@ LOCAL_KEY_FILE = "link-signing.key"
 
 
 def report_setup(
-    settings: Settings, clock: Clock, handlers: dict[str, JobHandler], *, run_jobs: bool = True
+    settings: Settings,
+    clock: Clock,
+    handlers: dict[str, JobHandler],
+    *,
+    run_jobs: bool = True,
+    journal: Store | None = None,
 ) -> ReportSetup | None:
     """The reports' adapters, or None (with a warning) when links can't be signed.
 
     ``handlers`` is filled by the caller once the services exist (the job runs a service
-    method); ``run_jobs`` is False inside the reports function, which runs jobs, not asks."""
+    method); ``run_jobs`` is False inside the reports function, which runs jobs, not asks.
+    ``journal``: where in-process jobs are written down until they have run (the store)."""
     key = settings.link_signing_key or _local_key(settings)
     if key is None:
         log.warning("SM_LINK_SIGNING_KEY is not set: payroll reports are off")
         return None
     links = ReportLinks(key.encode(), settings.base_url, valid_days=settings.report_link_days)
     rest = _rest_factory(settings)
-    jobs = _jobs(settings, handlers) if run_jobs else None
+    jobs = _jobs(settings, handlers, journal) if run_jobs else None
     return ReportSetup(
         blobs=_blobs(settings),
         links=links,
@@ -137,17 +144,20 @@ def _blobs(settings: Settings) -> BlobStore:
     return FolderBlobs(settings.reports_folder)
 
 
-def _jobs(settings: Settings, handlers: dict[str, JobHandler]) -> JobQueue | None:
+def _jobs(
+    settings: Settings, handlers: dict[str, JobHandler], journal: Store | None
+) -> JobQueue | None:
     """The reports function on AWS; threads in a long-running process (``serve``, whatever the
-    store). A Lambda without a reports function runs no jobs: it is frozen the moment it
-    answers, so a thread would never finish."""
+    store), journalled in the store so that a restart runs what a killed process left. A Lambda
+    without a reports function runs no jobs: it is frozen the moment it answers, so a thread
+    would never finish."""
     if settings.reports_function:
         import boto3
 
         client = Lazy(lambda: boto3.client("lambda", region_name=settings.aws_region))
         return LambdaJobs(client, settings.reports_function)
     if not settings.on_lambda:
-        return InProcessJobs(handlers)
+        return InProcessJobs(handlers, journal=journal)
     log.warning("SM_REPORTS_FUNCTION is not set: reports can't be requested")
     return None
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-from sunday_mining.adapters.jobs import InProcessJobs, LambdaJobs, job_from_event
+from sunday_mining.adapters.jobs import JOURNAL_PK, InProcessJobs, LambdaJobs, job_from_event
+from sunday_mining.adapters.sqlite_store import SqliteStore
 from sunday_mining.domain.errors import JobsUnavailable
 from sunday_mining.ports.jobs import Job
 
@@ -72,6 +74,47 @@ def _lambda_client() -> object:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+def test_a_journalled_job_is_written_down_until_it_has_run(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "jobs.sqlite3")
+    held: list[list[dict[str, object]]] = []
+
+    def handler(job: Job) -> None:
+        held.append(store.query_all(JOURNAL_PK))  # what a kill right now would leave
+
+    jobs = InProcessJobs({"report": handler}, journal=store)
+    jobs.submit(Job("report", "p1:i1", {"payroll_id": "p1", "token_kept": True}))
+    jobs.drain()
+    jobs.close()
+    ((item,),) = held
+    assert (item["kind"], item["key"]) == ("report", "p1:i1")
+    assert store.query_all(JOURNAL_PK) == []
+    store.close()
+
+
+def test_a_new_runner_resumes_what_a_dead_one_left_in_the_journal(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "jobs.sqlite3")
+    job = Job("report", "p1:i1", {"payroll_id": "p1"})
+    dead = InProcessJobs({"report": lambda job: None}, journal=store, workers=1)
+    dead._write_down(store, job)  # taken, then the process died before running it
+    dead.close()
+
+    seen: list[Job] = []
+    restarted = InProcessJobs({"report": seen.append}, journal=store)
+    assert restarted.resume() == 1
+    restarted.drain()
+    restarted.close()
+    assert seen == [job]
+    assert store.query_all(JOURNAL_PK) == []
+    assert InProcessJobs({"report": seen.append}, journal=store).resume() == 0
+    store.close()
+
+
+def test_without_a_journal_nothing_is_resumed() -> None:
+    jobs = InProcessJobs({"report": lambda job: None})
+    assert jobs.resume() == 0
+    jobs.close()
 
 
 def test_lambda_jobs_invoke_asynchronously() -> None:

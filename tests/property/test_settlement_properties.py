@@ -1,7 +1,7 @@
 """Settlement invariants over generated ops: every member ends holding their payout (a sender
-less the fees they paid), few transfers, exact nets, fees charged once, and one plan per input
-whatever its order. The fee oracle here is written apart from the module's: a binary search
-over the amount sent."""
+less the fees they paid), few transfers, exact nets, a refusal only when a sender can't bear
+their fees, and one plan per input whatever its order. The fee oracle here is written apart
+from the module's: a binary search over the amount sent."""
 
 from __future__ import annotations
 

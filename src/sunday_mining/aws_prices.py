@@ -1,16 +1,13 @@
 """The composition root of the pricing-refresh Lambda: settings → store, UEX client → service.
 
 Kept apart from :mod:`sunday_mining.aws_root` so that httpx never loads on the interactions
-path. Environment: ``SM_STORE``, ``SM_TABLE_NAME`` (and the other store settings of
-:class:`~sunday_mining.config.Settings`), ``UEX_API_TOKEN`` (optional: the public price
-endpoints need none; on AWS it comes from the ``SM_SECRETS_ARN`` secret), ``UEX_BASE_URL``
-(optional).
+path. Settings: the store's, ``uex_api_token`` (optional: the public price endpoints need none;
+on AWS it comes from the ``SM_SECRETS_ARN`` secret) and ``uex_base_url`` (optional).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,7 +16,7 @@ import httpx
 from sunday_mining import observability
 from sunday_mining.adapters.system_clock import SystemClock
 from sunday_mining.adapters.uex import DEFAULT_BASE_URL, UexClient
-from sunday_mining.aws_secrets import load_into_env_once
+from sunday_mining.aws_secrets import load_secrets
 from sunday_mining.bootstrap import build_store
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import Clock
@@ -29,41 +26,37 @@ from sunday_mining.services.worker import worker_freshness
 
 log = logging.getLogger(__name__)
 
-_service: PriceService | None = None
-# The store _service was built on, to read the worker's heartbeat (None for a service handed in).
-_built_on: tuple[PriceService, Store] | None = None
+# The service and the store it was built on (for the worker's heartbeat), once per cold start.
+_built: tuple[PriceService, Store] | None = None
 _clock: Clock = SystemClock()
 
 
 def uex_client_factory(
-    env: Mapping[str, str], http: httpx.Client | None = None
+    settings: Settings, http: httpx.Client | None = None
 ) -> Callable[[], UexClient]:
-    """A factory of UEX clients sharing one connection pool, configured from ``env``."""
-    base_url = env.get("UEX_BASE_URL") or DEFAULT_BASE_URL
-    token = env.get("UEX_API_TOKEN") or None
+    """A factory of UEX clients sharing one connection pool."""
+    base_url = settings.uex_base_url or DEFAULT_BASE_URL
     pool = http or httpx.Client()
-    return lambda: UexClient(pool, base_url=base_url, token=token)
+    return lambda: UexClient(pool, base_url=base_url, token=settings.uex_api_token)
 
 
 def build_price_service(
-    store: Store, clock: Clock, env: Mapping[str, str], http: httpx.Client | None = None
+    store: Store, clock: Clock, settings: Settings, http: httpx.Client | None = None
 ) -> PriceService:
-    return PriceService(store, clock, uex_client_factory(env, http))
+    return PriceService(store, clock, uex_client_factory(settings, http))
 
 
 def pricing_refresh_handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     """One scheduled refresh; the outcome is stored by the service and returned small."""
-    global _service, _built_on  # noqa: PLW0603 - reused by a warm container
-    if _service is None:
-        load_into_env_once()  # UEX_API_TOKEN from SM_SECRETS_ARN, once per cold start
-        settings = Settings.from_env()
-        observability.configure_lambda("pricing-refresh", settings.log_level)
+    global _built  # noqa: PLW0603 - reused by a warm container
+    if _built is None:
+        settings = Settings.from_env(secrets=load_secrets())  # once per cold start
+        observability.configure_lambda("pricing-refresh", settings.log_level, settings.stack_name)
         store = build_store(settings)
-        _service = build_price_service(store, _clock, os.environ)
-        _built_on = (_service, store)
-    outcome = _service.refresh()
-    store_now = _built_on[1] if _built_on and _built_on[0] is _service else None
-    publish_metrics(_service, outcome, store_now, _clock.now_ms())
+        _built = (build_price_service(store, _clock, settings), store)
+    service, store = _built
+    outcome = service.refresh()
+    publish_metrics(service, outcome, store, _clock.now_ms())
     return {
         "ok": outcome.ok,
         "reason": outcome.reason,

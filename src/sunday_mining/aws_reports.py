@@ -23,13 +23,12 @@ def reports_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from sunday_mining.services.job_kinds import NOTICE_JOB, REPORT_JOB
 
     if _services is None:
-        from sunday_mining.aws_secrets import load_into_env_once
+        from sunday_mining.aws_secrets import load_secrets
         from sunday_mining.bootstrap import build_from_settings
         from sunday_mining.config import Settings
 
-        load_into_env_once()  # bot token and link key from SM_SECRETS_ARN, once per cold start
-        settings = Settings.from_env()
-        observability.configure_lambda("reports", settings.log_level)
+        settings = Settings.from_env(secrets=load_secrets())  # once per cold start
+        observability.configure_lambda("reports", settings.log_level, settings.stack_name)
         _services = build_from_settings(settings, run_jobs=False)
     job = job_from_event(event)
     if job.kind == REPORT_JOB and _services.reports is not None:
@@ -39,8 +38,3 @@ def reports_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     else:
         return {"ok": False, "reason": f"no runner for '{job.kind}' here"}
     return {"ok": True, "key": job.key}
-
-
-def reset_for_tests() -> None:
-    global _services  # noqa: PLW0603
-    _services = None

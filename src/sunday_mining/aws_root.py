@@ -16,14 +16,13 @@ def interactions_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         from mangum import Mangum
 
         from sunday_mining import observability
-        from sunday_mining.aws_secrets import load_into_env_once
+        from sunday_mining.aws_secrets import load_secrets
         from sunday_mining.bootstrap import build_from_settings
         from sunday_mining.config import Settings
         from sunday_mining.web.app import create_app_from_settings
 
-        load_into_env_once()  # secrets from SM_SECRETS_ARN, once per cold start
-        settings = Settings.from_env()
-        observability.configure_lambda("interactions", settings.log_level)
+        settings = Settings.from_env(secrets=load_secrets())  # once per cold start
+        observability.configure_lambda("interactions", settings.log_level, settings.stack_name)
         from sunday_mining.web.offload import inline
 
         # One event at a time per container: handlers run on the loop (web/offload.py).

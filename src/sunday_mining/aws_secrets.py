@@ -1,18 +1,18 @@
 """The Lambda functions' secrets: one Secrets Manager JSON secret, read once per cold start.
 
 On AWS no secret sits in a plain environment variable or in the template. The functions get only
-``SM_SECRETS_ARN``; :func:`load_into_env_once` reads that secret (a JSON object) with boto3 and
-copies the keys the app knows into the process environment, where
-:meth:`sunday_mining.config.Settings.from_env` and the price refresh read them as before. Locally
-``SM_SECRETS_ARN`` is unset and this is a no-op.
+``SM_SECRETS_ARN``; :func:`load_secrets` reads that secret (a JSON object) with boto3 and returns
+the values of the keys the app knows, which the composition root hands to
+:meth:`sunday_mining.config.Settings.from_env`. Nothing is written into the environment. Locally
+``SM_SECRETS_ARN`` is unset and there are none.
 
 The secret's keys::
 
     {"DISCORD_BOT_TOKEN": "...", "SM_WORKER_SECRET": "...",
      "SM_LINK_SIGNING_KEY": "...", "UEX_API_TOKEN": "..."}   # UEX_API_TOKEN is optional
 
-A variable already set in the environment wins over the secret (an explicit override). Any other
-key in the secret is refused, naming the key and never a value.
+A variable set in the environment wins over the secret (an explicit override, applied by
+``Settings.from_env``). Any other key in the secret is refused, naming the key and never a value.
 
 ``sam local`` has no Secrets Manager to ask. There ``SM_LOCAL_SECRETS`` holds the same JSON
 object as plain text (infra/env.example.json sets it) and takes the lookup's place. It is
@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol, cast
 
 from sunday_mining.domain.errors import ValidationError
@@ -41,54 +41,57 @@ class SecretsClient(Protocol):
     def get_secret_value(self, *, SecretId: str) -> dict[str, Any]: ...
 
 
-_lock = threading.Lock()
-_loaded_from: str | None = None
-
-
 def _default_client() -> SecretsClient:
     import boto3
 
     return cast("SecretsClient", boto3.client("secretsmanager"))
 
 
-def load_into_env_once(
-    env: MutableMapping[str, str] | None = None,
-    client_factory: Callable[[], SecretsClient] = _default_client,
-) -> tuple[str, ...]:
-    """Copy the secret's values into ``env`` (``os.environ``) the first time it is called.
+class SecretsOnce:
+    """The secret's values, read once per process (a Lambda cold start) and kept for the warm
+    invocations after it. A failed read is not kept: the next invocation reads again."""
 
-    Returns the names that were set by this call; later calls (a warm container) return ``()``
-    without calling AWS. Without ``SM_SECRETS_ARN`` nothing happens.
-    """
-    global _loaded_from  # noqa: PLW0603 - once per cold start is the point
-    env = os.environ if env is None else env
-    local = env.get(LOCAL_SECRETS_VAR, "").strip()
-    if local and _on_aws(env):
-        raise ValidationError(
-            f"{LOCAL_SECRETS_VAR} is for sam local only; on AWS the functions read their "
-            f"secrets from {SECRETS_ARN_VAR}. Remove it from the function's environment."
-        )
-    arn = env.get(SECRETS_ARN_VAR, "").strip()
-    source = LOCAL_SECRETS_VAR if local else arn
-    if not source:
-        return ()
-    with _lock:
-        if _loaded_from == source:
-            return ()
-        if local:
-            values = _parse_secret(local, LOCAL_SECRETS_VAR)
-        else:
-            values = _read_secret(client_factory(), arn)
-        set_now = []
-        for name, value in values.items():
-            if value and not env.get(name):
-                env[name] = value
-                set_now.append(name)
-        _loaded_from = source
-        return tuple(sorted(set_now))
+    def __init__(self, client_factory: Callable[[], SecretsClient] = _default_client) -> None:
+        self._client_factory = client_factory
+        self._lock = threading.Lock()
+        self._source: str | None = None
+        self._values: dict[str, str] = {}
+        self.reads = 0  # secrets read from AWS or SM_LOCAL_SECRETS, for the warm-start tests
+
+    def values(self, env: Mapping[str, str]) -> dict[str, str]:
+        """The secret's values by variable name; ``{}`` without ``SM_SECRETS_ARN``."""
+        local = env.get(LOCAL_SECRETS_VAR, "").strip()
+        if local and _on_aws(env):
+            raise ValidationError(
+                f"{LOCAL_SECRETS_VAR} is for sam local only; on AWS the functions read their "
+                f"secrets from {SECRETS_ARN_VAR}. Remove it from the function's environment."
+            )
+        arn = env.get(SECRETS_ARN_VAR, "").strip()
+        source = LOCAL_SECRETS_VAR if local else arn
+        if not source:
+            return {}
+        with self._lock:
+            if self._source != source:
+                if local:
+                    values = _parse_secret(local, LOCAL_SECRETS_VAR)
+                else:
+                    values = _read_secret(self._client_factory(), arn)
+                self._values = {name: value for name, value in values.items() if value}
+                self._source = source
+                self.reads += 1
+            return dict(self._values)
 
 
-def _on_aws(env: MutableMapping[str, str]) -> bool:
+_COLD_START = SecretsOnce()
+
+
+def load_secrets(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's secrets (see :class:`SecretsOnce`), from ``env`` (default: the process
+    environment, which is only read)."""
+    return _COLD_START.values(os.environ if env is None else env)
+
+
+def _on_aws(env: Mapping[str, str]) -> bool:
     """Inside a Lambda function that is not ``sam local`` (which sets AWS_SAM_LOCAL)."""
     in_lambda = bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))
     return in_lambda and env.get("AWS_SAM_LOCAL", "").strip().lower() != "true"
@@ -125,10 +128,3 @@ def _parse_secret(text: str, where: str) -> dict[str, str]:
             raise ValidationError(f"{name} in {where} must be a string.")
         values[name] = value.strip()
     return values
-
-
-def reset_for_tests() -> None:
-    """Forget that the secret was loaded (tests simulate several cold starts in one process)."""
-    global _loaded_from  # noqa: PLW0603
-    with _lock:
-        _loaded_from = None

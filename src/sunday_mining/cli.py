@@ -165,7 +165,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from sunday_mining import observability
     from sunday_mining.local import serve
 
-    observability.configure_logging("sunday-mining", level=settings.log_level)
+    observability.configure_logging(
+        "sunday-mining",
+        level=settings.log_level,
+        json_lines=settings.on_lambda or settings.log_format == "json",
+    )
 
     serve(settings, host=args.host or settings.host, port=args.port or settings.port)
     return 0
@@ -191,13 +195,12 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _refresh_prices(settings: Settings, args: argparse.Namespace) -> int:
-    import os
 
     from sunday_mining.adapters.system_clock import SystemClock
     from sunday_mining.aws_prices import build_price_service
     from sunday_mining.bootstrap import build_store
 
-    service = build_price_service(build_store(settings), SystemClock(), os.environ)
+    service = build_price_service(build_store(settings), SystemClock(), settings)
     outcome = service.refresh()
     if outcome.ok:
         print(f"Stored prices for {outcome.priced} ores (game version {outcome.game_version}).")

@@ -39,10 +39,25 @@ class Settings:
     report_link_days: int = 30
     # Inside a Lambda function (sam local included): no background thread outlives a request.
     on_lambda: bool = False
+    log_format: str = "console"  # "json": one JSON object per line (always on Lambda)
+    stack_name: str = "local"  # the Stack dimension of the metrics on Lambda
+    uex_base_url: str | None = None  # None: the UEX API's own address
+    uex_api_token: str | None = field(default=None, repr=False)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, secrets: Mapping[str, str] | None = None
+    ) -> Settings:
+        """``secrets``: the Lambda functions' secret (aws_secrets.py) by variable name; a
+        variable set in the environment wins over it (an explicit override)."""
         env = os.environ if env is None else env
+        if secrets:
+            env = {**{k: v for k, v in secrets.items() if v}, **{k: v for k, v in env.items() if v}}
+        log_format = env.get("SM_LOG_FORMAT", "").strip().lower() or cls.log_format
+        if log_format not in ("console", "json"):
+            raise ValidationError(
+                f"SM_LOG_FORMAT must be console or json, not '{log_format[:20]}'."
+            )
         store = env.get("SM_STORE", cls.store).strip().lower()
         if store not in STORES:
             raise ValidationError(f"SM_STORE must be one of {', '.join(STORES)}, not '{store}'.")
@@ -74,6 +89,10 @@ class Settings:
             link_signing_key=_secret(env.get("SM_LINK_SIGNING_KEY"), "SM_LINK_SIGNING_KEY"),
             report_link_days=_days(env.get("SM_REPORT_LINK_DAYS")),
             on_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
+            log_format=log_format,
+            stack_name=env.get("SM_STACK_NAME") or cls.stack_name,
+            uex_base_url=(env.get("UEX_BASE_URL") or "").rstrip("/") or None,
+            uex_api_token=env.get("UEX_API_TOKEN") or None,
         )
 
     @property

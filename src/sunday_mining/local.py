@@ -155,12 +155,11 @@ class PriceRefresher:
         self._stop.set()
 
     def _run(self) -> None:
-        import os
 
         from sunday_mining.adapters.system_clock import SystemClock
         from sunday_mining.aws_prices import build_price_service
 
-        service = build_price_service(build_store(self._settings), SystemClock(), os.environ)
+        service = build_price_service(build_store(self._settings), SystemClock(), self._settings)
         while not self._stop.is_set():
             outcome = service.refresh()  # a failure is recorded by the service, never raised
             log.info("price refresh", extra={"ok": outcome.ok, "reason": outcome.reason})

@@ -238,11 +238,12 @@ def configure_logging(
     """Route every logger's records through one redacting handler on the root logger.
 
     JSON (the Powertools formatter, via a Powertools Logger so ``lambda_entry`` can add the
-    invocation's keys) on Lambda or with ``SM_LOG_FORMAT=json``; readable lines otherwise.
+    invocation's keys) when ``json_lines`` (Settings.log_format "json", and always on Lambda);
+    readable lines otherwise.
     """
     global _powertools  # noqa: PLW0603 - logging is process-wide by nature
     if json_lines is None:
-        json_lines = on_lambda() or os.environ.get("SM_LOG_FORMAT", "").lower() == "json"
+        json_lines = on_lambda()
     if json_lines:
         from aws_lambda_powertools import Logger
 
@@ -375,10 +376,10 @@ def count(name: str, value: float = 1, **dimensions: str) -> None:
     emit(Metric(name, "Count", value), **dimensions)
 
 
-def configure_lambda(service: str, level: str = "INFO") -> None:
-    """A Lambda's cold start: JSON logs and EMF metrics (``Stack`` from ``SM_STACK_NAME``).
-    Off Lambda (tests driving the handlers) it changes nothing."""
+def configure_lambda(service: str, level: str = "INFO", stack_name: str = "local") -> None:
+    """A Lambda's cold start: JSON logs and EMF metrics (``Stack``: Settings.stack_name, from
+    SM_STACK_NAME). Off Lambda (tests driving the handlers) it changes nothing."""
     if not on_lambda():
         return
     configure_logging(service, level=level, json_lines=True)
-    use_metrics(EmfMetrics(os.environ.get("SM_STACK_NAME") or "local"))
+    use_metrics(EmfMetrics(stack_name))

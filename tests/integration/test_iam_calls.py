@@ -116,7 +116,7 @@ def test_every_call_the_pricing_function_makes_is_allowed_by_its_role(
     monkeypatch.setattr(
         aws_prices,
         "build_price_service",
-        lambda store, clock, env, http=None: build(store, clock, env, fake_http),
+        lambda store, clock, settings, http=None: build(store, clock, settings, fake_http),
     )
     from functions.pricing_refresh.handler import handler
 

@@ -26,6 +26,7 @@ from sunday_mining import aws_prices, aws_secrets
 from sunday_mining.adapters.dynamodb_store import DynamoDbStore
 from sunday_mining.adapters.dynamodb_table import table_spec
 from sunday_mining.adapters.sqlite_store import SqliteStore
+from sunday_mining.config import Settings
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.schema.table import TABLE
 from sunday_mining.services.prices import PriceService
@@ -251,7 +252,7 @@ def test_the_pricing_handler_refreshes_from_a_scheduler_event_like_the_local_app
     monkeypatch.setattr(
         aws_prices,
         "build_price_service",
-        lambda store, clock, env, http=None: build(store, clock, env, fake_http),
+        lambda store, clock, settings, http=None: build(store, clock, settings, fake_http),
     )
     from functions.pricing_refresh.handler import handler
 
@@ -262,7 +263,9 @@ def test_the_pricing_handler_refreshes_from_a_scheduler_event_like_the_local_app
 
     local_store = SqliteStore(tmp_path / "local.sqlite3")
     try:
-        local = build(local_store, FixedClock(answer["fetched_ms"]), {}, fake_http).refresh()
+        local = build(
+            local_store, FixedClock(answer["fetched_ms"]), Settings.from_env({}), fake_http
+        ).refresh()
     finally:
         local_store.close()
     assert answer == {

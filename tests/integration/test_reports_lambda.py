@@ -61,12 +61,11 @@ def aws(monkeypatch: pytest.MonkeyPatch, sink: tuple[SinkState, str]) -> Iterato
         SM_DISCORD_API_BASE=sink[1],
         DISCORD_APPLICATION_ID=APP_ID,
     )
-    aws_reports.reset_for_tests()
+    monkeypatch.setattr(aws_reports, "_services", None)
     secret = {"DISCORD_BOT_TOKEN": BOT_TOKEN, "SM_LINK_SIGNING_KEY": LINK_KEY}
     with moto_account(monkeypatch, secret):
         boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
         yield
-    aws_reports.reset_for_tests()
 
 
 def finalized_on_dynamodb() -> str:

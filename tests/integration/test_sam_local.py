@@ -133,17 +133,16 @@ def sam_local(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", function)
         monkeypatch.setenv("SM_DYNAMODB_ENDPOINT", "")
         monkeypatch.setenv("SM_S3_ENDPOINT", "")
-        monkeypatch.setattr(aws_secrets, "_loaded_from", None)
+        monkeypatch.setattr(aws_secrets, "_COLD_START", aws_secrets.SecretsOnce())
         monkeypatch.setattr(aws_root, "_interactions", None)
-        monkeypatch.setattr(aws_prices, "_service", None)
-        aws_reports.reset_for_tests()
+        monkeypatch.setattr(aws_prices, "_built", None)
+        monkeypatch.setattr(aws_reports, "_services", None)
 
     env = _env_file()["ReportsFunction"]
     with mock_aws():
         create_table(boto3.client("dynamodb", region_name=REGION), env["SM_TABLE_NAME"])
         boto3.client("s3", region_name=REGION).create_bucket(Bucket=env["SM_REPORTS_BUCKET"])
         yield use
-    aws_reports.reset_for_tests()
 
 
 class _Context:

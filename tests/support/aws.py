@@ -35,9 +35,9 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, *, unset: Sequence[str] = (), **ext
         monkeypatch.setenv(name, value)
     for name in (*aws_secrets.SECRET_KEYS, "SM_DYNAMODB_ENDPOINT", *unset):
         monkeypatch.delenv(name, raising=False)  # restored (or removed again) afterwards
-    monkeypatch.setattr(aws_secrets, "_loaded_from", None)
+    monkeypatch.setattr(aws_secrets, "_COLD_START", aws_secrets.SecretsOnce())
     monkeypatch.setattr(aws_root, "_interactions", None)
-    monkeypatch.setattr(aws_prices, "_service", None)
+    monkeypatch.setattr(aws_prices, "_built", None)
 
 
 @contextmanager

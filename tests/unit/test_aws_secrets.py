@@ -10,20 +10,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from sunday_mining import aws_secrets
-from sunday_mining.aws_secrets import load_into_env_once
+from sunday_mining.aws_secrets import SecretsOnce, load_secrets
 from sunday_mining.config import Settings
 from sunday_mining.domain.errors import ValidationError
 
 REGION = "us-east-1"
 WORKER_SECRET = "k" * 64
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cold_start() -> Iterator[None]:
-    aws_secrets.reset_for_tests()
-    yield
-    aws_secrets.reset_for_tests()
 
 
 class CountingClient:
@@ -54,7 +46,7 @@ def secrets() -> Iterator[CountingClient]:
 
 def test_without_an_arn_nothing_is_read() -> None:
     env: dict[str, str] = {}
-    assert load_into_env_once(env, lambda: pytest.fail("no AWS call")) == ()
+    assert SecretsOnce(lambda: pytest.fail("no AWS call")).values(env) == {}
     assert env == {}
 
 
@@ -70,27 +62,26 @@ def test_the_secret_reaches_settings_and_is_read_once(secrets: CountingClient) -
         )
     )
     env = {"SM_SECRETS_ARN": arn}
-    assert load_into_env_once(env, lambda: secrets) == (
-        "DISCORD_BOT_TOKEN",
-        "SM_WORKER_SECRET",
-        "UEX_API_TOKEN",
-    )
-    settings = Settings.from_env(env)
+    cold_start = SecretsOnce(lambda: secrets)
+    values = cold_start.values(env)
+    assert sorted(values) == ["DISCORD_BOT_TOKEN", "SM_WORKER_SECRET", "UEX_API_TOKEN"]
+    settings = Settings.from_env(env, secrets=values)
     assert settings.discord_bot_token == "bot-token"
     assert settings.worker_secret == WORKER_SECRET
-    assert env["UEX_API_TOKEN"] == "uex-token"
-    assert "SM_LINK_SIGNING_KEY" not in env
+    assert settings.uex_api_token == "uex-token"
+    assert settings.link_signing_key is None
+    assert env == {"SM_SECRETS_ARN": arn}  # secrets are values, never written into env
     assert WORKER_SECRET not in repr(settings)
-    # A warm container: no second call.
-    assert load_into_env_once(env, lambda: secrets) == ()
+    # A warm container: the same values, no second call.
+    assert cold_start.values(env) == values
     assert secrets.calls == 1
 
 
 def test_the_environment_overrides_the_secret(secrets: CountingClient) -> None:
     arn = secrets.create(json.dumps({"DISCORD_BOT_TOKEN": "from-secret"}))
     env = {"SM_SECRETS_ARN": arn, "DISCORD_BOT_TOKEN": "from-env"}
-    assert load_into_env_once(env, lambda: secrets) == ()
-    assert env["DISCORD_BOT_TOKEN"] == "from-env"
+    values = SecretsOnce(lambda: secrets).values(env)
+    assert Settings.from_env(env, secrets=values).discord_bot_token == "from-env"
 
 
 @pytest.mark.parametrize(
@@ -107,17 +98,18 @@ def test_a_malformed_secret_is_refused_without_showing_a_value(
 ) -> None:
     env = {"SM_SECRETS_ARN": secrets.create(value)}
     with pytest.raises(ValidationError, match=message) as error:
-        load_into_env_once(env, lambda: secrets)
+        SecretsOnce(lambda: secrets).values(env)
     assert '"x"' not in str(error.value)
     assert list(env) == ["SM_SECRETS_ARN"]
 
 
 def test_a_failed_read_is_retried_on_the_next_invocation(secrets: CountingClient) -> None:
     env = {"SM_SECRETS_ARN": secrets.create("not json")}
+    cold_start = SecretsOnce(lambda: secrets)
     with pytest.raises(ValidationError):
-        load_into_env_once(env, lambda: secrets)
+        cold_start.values(env)
     env["SM_SECRETS_ARN"] = secrets.create(json.dumps({"DISCORD_BOT_TOKEN": "t"}))
-    assert load_into_env_once(env, lambda: secrets) == ("DISCORD_BOT_TOKEN",)
+    assert cold_start.values(env) == {"DISCORD_BOT_TOKEN": "t"}
 
 
 def test_the_default_client_is_boto3s(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,8 +119,15 @@ def test_the_default_client_is_boto3s(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         client = boto3.client("secretsmanager", region_name=REGION)
         arn = client.create_secret(Name="app", SecretString='{"UEX_API_TOKEN": "u"}')["ARN"]
-        env = {"SM_SECRETS_ARN": arn}
-        assert load_into_env_once(env) == ("UEX_API_TOKEN",)
+        assert SecretsOnce().values({"SM_SECRETS_ARN": arn}) == {"UEX_API_TOKEN": "u"}
+
+
+def test_the_process_loader_reads_the_process_environment_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SM_SECRETS_ARN", raising=False)
+    monkeypatch.delenv("SM_LOCAL_SECRETS", raising=False)
+    assert load_secrets() == {}
 
 
 LOCAL = json.dumps({"DISCORD_BOT_TOKEN": "local-bot-token", "SM_WORKER_SECRET": WORKER_SECRET})
@@ -141,15 +140,15 @@ def test_under_sam_local_the_local_secrets_replace_the_lookup() -> None:
         "SM_SECRETS_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:sm-AbCdEf",
         "SM_LOCAL_SECRETS": LOCAL,
     }
-    loaded = load_into_env_once(env, lambda: pytest.fail("no AWS call"))
-    assert loaded == ("DISCORD_BOT_TOKEN", "SM_WORKER_SECRET")
-    assert Settings.from_env(env).worker_secret == WORKER_SECRET
+    values = SecretsOnce(lambda: pytest.fail("no AWS call")).values(env)
+    assert sorted(values) == ["DISCORD_BOT_TOKEN", "SM_WORKER_SECRET"]
+    assert Settings.from_env(env, secrets=values).worker_secret == WORKER_SECRET
 
 
 def test_local_secrets_are_refused_in_a_function_on_aws() -> None:
     env = {"AWS_LAMBDA_FUNCTION_NAME": "stack-interactions", "SM_LOCAL_SECRETS": LOCAL}
     with pytest.raises(ValidationError) as refused:
-        load_into_env_once(env, lambda: pytest.fail("no AWS call"))
+        SecretsOnce(lambda: pytest.fail("no AWS call")).values(env)
     assert "SM_LOCAL_SECRETS is for sam local only" in refused.value.message
     assert WORKER_SECRET not in refused.value.message
     assert "SM_WORKER_SECRET" not in env
@@ -158,5 +157,5 @@ def test_local_secrets_are_refused_in_a_function_on_aws() -> None:
 def test_local_secrets_are_checked_like_the_secret() -> None:
     env = {**SAM_LOCAL, "SM_LOCAL_SECRETS": '{"AWS_SECRET_ACCESS_KEY": "x"}'}
     with pytest.raises(ValidationError) as refused:
-        load_into_env_once(env, lambda: pytest.fail("no AWS call"))
+        SecretsOnce(lambda: pytest.fail("no AWS call")).values(env)
     assert refused.value.message.startswith("SM_LOCAL_SECRETS holds unknown keys")

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from sunday_mining.domain.errors import ValidationError
 from sunday_mining.domain.settlement import SettlementPlan, carry_paid_marks, plan_settlement
 
-MANY = settings(max_examples=800, deadline=None)
-SOME = settings(max_examples=300, deadline=None)
+MANY = settings(max_examples=600, deadline=None)
+SOME = settings(max_examples=250, deadline=None)
 
 MEMBERS = [f"m{n:02d}" for n in range(12)]
 ORG, TREASURER, OUTSIDER = "org", "m00", "outsider"

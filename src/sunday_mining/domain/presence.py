@@ -528,7 +528,10 @@ def build_records(
     made: list[VoiceRecord] = []
     spans = _spans(windows, now_ms)
     times = list(map(_TIME, items))
-    in_time_order = all(map(le, times, islice(times, 1, None)))
+    if not all(map(le, times, islice(times, 1, None))):
+        # Out of order (windows read apart, a replay): one sort for all windows.
+        items = _in_order(items)
+        times = list(map(_TIME, items))
     tracked = frozenset(channels)
     with _collector_paused():
         for window in windows:
@@ -538,19 +541,10 @@ def build_records(
             stopped = window.stop_ms is not None
             low = span[0] - PRESTART_MARGIN_MS
             high = span[1] + POSTSTOP_MARGIN_MS if stopped else span[1]
-            if in_time_order:
-                first, last = bisect_left(times, low), bisect_right(times, high)
-                if stopped:
-                    last = _through_resync(items, bisect_right(times, span[1]), last, tracked)
-                part = items if first == 0 and last == len(items) else items[first:last]
-            else:
-                part = [o for o in items if low <= o.t_ms <= high]
-                if stopped:
-                    after = _in_order([o for o in part if o.t_ms > span[1]])
-                    end = _through_resync(after, 0, len(after), tracked)
-                    if end < len(after):
-                        cut = _IDENTITY(after[end - 1])
-                        part = [o for o in part if o.t_ms <= span[1] or _IDENTITY(o) <= cut]
+            first, last = bisect_left(times, low), bisect_right(times, high)
+            if stopped:
+                last = _through_resync(items, bisect_right(times, span[1]), last, tracked)
+            part = items if first == 0 and last == len(items) else items[first:last]
             seen = _with_seed(window.seed, part, span[0]) if window.seed else part
             made += _window_records(channels, span, seen, gap_index)
     if len(windows) > 1:
@@ -561,12 +555,9 @@ def build_records(
 def _with_seed(
     seed: Sequence[Observation], part: list[Observation], start_ms: int
 ) -> list[Observation]:
-    """The seed put in its place among the window's observations, without sorting them all:
-    it lies at or before the start, so only the margin before the start needs merging."""
-    times = list(map(_TIME, part))
-    if not all(map(le, times, islice(times, 1, None))):
-        return [*seed, *part]  # out of order anyway: the fold puts it all in order
-    k = bisect_left(times, start_ms)
+    """The seed put in its place among the window's observations (in time order), without
+    sorting them all: it lies at or before the start, so only the margin before it merges."""
+    k = bisect_left(list(map(_TIME, part)), start_ms)
     return [*_in_order([*seed, *part[:k]]), *part[k:]]
 
 

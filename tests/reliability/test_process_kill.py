@@ -11,7 +11,10 @@ builds the PDF, or while it delivers. Each round is one op; after every restart 
 * the payroll ends final exactly once (a finalize the kill cut off is clicked again, as the
   officer would; the second click is refused if the first had committed);
 * the report reaches Discord (the simulator's REST sink) exactly once: one post in the report
-  channel, and at most one follow-up to the officer.
+  channel, and at most one follow-up to the officer. The one exception is a kill between
+  claiming the delivery and marking it sent: whether Discord got the message is unknown then,
+  and the report is not sent again before the claim lapses (150 s, longer than this test); the
+  test accepts that case only with the claim left "sending" and nothing doubled, and names it.
 
 Loopback only; every process started is killed at the end. Nothing in the app knows it is being
 tested: the moments are chosen from outside, by the clock.
@@ -221,6 +224,7 @@ class Rig:
     rng: random.Random
     report_channel: str
     finalize_tokens: dict[str, list[str]] = field(default_factory=dict)  # by session
+    unsure: list[str] = field(default_factory=list)  # ops killed in the middle of a delivery
 
     def store(self) -> SqliteStore:
         return SqliteStore(self.server.db)
@@ -407,8 +411,6 @@ def check_payroll_and_report(rig: Rig, session_id: str, name: str) -> None:
         time.sleep(0.1)
     time.sleep(0.5)  # long enough for a second copy to show
     posts, followups = reports_seen(rig, session_id, name)
-    assert posts == 1, f"the report reached the report channel {posts} times"
-    assert followups <= 1, f"the officer got the report {followups} times"
     store = rig.store()
     try:
         markers = [
@@ -419,7 +421,16 @@ def check_payroll_and_report(rig: Rig, session_id: str, name: str) -> None:
         ]
     finally:
         store.close()
-    assert any(item.get("state") == "sent" for item in markers), markers
+    assert posts <= 1, f"the report reached the report channel {posts} times"
+    assert followups <= 1, f"the officer got the report {followups} times"
+    states = sorted(str(item.get("state")) for item in markers)
+    if posts == 0 and states == ["sending"]:
+        # Killed between claiming the delivery and marking it sent: whether Discord got it is
+        # unknown, so it is not sent again before the claim lapses (SEND_LEASE_MS, 150 s).
+        rig.unsure.append(name)
+        return
+    assert posts == 1, f"the report reached the report channel 0 times (markers: {states})"
+    assert "sent" in states, states
 
 
 # --- the test ---------------------------------------------------------------------------------
@@ -441,7 +452,10 @@ def test_killed_mid_batch_mid_finalize_and_mid_report_nothing_is_lost_or_doubled
         check_payroll_and_report(rig, str(session["session_id"]), name)
         check_voice(rig)
     took = time.monotonic() - started
-    print(f"\n{rig.server.kills} kills in {took:.1f} s; {len(rig.worker.acked)} batches stored")
+    print(
+        f"\n{rig.server.kills} kills in {took:.1f} s; {len(rig.worker.acked)} batches stored; "
+        f"killed mid-delivery: {rig.unsure or 'none'}"
+    )
     assert rig.server.kills >= ROUNDS * (VOICE_KILLS + 1)
 
 

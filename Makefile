@@ -27,7 +27,7 @@ unit: $(STAMP)
 
 ## make demo: the app on the embedded default (SQLite store, local folders)
 demo: $(STAMP)
-	$(BIN)/sunday-mining demo
+	$(BIN)/sunday-mining-dev demo
 
 serve: $(STAMP)
 	$(BIN)/sunday-mining serve

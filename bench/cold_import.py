@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.results import Row, Section, judged, median, ms
-from sunday_mining.simulator import DevKeyPair
-from sunday_mining.simulator.tamper import signed_request
+from sunday_mining_dev.simulator import DevKeyPair
+from sunday_mining_dev.simulator.tamper import signed_request
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 12

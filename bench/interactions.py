@@ -37,8 +37,8 @@ from sunday_mining.interactions import custom_ids
 from sunday_mining.interactions.commands import command_json
 from sunday_mining.schema.migrations import migrate
 from sunday_mining.services.voice import VoiceBatch
-from sunday_mining.simulator import DevKeyPair, DiscordSimulator, Exchange, SimUser
 from sunday_mining.web.app import create_app
+from sunday_mining_dev.simulator import DevKeyPair, DiscordSimulator, Exchange, SimUser
 
 SAMPLES = 500
 WARMUP = 20

@@ -2,7 +2,7 @@
 
     python bench/store_cost.py
 
-The op is the demo's (``sunday_mining.demo.crew``): three hours, 40 members in six mining
+The op is the demo's (``sunday_mining_dev.demo.crew``): three hours, 40 members in six mining
 channels and a side crew in the lounge, with late joiners, moves, early leavers, two who drop
 and come back, and a seven-minute worker outage. The worker reports it on its real cadence: each
 change stamped when it happens and sent in that second's batch, a snapshot of every voice
@@ -37,14 +37,6 @@ if __package__ in (None, ""):
 from bench.results import Row, Section
 from sunday_mining.adapters.sqlite_store import SqliteStore
 from sunday_mining.bootstrap import build_services
-from sunday_mining.demo.crew import (
-    GAP_MINUTES,
-    OP_CHANNELS,
-    OP_MINUTES,
-    SIDE_CHANNEL,
-    Move,
-    sunday_script,
-)
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.presence import VoiceEvent, VoiceSnapshot
 from sunday_mining.ports.store import (
@@ -62,6 +54,14 @@ from sunday_mining.ports.store import (
     Update,
 )
 from sunday_mining.services.voice import VoiceBatch
+from sunday_mining_dev.demo.crew import (
+    GAP_MINUTES,
+    OP_CHANNELS,
+    OP_MINUTES,
+    SIDE_CHANNEL,
+    Move,
+    sunday_script,
+)
 
 GUILD = "1170000000000000001"
 T0 = 1_795_370_400_000  # Sunday 2026-11-22 18:00 UTC

@@ -9,7 +9,7 @@ Everything happens on this machine and on loopback:
 3. A private ``dockerd`` starts with no bridge and no iptables rules (it leaves the host's
    network alone); it is stopped by its pid whatever happens.
 4. The image is built from ``voice_worker/Dockerfile`` with ``--build-arg PYTHON_IMAGE``.
-5. The image runs against ``sunday-mining serve`` and ``python -m sunday_mining.fake_gateway``
+5. The image runs against ``sunday-mining serve`` and ``python -m sunday_mining_dev.fake_gateway``
    on loopback (``--network host``) and is checked: unprivileged user, nothing of the app's
    dependencies inside, lease taken, IDENTIFY, READY, a batch delivered, HEALTHCHECK healthy,
    then unhealthy while the app is away, a second container waits for the lease, SIGTERM
@@ -314,11 +314,11 @@ class App:
 
 
 class FakeGateway:
-    """``python -m sunday_mining.fake_gateway``: its addresses, then what it has seen."""
+    """``python -m sunday_mining_dev.fake_gateway``: its addresses, then what it has seen."""
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
-            [str(BIN / "python"), "-m", "sunday_mining.fake_gateway"],
+            [str(BIN / "python"), "-m", "sunday_mining_dev.fake_gateway"],
             stdout=subprocess.PIPE,
             text=True,
         )

@@ -58,16 +58,6 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to listen on (default: SM_PORT)")
     serve.set_defaults(run=_serve)
 
-    demo = commands.add_parser(
-        "demo",
-        help="play a Sunday op through the local Discord simulator (var/demo/)",
-        description="Play a whole Sunday op through the local Discord simulator, with no "
-        "Discord account: setup, start, voice from a scripted worker, stop, payroll and "
-        "report. Clears the previous run first; writes the store, the report's PDF and CSV "
-        "and a transcript of what Discord showed into var/demo/.",
-    )
-    demo.set_defaults(run=_demo)
-
     migrate = commands.add_parser(
         "migrate",
         help="bring the table to this build's schema",
@@ -137,27 +127,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     health.set_defaults(run=_schema_health)
 
-    sign = commands.add_parser(
-        "sign-event",
-        help="write a freshly signed interaction as a Function URL event (for sam local invoke)",
-        description="Sign a PING or a slash command with the simulator's local dev key (the "
-        "DISCORD_PUBLIC_KEY of infra/env.example.json), as a member of its sample guild, and "
-        "write it as the Lambda Function URL event `sam local invoke -e` takes. The app refuses "
-        "a signature older than SM_SIGNATURE_MAX_AGE_S (5 minutes): sign just before invoking.",
-    )
-    sign.add_argument("command", help="'ping', or a slash command such as 'mining status' (quoted)")
-    sign.add_argument(
-        "--option",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a command option, e.g. --option name='Sunday op' (repeatable)",
-    )
-    sign.add_argument(
-        "--user", default="lead", help="who runs it: admin, lead, purser, ana, ... (default lead)"
-    )
-    sign.add_argument("--out", metavar="FILE", help="write here instead of standard output")
-    sign.set_defaults(run=_sign_event)
     return parser
 
 
@@ -172,13 +141,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     )
 
     serve(settings, host=args.host or settings.host, port=args.port or settings.port)
-    return 0
-
-
-def _demo(settings: Settings, args: argparse.Namespace) -> int:
-    from sunday_mining.demo import run
-
-    run()
     return 0
 
 
@@ -263,31 +225,6 @@ def _schema_health(settings: Settings, args: argparse.Namespace) -> int:
         print(f"- {problem}")
     print(f"Fix: {SCHEMA_FIX}")
     return 2
-
-
-def _sign_event(settings: Settings, args: argparse.Namespace) -> int:
-    import json
-    from pathlib import Path
-
-    from sunday_mining.simulator.lambda_events import signed_interaction_event
-
-    options = dict(option.split("=", 1) for option in args.option if "=" in option)
-    if len(options) != len(args.option):
-        print("error: give each --option as NAME=VALUE.", file=sys.stderr)
-        return 2
-    command = None if args.command.strip().lower() == "ping" else args.command.strip()
-    try:
-        event = signed_interaction_event(command, options=options, user=args.user)
-    except (KeyError, ValueError) as error:
-        print(f"error: {error.args[0] if error.args else error}", file=sys.stderr)
-        return 2
-    text = json.dumps(event, indent=2) + "\n"
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return 0
 
 
 def _status(settings: Settings, args: argparse.Namespace) -> int:

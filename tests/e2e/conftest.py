@@ -17,8 +17,8 @@ from sunday_mining.bootstrap import Services, build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.interactions.commands import command_json
 from sunday_mining.local import running_app
-from sunday_mining.simulator import DevKeyPair, DiscordSimulator, Exchange, SimUser
 from sunday_mining.web.app import create_app
+from sunday_mining_dev.simulator import DevKeyPair, DiscordSimulator, Exchange, SimUser
 
 
 @dataclass

@@ -19,16 +19,16 @@ from tests.support.member_view import (
     transcript_messages,
 )
 
-from sunday_mining import cli
 from sunday_mining.adapters.sqlite_store import SqliteStore
 from sunday_mining.bootstrap import Services, build_services
-from sunday_mining.demo import DEMO_DIR, DemoResult, run
-from sunday_mining.demo.crew import demo_guild
-from sunday_mining.demo.stack import START_MS
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.prices import format_auec
 from sunday_mining.domain.session import SessionStatus, SessionType, StopReason
-from sunday_mining.simulator.transcript import names_in
+from sunday_mining_dev import cli as dev_cli
+from sunday_mining_dev.demo import DEMO_DIR, DemoResult, run
+from sunday_mining_dev.demo.crew import demo_guild
+from sunday_mining_dev.demo.stack import START_MS
+from sunday_mining_dev.simulator.transcript import names_in
 
 # Well after the op and its payroll: the store is read as it was left.
 AFTERWARDS_MS = START_MS + 6 * 3_600_000
@@ -45,13 +45,13 @@ class Played:
 
 @pytest.fixture(scope="module")
 def played(tmp_path_factory: pytest.TempPathFactory) -> Played:
-    """`sunday-mining demo` as `make demo` runs it, then once more in the same folder."""
+    """`sunday-mining-dev demo` as `make demo` runs it, then once more in the same folder."""
     workdir = tmp_path_factory.mktemp("fresh-clone")
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(workdir)
         first = io.StringIO()
         with contextlib.redirect_stdout(first):
-            assert cli.main(["demo"]) == 0
+            assert dev_cli.main(["demo"]) == 0
         first_sessions = _session_ids(workdir / DEMO_DIR / "demo.sqlite3")
         second = io.StringIO()
         with contextlib.redirect_stdout(second):

@@ -8,8 +8,8 @@ import pytest
 
 from sunday_mining import cli
 from sunday_mining.interactions.commands import all_paths, command_json
-from sunday_mining.simulator import Fault, Route, SinkState
-from sunday_mining.simulator.rest_sink import running_sink
+from sunday_mining_dev.simulator import Fault, Route, SinkState
+from sunday_mining_dev.simulator.rest_sink import running_sink
 
 APP_ID = "123456789012345678"
 TOKEN = "demo-bot-token"

@@ -21,12 +21,12 @@ import httpx
 import pytest
 
 from sunday_mining.adapters.system_clock import SystemClock
-from sunday_mining.demo.clicks import Member, custom_id, embed_text
-from sunday_mining.demo.worker import ScriptedWorker
 from sunday_mining.interactions.commands import command_json
-from sunday_mining.simulator import DevKeyPair, DiscordSimulator, Exchange, SinkState
-from sunday_mining.simulator.rest_sink import running_sink
-from sunday_mining.simulator.sample_guild import sample_guild
+from sunday_mining_dev.demo.clicks import Member, custom_id, embed_text
+from sunday_mining_dev.demo.worker import ScriptedWorker
+from sunday_mining_dev.simulator import DevKeyPair, DiscordSimulator, Exchange, SinkState
+from sunday_mining_dev.simulator.rest_sink import running_sink
+from sunday_mining_dev.simulator.sample_guild import sample_guild
 
 pytestmark = pytest.mark.slow
 

@@ -30,10 +30,10 @@ from sunday_mining.config import Settings
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.interactions.commands import command_json
 from sunday_mining.local import running_app
-from sunday_mining.simulator import DevKeyPair, DiscordSimulator, SinkState
-from sunday_mining.simulator.rest_sink import running_sink
 from sunday_mining.web.app import create_app
 from sunday_mining.worker.protocol import SIGNATURE_HEADER, sign
+from sunday_mining_dev.simulator import DevKeyPair, DiscordSimulator, SinkState
+from sunday_mining_dev.simulator.rest_sink import running_sink
 
 T0 = 1_795_370_400_000
 APP_ID = "1300000000000000001"

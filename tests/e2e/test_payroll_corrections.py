@@ -14,7 +14,7 @@ from tests.e2e.test_payroll_flow import (
     text,
 )
 
-from sunday_mining.simulator import Exchange
+from sunday_mining_dev.simulator import Exchange
 
 BY_HAND = "\u270d\ufe0f"
 

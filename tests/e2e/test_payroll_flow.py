@@ -12,7 +12,7 @@ from tests.e2e.conftest import Discord, _checked
 from sunday_mining.domain.presence import VoiceEvent
 from sunday_mining.services.payroll import PayrollStatus
 from sunday_mining.services.voice import VoiceBatch
-from sunday_mining.simulator import Exchange
+from sunday_mining_dev.simulator import Exchange
 
 QUANTAINIUM, LARANITE = "58", "47"
 

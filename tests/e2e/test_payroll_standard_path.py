@@ -18,7 +18,7 @@ from tests.e2e.test_payroll_flow import (
 )
 
 from sunday_mining.services.payroll import PayrollStatus
-from sunday_mining.simulator import Exchange
+from sunday_mining_dev.simulator import Exchange
 
 MOST_CLICKS = 6
 

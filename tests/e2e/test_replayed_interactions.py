@@ -12,7 +12,7 @@ from tests.e2e.conftest import Discord
 from tests.support.discord_contract import check_interaction_response
 
 from sunday_mining.services.replays import MARKER_TTL_S, seen_key
-from sunday_mining.simulator.tamper import signed_request
+from sunday_mining_dev.simulator.tamper import signed_request
 
 
 def _post(discord: Discord, headers: dict[str, str], body: bytes) -> httpx.Response:

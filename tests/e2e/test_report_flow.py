@@ -29,10 +29,10 @@ from sunday_mining.local import free_port, running_app
 from sunday_mining.services.job_kinds import REPORT_JOB
 from sunday_mining.services.report_links import ReportLinks
 from sunday_mining.services.report_sending import DiscordDeliverer
-from sunday_mining.simulator import DevKeyPair, DiscordSimulator, Exchange, SinkState
-from sunday_mining.simulator.rest_sink import running_sink
-from sunday_mining.simulator.sample_guild import sample_guild
 from sunday_mining.web.app import create_app
+from sunday_mining_dev.simulator import DevKeyPair, DiscordSimulator, Exchange, SinkState
+from sunday_mining_dev.simulator.rest_sink import running_sink
+from sunday_mining_dev.simulator.sample_guild import sample_guild
 
 APP_ID = "1300000000000000007"
 BOT_TOKEN = "report-flow-bot-token"

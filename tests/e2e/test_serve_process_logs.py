@@ -21,9 +21,9 @@ import pytest
 
 from sunday_mining.interactions.commands import command_json
 from sunday_mining.services.report_links import ReportLinks
-from sunday_mining.simulator import DevKeyPair, PayloadFactory, sample_guild
-from sunday_mining.simulator.tamper import signed_request
 from sunday_mining.worker.protocol import SIGNATURE_HEADER, sign
+from sunday_mining_dev.simulator import DevKeyPair, PayloadFactory, sample_guild
+from sunday_mining_dev.simulator.tamper import signed_request
 
 APP_ID = "1300000000000000001"
 # Made up, in the shape of a real one, so shape-based scrubbing is exercised as well.

@@ -7,7 +7,7 @@ from tests.support.member_view import problems
 
 from sunday_mining.domain.presence import VoiceEvent
 from sunday_mining.services.voice import VoiceBatch
-from sunday_mining.simulator.transcript import names_in
+from sunday_mining_dev.simulator.transcript import names_in
 
 EPHEMERAL = 64
 

@@ -9,7 +9,7 @@ from typing import Any
 from tests.e2e.conftest import Discord, _checked
 from tests.e2e.test_payroll_flow import custom_id, modal_submit, stopped_op, text
 
-from sunday_mining.simulator import Exchange
+from sunday_mining_dev.simulator import Exchange
 
 SUPERSCRIPT_TWO = "\u00b2"
 ARABIC_THREE = "\u0663"

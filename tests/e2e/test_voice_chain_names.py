@@ -19,7 +19,7 @@ from tests.e2e.test_voice_chain import (
     world,
 )
 
-from sunday_mining.fake_gateway import FakeGuild, FakeMember
+from sunday_mining_dev.fake_gateway import FakeGuild, FakeMember
 
 
 def named_world() -> FakeGuild:

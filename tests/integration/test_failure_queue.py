@@ -27,7 +27,7 @@ from sunday_mining.ports.jobs import Job
 from sunday_mining.report_wiring import failed_jobs
 from sunday_mining.services.diagnostic_probes import Check, FailedJobs, Probes, Status
 from sunday_mining.services.diagnostics import DiagnosticsService
-from sunday_mining.simulator import DevKeyPair
+from sunday_mining_dev.simulator import DevKeyPair
 
 GUILD = "1000"
 AREA = "On-failure queue"

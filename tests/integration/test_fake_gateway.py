@@ -18,8 +18,8 @@ import discord
 import pytest
 import pytest_asyncio
 
-from sunday_mining.fake_gateway import FakeDiscord, FakeGuild, FakeMember, FakeVoiceChannel
-from sunday_mining.fake_gateway.model import CONNECT
+from sunday_mining_dev.fake_gateway import FakeDiscord, FakeGuild, FakeMember, FakeVoiceChannel
+from sunday_mining_dev.fake_gateway.model import CONNECT
 
 GUILD = "800000000000000001"
 VC1 = "800000000000000011"

@@ -23,8 +23,8 @@ from tests.support.aws import REGION, aws_env, moto_account
 from tests.support.iam import allowed, recorded_calls
 
 from sunday_mining import aws_prices
-from sunday_mining.simulator import DevKeyPair, PayloadFactory, sample_guild
 from sunday_mining.worker.protocol import sign
+from sunday_mining_dev.simulator import DevKeyPair, PayloadFactory, sample_guild
 
 APP_ID = "1300000000000000001"
 WORKER_SECRET = "w" * 48

@@ -30,7 +30,7 @@ from sunday_mining.config import Settings
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.schema.table import TABLE
 from sunday_mining.services.prices import PriceService
-from sunday_mining.simulator import DevKeyPair
+from sunday_mining_dev.simulator import DevKeyPair
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -22,7 +22,7 @@ from sunday_mining.services.report_delivery import (
     ReportDelivery,
     ReportNotDelivered,
 )
-from sunday_mining.simulator import (
+from sunday_mining_dev.simulator import (
     Fault,
     PayloadFactory,
     RestCall,

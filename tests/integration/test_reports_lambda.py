@@ -34,8 +34,8 @@ from sunday_mining.services import keys
 from sunday_mining.services.job_kinds import REPORT_JOB
 from sunday_mining.services.report_links import ReportLinks
 from sunday_mining.services.reports import TOKEN_PREFIX, ReportRequest
-from sunday_mining.simulator import DevKeyPair, PayloadFactory, SinkState, sample_guild
-from sunday_mining.simulator.rest_sink import running_sink
+from sunday_mining_dev.simulator import DevKeyPair, PayloadFactory, SinkState, sample_guild
+from sunday_mining_dev.simulator.rest_sink import running_sink
 
 APP_ID = "1300000000000000009"
 BOT_TOKEN = "reports-lambda-bot-token"

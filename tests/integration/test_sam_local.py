@@ -20,15 +20,16 @@ from moto import mock_aws
 from tests.integration.test_payroll_service import GUILD, OFFICER, fresh_prices, ready_draft
 from tests.support.template import load_template
 
-from sunday_mining import aws_prices, aws_reports, aws_root, aws_secrets, cli
+from sunday_mining import aws_prices, aws_reports, aws_root, aws_secrets
 from sunday_mining.adapters.dynamodb_store import DynamoDbStore
 from sunday_mining.adapters.dynamodb_table import create_table
 from sunday_mining.bootstrap import build_services
 from sunday_mining.domain.clock import FixedClock
-from sunday_mining.simulator import SinkState
-from sunday_mining.simulator.keys import DevKeyPair
-from sunday_mining.simulator.lambda_events import LOCAL_APPLICATION_ID, signed_interaction_event
-from sunday_mining.simulator.rest_sink import running_sink
+from sunday_mining_dev import cli as dev_cli
+from sunday_mining_dev.simulator import SinkState
+from sunday_mining_dev.simulator.keys import DevKeyPair
+from sunday_mining_dev.simulator.lambda_events import LOCAL_APPLICATION_ID, signed_interaction_event
+from sunday_mining_dev.simulator.rest_sink import running_sink
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "infra" / "events"
@@ -185,13 +186,13 @@ def test_sign_event_writes_a_command_event_the_function_answers(
 ) -> None:
     sam_local("InteractionsFunction")
     out = tmp_path / "events" / "status.json"
-    assert cli.main(["sign-event", "mining status", "--user", "ana", "--out", str(out)]) == 0
+    assert dev_cli.main(["sign-event", "mining status", "--user", "ana", "--out", str(out)]) == 0
     answer = _answer(invoke("InteractionsFunction", json.loads(out.read_text("utf-8"))))
     assert answer["type"] == 4
 
 
 def test_an_event_signed_ten_minutes_ago_is_refused(sam_local: Any) -> None:
-    """Why `sunday-mining sign-event` exists: a signed event outlives the replay window."""
+    """Why `sunday-mining-dev sign-event` exists: a signed event outlives the replay window."""
     sam_local("InteractionsFunction")
     event = signed_interaction_event(None, now_s=time.time() - 600)
     assert invoke("InteractionsFunction", event)["statusCode"] == 401

@@ -15,7 +15,8 @@ import pytest
 from fastapi import FastAPI, Request, Response
 from tests.support.sink import SinkServer, sink_fixtures
 
-from sunday_mining.simulator import (
+from sunday_mining.web.signature import SignatureVerifier, verify_discord_signature
+from sunday_mining_dev.simulator import (
     DevKeyPair,
     DiscordError,
     DiscordSimulator,
@@ -29,10 +30,9 @@ from sunday_mining.simulator import (
     Tamper,
     sample_guild,
 )
-from sunday_mining.simulator.permissions import ALL_PERMISSIONS
-from sunday_mining.simulator.serve import serve_asgi
-from sunday_mining.simulator.tamper import signed_request
-from sunday_mining.web.signature import SignatureVerifier, verify_discord_signature
+from sunday_mining_dev.simulator.permissions import ALL_PERMISSIONS
+from sunday_mining_dev.simulator.serve import serve_asgi
+from sunday_mining_dev.simulator.tamper import signed_request
 
 Json = dict[str, Any]
 APP_ID = "1300000000000000001"

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from tests.support.sink import SinkServer, sink_fixtures
 
-from sunday_mining.simulator import Fault, Route, SinkState, Transcript
+from sunday_mining_dev.simulator import Fault, Route, SinkState, Transcript
 
 APP_ID = "1300000000000000001"
 BOT_TOKEN = "sink-uploads-bot-token"

@@ -15,8 +15,8 @@ from sunday_mining.adapters.system_clock import SystemClock
 from sunday_mining.bootstrap import build_services
 from sunday_mining.domain.prices import OrePrice, PriceSnapshot, TerminalPrice
 from sunday_mining.services.worker import Heartbeat
-from sunday_mining.simulator import DevKeyPair, SinkState
-from sunday_mining.simulator.rest_sink import running_sink
+from sunday_mining_dev.simulator import DevKeyPair, SinkState
+from sunday_mining_dev.simulator.rest_sink import running_sink
 
 APP_ID = "1300000000000000001"
 BOT_TOKEN = "status-test-bot-token"

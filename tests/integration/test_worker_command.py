@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from tests.support.fake_worker_app import FakeWorkerApp
 
-from sunday_mining.fake_gateway import FakeDiscord, FakeGuild, FakeMember, FakeVoiceChannel
 from sunday_mining.worker.healthcheck import check
+from sunday_mining_dev.fake_gateway import FakeDiscord, FakeGuild, FakeMember, FakeVoiceChannel
 
 SECRET = "k" * 48
 GUILD = "800000000000000001"

@@ -29,9 +29,9 @@ from sunday_mining.ports.store import Store
 from sunday_mining.services import keys
 from sunday_mining.services.replays import seen_key
 from sunday_mining.services.voice import VoiceBatch
-from sunday_mining.simulator import DevKeyPair, DiscordSimulator, Exchange, sample_guild
 from sunday_mining.web.app import create_app
 from sunday_mining.web.interactions import FAILED
+from sunday_mining_dev.simulator import DevKeyPair, DiscordSimulator, Exchange, sample_guild
 
 WORKER_SECRET = "r" * 48
 T0 = 1_795_370_400_000  # 2026-11-22 18:00 UTC, as in the other suites

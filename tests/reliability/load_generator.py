@@ -19,9 +19,9 @@ import httpx
 from tests.support.discord_contract import ContractViolation, check_interaction_response
 
 from sunday_mining.interactions.commands import command_json
-from sunday_mining.simulator import DevKeyPair, PayloadFactory, sample_guild
-from sunday_mining.simulator.tamper import signed_request
 from sunday_mining.web.interactions import FAILED
+from sunday_mining_dev.simulator import DevKeyPair, PayloadFactory, sample_guild
+from sunday_mining_dev.simulator.tamper import signed_request
 
 # Members without the leader role: each may stop only the adhoc session they started.
 CREW = ("ana", "ben", "cy", "purser", "dee")

@@ -34,7 +34,7 @@ from tests.reliability.conftest import (
 
 from sunday_mining.interactions import custom_ids, router
 from sunday_mining.interactions.commands import all_paths, command_json
-from sunday_mining.simulator import DiscordSimulator, SimGuild
+from sunday_mining_dev.simulator import DiscordSimulator, SimGuild
 
 ROLES = ("admin", "manager", "lead", "purser", "ana", "ben")
 EVERYONE = frozenset(ROLES)

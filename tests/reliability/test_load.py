@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from sunday_mining.local import free_port
-from sunday_mining.simulator import DevKeyPair
+from sunday_mining_dev.simulator import DevKeyPair
 
 ROOT = Path(__file__).resolve().parents[2]
 RATE = 50

@@ -46,10 +46,10 @@ from sunday_mining.local import free_port
 from sunday_mining.services import keys
 from sunday_mining.services.payroll.codec import VERSION_PREFIX
 from sunday_mining.services.reports import DELIVERY_PREFIX
-from sunday_mining.simulator import DevKeyPair, DiscordSimulator, Exchange, SinkState
-from sunday_mining.simulator.rest_sink import running_sink
-from sunday_mining.simulator.sample_guild import sample_guild
 from sunday_mining.worker.protocol import sign
+from sunday_mining_dev.simulator import DevKeyPair, DiscordSimulator, Exchange, SinkState
+from sunday_mining_dev.simulator.rest_sink import running_sink
+from sunday_mining_dev.simulator.sample_guild import sample_guild
 
 APP_ID = "1300000000000000009"
 BOT_TOKEN = "process-kill-bot-token"

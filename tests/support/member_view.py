@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sunday_mining.simulator.transcript import message_lines
+from sunday_mining_dev.simulator.transcript import message_lines
 
 PHONE_LINES = 15
 PHONE_CHARACTERS = 700

@@ -10,9 +10,9 @@ from typing import NamedTuple
 
 import pytest
 
-from sunday_mining.simulator import SinkState
-from sunday_mining.simulator.rest_sink import running_sink
-from sunday_mining.simulator.rest_state import DEFAULT_UPLOAD_LIMIT
+from sunday_mining_dev.simulator import SinkState
+from sunday_mining_dev.simulator.rest_sink import running_sink
+from sunday_mining_dev.simulator.rest_state import DEFAULT_UPLOAD_LIMIT
 
 
 class SinkServer(NamedTuple):

@@ -23,7 +23,7 @@ from sunday_mining.adapters.discord_rest import (
     redact_tokens,
 )
 from sunday_mining.domain.errors import DiscordUnavailable
-from sunday_mining.simulator.form_data import parse_multipart
+from sunday_mining_dev.simulator.form_data import parse_multipart
 
 APP_ID = "1300000000000000001"
 BOT_TOKEN = "bot-token-must-stay-secret"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bench.cold_import import ping_event
 
-from sunday_mining.simulator import DevKeyPair
+from sunday_mining_dev.simulator import DevKeyPair
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("fpdf", "httpx", "discord", "jsonschema", "uvicorn", "hypothesis")
@@ -58,7 +58,7 @@ def test_building_the_interactions_app_imports_nothing_heavy(tmp_path: Path) -> 
     lazy = {
         "sunday_mining.web.worker_models",
         "sunday_mining.reports.pdf",
-        "sunday_mining.demo",
+        "sunday_mining_dev.demo",
         "sunday_mining.domain.payroll",
         "sunday_mining.services.payroll",
         "sunday_mining.interactions.payroll_commands",

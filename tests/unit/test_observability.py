@@ -18,8 +18,8 @@ from sunday_mining.bootstrap import build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.observability import REDACTED, EmfMetrics, InMemoryMetrics, Metric
 from sunday_mining.services.worker import Heartbeat
-from sunday_mining.simulator import DevKeyPair, DiscordSimulator
 from sunday_mining.web.app import create_app
+from sunday_mining_dev.simulator import DevKeyPair, DiscordSimulator
 
 T0 = 1_795_370_400_000
 BOT_TOKEN = "MTA5ODc2NTQzMjEwOTg3NjU0MzI.GhIjKl.mNoPqRsTuVwXyZaBcDeFgHiJkLmNoPqRsTuVw"

@@ -1,0 +1,191 @@
+"""The purser pays the op through ``/mining payroll``, click by click, as in the Discord client:
+pick the session, check the participants (one time fix after the gap, one multiplier), enter the
+haul priced from the bundled snapshot, add an expense (the org cut comes from the server's
+settings), preview, finalize, then mark everyone paid.
+
+Which member to fix and what to type are the script's (an officer's) inputs; everything shown
+back is the app's answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sunday_mining.interactions import custom_ids
+from sunday_mining_dev.demo.clicks import (
+    DemoFailed,
+    Member,
+    between,
+    custom_id,
+    embed_text,
+    has,
+    named,
+    options,
+    refused,
+)
+from sunday_mining_dev.demo.crew import GAP_MINUTES, Move
+from sunday_mining_dev.demo.progress import Progress, hhmm
+from sunday_mining_dev.demo.stack import START_MS
+from sunday_mining_dev.simulator import Exchange, SimGuild
+
+# SCU typed by the purser, by ore name (priced from the snapshot: no price typed).
+HAUL = (
+    ("Quantainium", "48"),
+    ("Bexalite", "120"),
+    ("Taranite", "96.5"),
+    ("Gold", "64"),
+    ("Laranite", "210"),
+)
+HAULER = "harbor"
+HAULER_MULTIPLIER = "1.5"
+EXPENSE = ("Refinery fee", "184,500")
+
+
+@dataclass(frozen=True)
+class PayrollOutcome:
+    payroll_id: str
+    final: Exchange  # the final payroll as the purser sees it
+
+
+class Purser:
+    def __init__(self, member: Member, guild: SimGuild, progress: Progress) -> None:
+        self.member = member
+        self.guild = guild
+        self.progress = progress
+
+    def pay(self, session_id: str, gap_leaver: Move) -> PayrollOutcome:
+        view = self.pick(session_id)
+        view = self.fix_gap_leaver(view, gap_leaver)
+        view = self.set_multiplier(view, self.guild.member(HAULER).id)
+        view = self.enter_haul(view)
+        view = self.add_cuts(view)
+        outcome = self.finalize(view)
+        return PayrollOutcome(outcome.payroll_id, self.mark_all_paid(outcome.final))
+
+    def pick(self, session_id: str) -> Exchange:
+        picker = self.member.command("mining payroll")
+        listed = [o for o in options(picker, "sm1:ppick") if o["value"] == session_id]
+        if not listed:
+            raise DemoFailed("the stopped op is not offered for payroll")
+        choice = listed[0]
+        self.progress.say("payroll", f"@Purser: /mining payroll → {choice['label']}")
+        self.progress.detail(choice.get("description", ""))
+        view = self.member.select(picker, "sm1:ppick", [session_id])
+        self.progress.detail(between(embed_text(view), r"Step 1 of 4 · ([^.]*)\."))
+        return view
+
+    def fix_gap_leaver(self, view: Exchange, leaver: Move) -> Exchange:
+        """The lead saw them leave during the gap; the app closed them at the last snapshot."""
+        user = self.guild.member(leaver.user)
+        view = self._page_with(view, user.id)
+        label = _option_label(view, "sm1:pmem:", user.id)
+        if "⚠️" not in label:
+            raise DemoFailed(f"@{user.display_name} is not flagged by the gap: {label}")
+        missed = (leaver.at_s - GAP_MINUTES[0] * 60) // 60
+        left_at = hhmm(START_MS + leaver.at_s * 1000)
+        opened = self._adjust(view, user.id)
+        why = f"Left {left_at}, in the worker gap"
+        view = refused(self.member.submit(opened, {"mult": "1", "adj": f"+{missed}", "why": why}))
+        line = _member_line(view, user.id, user.display_name)
+        self.progress.detail(f"⚠️ gap fix: {named(self.guild, line)}")
+        return view
+
+    def set_multiplier(self, view: Exchange, user_id: str) -> Exchange:
+        view = self._page_with(view, user_id)
+        opened = self._adjust(view, user_id)
+        fields = {"mult": HAULER_MULTIPLIER, "adj": "0", "why": ""}
+        view = refused(self.member.submit(opened, fields))
+        line = _member_line(view, user_id, self.guild.member(HAULER).display_name)
+        self.progress.detail(f"hauler: {named(self.guild, line)}")
+        return view
+
+    def enter_haul(self, view: Exchange) -> Exchange:
+        view = self.member.click(view, custom_id(view, "sm1:pgo:", "Haul"))
+        footer = str(view.data["embeds"][0].get("footer", {}).get("text", ""))
+        self.progress.say("haul", f"prices: {footer}")
+        if has(view, "sm1:pstale:"):
+            warning = between(embed_text(view), r"The stored prices are ([^.]*) old")
+            view = self.member.click(view, custom_id(view, "sm1:pstale:"))
+            self.progress.detail(f"the snapshot is {warning} old: the purser accepts it")
+        by_name = {o["label"]: o["value"] for o in options(view, "sm1:pore:")}
+        picked = [by_name[name] for name, _ in HAUL]
+        opened = self.member.select(view, custom_id(view, "sm1:pore:"), picked)
+        amounts = {f"o{by_name[name]}": scu for name, scu in HAUL}
+        view = refused(self.member.submit(opened, amounts))
+        for line in embed_text(view).split("\n"):
+            if line.startswith("`") and " SCU " in line:
+                self.progress.detail(named(self.guild, _unnumbered(line)))
+        return view
+
+    def add_cuts(self, view: Exchange) -> Exchange:
+        """The refinery fee, reimbursed to the hauler; the org cut is already there, from the
+        server's settings."""
+        view = self.member.click(view, custom_id(view, "sm1:pgo:", "Expenses & cuts"))
+        if "Org cut" not in embed_text(view):
+            raise DemoFailed("the org cut from the settings is not on the draft")
+        label, amount = EXPENSE
+        opened = self.member.click(view, custom_id(view, "sm1:pexp:"))
+        hauler = self.guild.member(HAULER)
+        view = refused(
+            self.member.submit(opened, {"label": label, "amount": amount, "who": [hauler]})
+        )
+        text = embed_text(view)
+        cuts = [line for line in text.split("\n") if line.startswith("**")]
+        self.progress.say("cuts", named(self.guild, " · ".join(cuts)))
+        return view
+
+    def finalize(self, view: Exchange) -> PayrollOutcome:
+        view = self.member.click(view, custom_id(view, "sm1:pgo:", "Preview"))
+        totals = embed_text(view).split("\n")[0]
+        self.progress.say("preview", named(self.guild, totals))
+        confirm = self.member.click(view, custom_id(view, "sm1:pask:"))
+        self.progress.say("finalize", str(confirm.data["embeds"][0]["title"]) + " → Yes")
+        final = self.member.click(confirm, custom_id(confirm, "sm1:pfin:"))
+        title = str(final.data["embeds"][0]["title"])
+        if "final" not in title:
+            raise DemoFailed(f"finalize answered {title!r}")
+        self.progress.detail(title)
+        parsed = custom_ids.parse(custom_id(final, "sm1:pgo:"))
+        if parsed is None:
+            raise DemoFailed("the final payroll carries no payroll id")
+        return PayrollOutcome(parsed.arg(0), final)
+
+    def mark_all_paid(self, final: Exchange) -> Exchange:
+        """Everyone got their aUEC in game: one button and its confirmation."""
+        asked = self.member.click(final, custom_id(final, "sm1:pall:"))
+        self.progress.say("paid", str(asked.data["embeds"][0]["title"]) + " → Yes")
+        view = self.member.click(asked, custom_id(asked, "sm1:pallok:"))
+        said = between(embed_text(view), r"(\d+ of \d+ members marked paid[^.]*)\.")
+        self.progress.detail(named(self.guild, said))
+        return view
+
+    def _adjust(self, view: Exchange, user_id: str) -> Exchange:
+        """Pick the member in the participants menu, then Adjust time or multiplier…"""
+        card = self.member.select(view, custom_id(view, "sm1:pmem:"), [user_id])
+        return self.member.click(card, custom_id(card, "sm1:padj:"))
+
+    def _page_with(self, view: Exchange, user_id: str) -> Exchange:
+        """Page through the participants until ``user_id`` is on the page."""
+        for _ in range(10):
+            if any(o["value"] == user_id for o in options(view, "sm1:pmem:")):
+                return view
+            view = self.member.click(view, custom_id(view, "sm1:pv:", "Next ▶"))
+        raise DemoFailed("that member is on none of the participant pages")
+
+
+def _option_label(view: Exchange, prefix: str, value: str) -> str:
+    return next(str(o["label"]) for o in options(view, prefix) if o["value"] == value)
+
+
+def _member_line(view: Exchange, user_id: str, name: str) -> str:
+    """The participant's line on the page, which names them (or mentions them, unnamed)."""
+    for line in embed_text(view).split("\n"):
+        if f"<@{user_id}>" in line or re.search(rf"` \S+ {re.escape(name)} — ", line):
+            return _unnumbered(line)
+    raise DemoFailed("the participant is missing from the page")
+
+
+def _unnumbered(line: str) -> str:
+    """A listed line without its "`  3.`" number."""
+    return re.sub(r"^`\s*\d+\.`\s*", "", line)

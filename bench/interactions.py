@@ -30,9 +30,9 @@ from typing import Any
 
 from bench.results import Row, Section, judged, median, ms, percentile
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.bootstrap import Services, build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.presence import VoiceEvent
+from sunday_mining.entrypoints.factories import Services, build_services
 from sunday_mining.interactions import custom_ids
 from sunday_mining.interactions.commands import command_json
 from sunday_mining.schema.migrations import migrate

@@ -36,9 +36,9 @@ if __package__ in (None, ""):
 
 from bench.results import Row, Section
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.bootstrap import build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.presence import VoiceEvent, VoiceSnapshot
+from sunday_mining.entrypoints.factories import build_services
 from sunday_mining.ports.store import (
     Condition,
     Item,

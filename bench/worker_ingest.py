@@ -33,12 +33,12 @@ import httpx
 from bench.results import Row, Section, judged, median, ms, percentile
 from sunday_mining.adapters.sqlite_store import SqliteStore
 from sunday_mining.adapters.system_clock import SystemClock
-from sunday_mining.bootstrap import Services, build_services
+from sunday_mining.entrypoints.factories import Services, build_services
+from sunday_mining.entrypoints.worker import run_worker
 from sunday_mining.web.app import create_app
 from sunday_mining.worker.config import WorkerSettings
 from sunday_mining.worker.gateway import GatewayBridge, WorkerClient
 from sunday_mining.worker.lag import LoopLag
-from sunday_mining.worker.main import run_worker
 from sunday_mining_dev.fake_gateway import FakeDiscord, FakeGuild, FakeMember, FakeVoiceChannel
 
 SECRET = "w" * 48

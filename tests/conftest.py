@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sunday_mining.bootstrap import Services, build_services
 from sunday_mining.domain.clock import FixedClock
+from sunday_mining.entrypoints.factories import Services, build_services
 
 # 2026-11-22 18:00:00 UTC, a Sunday evening.
 T0 = 1_795_370_400_000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from sunday_mining.worker.main import main
+from sunday_mining.entrypoints.worker import main
 
 if __name__ == "__main__":
     sys.exit(main())

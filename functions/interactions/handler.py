@@ -1,5 +1,5 @@
 """Lambda entrypoint for Discord interactions, worker ingest and report links."""
 
-from sunday_mining.aws_root import interactions_handler as handler
+from sunday_mining.entrypoints.interactions_lambda import interactions_handler as handler
 
 __all__ = ["handler"]

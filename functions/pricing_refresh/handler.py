@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sunday_mining.aws_prices import pricing_refresh_handler
+from sunday_mining.entrypoints.pricing_lambda import pricing_refresh_handler
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sunday_mining.aws_reports import reports_handler
+from sunday_mining.entrypoints.reports_lambda import reports_handler
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -59,7 +59,7 @@ NOT_IN_IMAGE = (
     "botocore",
     "fpdf",
 )
-IN_IMAGE = ("discord", "httpx", "sunday_mining.worker.main")
+IN_IMAGE = ("discord", "httpx", "sunday_mining.entrypoints.worker")
 
 _started = time.monotonic()
 
@@ -307,8 +307,8 @@ class App:
         return set(load_presence(self._store(), guild_id).members)
 
     def _store(self) -> Any:
-        from sunday_mining.bootstrap import build_store
         from sunday_mining.config import Settings
+        from sunday_mining.entrypoints.factories import build_store
 
         return build_store(Settings.from_env(self.env))
 

@@ -18,13 +18,14 @@ import os
 import re
 import sys
 import time
-from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+from sunday_mining.ports.metrics import Metric, Metrics
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.logging.formatter import BasePowertoolsFormatter
@@ -281,23 +282,6 @@ def lambda_entry(handler: Handler) -> Handler:
 
 # --- metrics ----------------------------------------------------------------------------------
 
-Unit = Literal["Count", "Milliseconds", "Seconds"]
-
-
-@dataclass(frozen=True)
-class Metric:
-    name: str
-    unit: Unit
-    value: float
-
-
-class Metrics(ABC):
-    """Where numbers go: CloudWatch (EMF) on AWS, memory locally and in tests."""
-
-    @abstractmethod
-    def emit(self, *points: Metric, **dimensions: str) -> None:
-        """Publish points that share one dimension set (``Stack`` is always added)."""
-
 
 class EmfMetrics(Metrics):
     """CloudWatch embedded metric format through Powertools: one JSON line on stdout per call.
@@ -350,6 +334,14 @@ class InMemoryMetrics(Metrics):
 
 
 _metrics: Metrics = InMemoryMetrics()
+
+
+class CurrentMetrics(Metrics):
+    """The process's metrics as they are when a point is emitted (``use_metrics`` may install
+    others after the services were built), never failing the work they measure."""
+
+    def emit(self, *points: Metric, **dimensions: str) -> None:
+        emit(*points, **dimensions)
 
 
 def metrics() -> Metrics:

@@ -13,10 +13,10 @@ import pytest
 from tests.support.discord_contract import check_interaction_response
 
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.bootstrap import Services, build_services
 from sunday_mining.domain.clock import FixedClock
+from sunday_mining.entrypoints.factories import Services, build_services
+from sunday_mining.entrypoints.local_server import running_app
 from sunday_mining.interactions.commands import command_json
-from sunday_mining.local import running_app
 from sunday_mining.web.app import create_app
 from sunday_mining_dev.simulator import DevKeyPair, DiscordSimulator, Exchange, SimUser
 

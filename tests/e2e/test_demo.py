@@ -20,10 +20,10 @@ from tests.support.member_view import (
 )
 
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.bootstrap import Services, build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.prices import format_auec
 from sunday_mining.domain.session import SessionStatus, SessionType, StopReason
+from sunday_mining.entrypoints.factories import Services, build_services
 from sunday_mining_dev import cli as dev_cli
 from sunday_mining_dev.demo import DEMO_DIR, DemoResult, run
 from sunday_mining_dev.demo.crew import demo_guild

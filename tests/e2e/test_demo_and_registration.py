@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sunday_mining import cli
+from sunday_mining.entrypoints import cli
 from sunday_mining.interactions.commands import all_paths, command_json
 from sunday_mining_dev.simulator import Fault, Route, SinkState
 from sunday_mining_dev.simulator.rest_sink import running_sink

@@ -86,7 +86,7 @@ def aws_endpoint() -> Iterator[str]:
 
 def _cli(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sunday_mining.cli", *args],
+        [sys.executable, "-m", "sunday_mining.entrypoints.cli", *args],
         env=dict(env),
         capture_output=True,
         text=True,
@@ -165,7 +165,7 @@ def served(aws_endpoint: str) -> Iterator[Served]:
         for area in ("Database", "Schema", "Reports"):
             assert area in _checks(status.stdout, "ok"), status.stdout
         server = subprocess.Popen(
-            [sys.executable, "-m", "sunday_mining.cli", "serve"],
+            [sys.executable, "-m", "sunday_mining.entrypoints.cli", "serve"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -15,8 +15,8 @@ from tests.e2e.conftest import Discord
 from tests.support.discord_contract import check_interaction_response
 
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.bootstrap import build_services
 from sunday_mining.domain.clock import FixedClock
+from sunday_mining.entrypoints.factories import build_services
 from sunday_mining.web.app import create_app
 from sunday_mining_dev.simulator import DevKeyPair, PayloadFactory, Tamper, sample_guild
 

@@ -25,13 +25,13 @@ from tests.e2e.test_payroll_flow import custom_id, modal_submit
 
 from sunday_mining import observability
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.bootstrap import build_probes, build_services
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import FixedClock
+from sunday_mining.entrypoints.factories import build_probes, build_services
+from sunday_mining.entrypoints.local_server import running_app
 from sunday_mining.interactions.commands import command_json
-from sunday_mining.local import running_app
+from sunday_mining.ports.worker_protocol import SIGNATURE_HEADER, sign
 from sunday_mining.web.app import create_app
-from sunday_mining.worker.protocol import SIGNATURE_HEADER, sign
 from sunday_mining_dev.simulator import DevKeyPair, DiscordSimulator, SinkState
 from sunday_mining_dev.simulator.rest_sink import running_sink
 

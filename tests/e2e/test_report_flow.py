@@ -22,10 +22,10 @@ from sunday_mining.adapters.discord_rest import DiscordRest
 from sunday_mining.adapters.jobs import InProcessJobs, JobHandler, LambdaJobs
 from sunday_mining.adapters.local_blobs import FolderBlobs
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.bootstrap import ReportSetup, build_services
 from sunday_mining.domain.clock import FixedClock
+from sunday_mining.entrypoints.factories import ReportSetup, build_services
+from sunday_mining.entrypoints.local_server import free_port, running_app
 from sunday_mining.interactions.commands import command_json
-from sunday_mining.local import free_port, running_app
 from sunday_mining.services.job_kinds import REPORT_JOB
 from sunday_mining.services.report_links import ReportLinks
 from sunday_mining.services.report_sending import DiscordDeliverer

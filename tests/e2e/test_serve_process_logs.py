@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from sunday_mining.interactions.commands import command_json
+from sunday_mining.ports.worker_protocol import SIGNATURE_HEADER, sign
 from sunday_mining.services.report_links import ReportLinks
-from sunday_mining.worker.protocol import SIGNATURE_HEADER, sign
 from sunday_mining_dev.simulator import DevKeyPair, PayloadFactory, sample_guild
 from sunday_mining_dev.simulator.tamper import signed_request
 
@@ -96,7 +96,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     stderr, stdout = tmp_path / "serve.stderr", tmp_path / "serve.stdout"
     with stderr.open("wb") as err, stdout.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "sunday_mining.cli", "serve"],
+            [sys.executable, "-m", "sunday_mining.entrypoints.cli", "serve"],
             env=env,
             cwd=tmp_path,
             stdout=out,

@@ -13,11 +13,11 @@ import pytest
 
 from sunday_mining.adapters.sqlite_store import SqliteStore
 from sunday_mining.adapters.system_clock import SystemClock
-from sunday_mining.bootstrap import build_services
+from sunday_mining.entrypoints.factories import build_services
+from sunday_mining.entrypoints.worker import run_worker
 from sunday_mining.web.app import create_app
 from sunday_mining.worker.config import WorkerSettings
 from sunday_mining.worker.gateway import GatewayBridge, WorkerClient
-from sunday_mining.worker.main import run_worker
 from sunday_mining_dev.fake_gateway import FakeDiscord, FakeGuild, FakeMember, FakeVoiceChannel
 
 SECRET = "l" * 48

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.bootstrap import Services, build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import DomainError, Unavailable
 from sunday_mining.domain.prices import OrePrice, PriceSnapshot, TerminalPrice
+from sunday_mining.entrypoints.factories import Services, build_services
 from sunday_mining.interactions.diagnostics_commands import render
 from sunday_mining.ports.store import Store
 from sunday_mining.services.diagnostic_probes import Check, Probes, Status

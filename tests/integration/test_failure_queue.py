@@ -16,15 +16,15 @@ from tests.integration.test_infra import _Context, _url_event
 from tests.support.aws import REGION, aws_env, moto_account
 from tests.support.template import load_template
 
-from sunday_mining import cli
 from sunday_mining.adapters.jobs import InProcessJobs
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.bootstrap import Services, build_from_settings, build_services
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import FailureQueueUnavailable
+from sunday_mining.entrypoints import cli
+from sunday_mining.entrypoints.factories import Services, build_from_settings, build_services
+from sunday_mining.entrypoints.report_factories import failed_jobs
 from sunday_mining.ports.jobs import Job
-from sunday_mining.report_wiring import failed_jobs
 from sunday_mining.services.diagnostic_probes import Check, FailedJobs, Probes, Status
 from sunday_mining.services.diagnostics import DiagnosticsService
 from sunday_mining_dev.simulator import DevKeyPair

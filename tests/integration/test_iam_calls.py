@@ -22,8 +22,8 @@ from tests.integration.test_prices_service import FakeUex
 from tests.support.aws import REGION, aws_env, moto_account
 from tests.support.iam import allowed, recorded_calls
 
-from sunday_mining import aws_prices
-from sunday_mining.worker.protocol import sign
+from sunday_mining.entrypoints import pricing_lambda
+from sunday_mining.ports.worker_protocol import sign
 from sunday_mining_dev.simulator import DevKeyPair, PayloadFactory, sample_guild
 
 APP_ID = "1300000000000000001"
@@ -112,9 +112,9 @@ def test_every_call_the_pricing_function_makes_is_allowed_by_its_role(
 ) -> None:
     aws_env(monkeypatch, SM_LOG_LEVEL="INFO")
     fake_http = httpx.Client(transport=httpx.MockTransport(FakeUex()))
-    build = aws_prices.build_price_service
+    build = pricing_lambda.build_price_service
     monkeypatch.setattr(
-        aws_prices,
+        pricing_lambda,
         "build_price_service",
         lambda store, clock, settings, http=None: build(store, clock, settings, fake_http),
     )

@@ -22,12 +22,13 @@ from tests.integration.test_prices_service import FakeUex
 from tests.support.aws import REGION, TABLE_NAME, aws_env, moto_account
 from tests.support.template import load_template
 
-from sunday_mining import aws_prices, aws_secrets
+from sunday_mining.adapters import aws_secrets
 from sunday_mining.adapters.dynamodb_store import DynamoDbStore
 from sunday_mining.adapters.dynamodb_table import table_spec
 from sunday_mining.adapters.sqlite_store import SqliteStore
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import FixedClock
+from sunday_mining.entrypoints import pricing_lambda
 from sunday_mining.schema.table import TABLE
 from sunday_mining.services.prices import PriceService
 from sunday_mining_dev.simulator import DevKeyPair
@@ -248,9 +249,9 @@ def test_the_pricing_handler_refreshes_from_a_scheduler_event_like_the_local_app
 ) -> None:
     uex = FakeUex()
     fake_http = httpx.Client(transport=httpx.MockTransport(uex))
-    build = aws_prices.build_price_service
+    build = pricing_lambda.build_price_service
     monkeypatch.setattr(
-        aws_prices,
+        pricing_lambda,
         "build_price_service",
         lambda store, clock, settings, http=None: build(store, clock, settings, fake_http),
     )

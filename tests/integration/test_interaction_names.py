@@ -12,9 +12,9 @@ import pytest
 from tests.support.counting_store import CountingStore
 
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.bootstrap import Services, build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import Unavailable
+from sunday_mining.entrypoints.factories import Services, build_services
 from sunday_mining.interactions.member_names import interaction_names
 from sunday_mining.interactions.payload import InteractionType, parse
 from sunday_mining.interactions.router import dispatch

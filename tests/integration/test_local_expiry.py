@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.local import ExpirySweeper
+from sunday_mining.entrypoints.local_server import ExpirySweeper
 from sunday_mining.ports.store import Store
 
 NOW_S = 1_795_370_400

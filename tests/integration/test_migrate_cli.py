@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from sunday_mining import cli
+from sunday_mining.entrypoints import cli
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

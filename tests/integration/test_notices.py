@@ -12,9 +12,9 @@ from tests.integration.test_worker_service import GUILD, SIDE, beat, seat
 from sunday_mining.adapters.jobs import InProcessJobs, JobHandler
 from sunday_mining.adapters.local_blobs import FolderBlobs
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.bootstrap import ReportSetup, Services, build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import Unavailable
+from sunday_mining.entrypoints.factories import ReportSetup, Services, build_services
 from sunday_mining.ports.jobs import Job
 from sunday_mining.services.job_kinds import NOTICE_JOB
 from sunday_mining.services.report_links import ReportLinks

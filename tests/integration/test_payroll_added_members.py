@@ -18,11 +18,11 @@ from tests.integration.test_payroll_service import (
 )
 from tests.support.delegating_store import Call, DelegatingStore
 
-from sunday_mining.bootstrap import Services, build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import StateConflict, ValidationError
 from sunday_mining.domain.payroll import compute
 from sunday_mining.domain.presence import VoiceEvent
+from sunday_mining.entrypoints.factories import Services, build_services
 from sunday_mining.ports.store import Store
 from sunday_mining.services.payroll import (
     MAX_ADDED_MEMBERS,

@@ -15,8 +15,8 @@ from tests.integration.test_payroll_service import (
     ready_draft,
 )
 
-from sunday_mining.bootstrap import Services, build_services
 from sunday_mining.domain.clock import FixedClock
+from sunday_mining.entrypoints.factories import Services, build_services
 from sunday_mining.ports.store import Store, Update
 from sunday_mining.services.payroll import Owed, PayrollService, PayrollVersion, version_key
 from sunday_mining.services.payroll.model import PaidMark, PriorPayment

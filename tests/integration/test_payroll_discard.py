@@ -17,10 +17,10 @@ from tests.integration.test_payroll_service import (
     stored,
 )
 
-from sunday_mining.bootstrap import Services, build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import NotFound, StateConflict
 from sunday_mining.domain.session import PayrollState
+from sunday_mining.entrypoints.factories import Services, build_services
 from sunday_mining.ports.store import Store
 from sunday_mining.services import keys
 from sunday_mining.services.payroll import PayrollService, PayrollStatus

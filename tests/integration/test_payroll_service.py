@@ -8,13 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from sunday_mining.bootstrap import Services, build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import DomainError, StateConflict, ValidationError
 from sunday_mining.domain.payroll import compute
 from sunday_mining.domain.presence import VoiceEvent
 from sunday_mining.domain.prices import SellQuote
 from sunday_mining.domain.session import PayrollState, Session
+from sunday_mining.entrypoints.factories import Services, build_services
 from sunday_mining.ports.store import Store
 from sunday_mining.services.payroll import (
     OreEntry,

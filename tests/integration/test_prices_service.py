@@ -10,7 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-from sunday_mining import aws_prices
 from sunday_mining.adapters.uex import UexClient
 from sunday_mining.config import Settings
 from sunday_mining.domain import ores
@@ -22,6 +21,7 @@ from sunday_mining.domain.prices import (
     mean_half_up,
     to_auec,
 )
+from sunday_mining.entrypoints import pricing_lambda
 from sunday_mining.ports.store import SortKey, Store
 from sunday_mining.services import prices as prices_module
 from sunday_mining.services.prices import (
@@ -457,7 +457,7 @@ def test_the_factory_reads_base_url_and_token_from_env(uex: FakeUex) -> None:
 
     http = httpx.Client(transport=httpx.MockTransport(record))
     env = {"UEX_BASE_URL": "https://uex.example/2.0/", "UEX_API_TOKEN": "t" * 40}
-    aws_prices.uex_client_factory(Settings.from_env(env), http)().game_versions()
+    pricing_lambda.uex_client_factory(Settings.from_env(env), http)().game_versions()
     assert str(seen[0].url) == "https://uex.example/2.0/game_versions"
     assert seen[0].headers["Authorization"] == "Bearer " + "t" * 40
 
@@ -468,8 +468,8 @@ def test_the_handler_refreshes_and_answers_a_small_outcome(
     import importlib.util
 
     http = httpx.Client(transport=httpx.MockTransport(uex))
-    service = aws_prices.build_price_service(sqlite_store, clock, Settings.from_env({}), http)
-    monkeypatch.setattr(aws_prices, "_built", (service, sqlite_store))
+    service = pricing_lambda.build_price_service(sqlite_store, clock, Settings.from_env({}), http)
+    monkeypatch.setattr(pricing_lambda, "_built", (service, sqlite_store))
     path = Path(__file__).resolve().parents[2] / "functions" / "pricing_refresh" / "handler.py"
     spec = importlib.util.spec_from_file_location("pricing_refresh_handler", path)
     assert spec is not None

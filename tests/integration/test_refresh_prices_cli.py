@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from sunday_mining import cli
 from sunday_mining.adapters.sqlite_store import SqliteStore
 from sunday_mining.domain.clock import FixedClock
+from sunday_mining.entrypoints import cli
 from sunday_mining.services.prices import PriceService
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "uex"

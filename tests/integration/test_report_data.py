@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from sunday_mining.bootstrap import Services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.presence import VoiceEvent
 from sunday_mining.domain.session import Session, SessionType
+from sunday_mining.entrypoints.factories import Services
 from sunday_mining.reports.model import ReportData
 from sunday_mining.services.payroll import OreEntry, PayrollVersion, unpaid_reason
 from sunday_mining.services.prices import bundled_snapshot

@@ -23,12 +23,13 @@ from tests.integration.test_payroll_service import GUILD, OFFICER, fresh_prices,
 from tests.support.aws import REGION, TABLE_NAME, aws_env, moto_account
 from tests.support.iam import allowed, recorded_calls
 
-from sunday_mining import aws_reports, observability
+from sunday_mining import observability
 from sunday_mining.adapters.dynamodb_store import DynamoDbStore
 from sunday_mining.adapters.jobs import LambdaJobs
 from sunday_mining.adapters.local_blobs import FolderBlobs
-from sunday_mining.bootstrap import ReportSetup, Services, build_services
 from sunday_mining.domain.clock import FixedClock
+from sunday_mining.entrypoints import reports_lambda
+from sunday_mining.entrypoints.factories import ReportSetup, Services, build_services
 from sunday_mining.ports.store import SortKey
 from sunday_mining.services import keys
 from sunday_mining.services.job_kinds import REPORT_JOB
@@ -61,7 +62,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, sink: tuple[SinkState, str]) -> Iterato
         SM_DISCORD_API_BASE=sink[1],
         DISCORD_APPLICATION_ID=APP_ID,
     )
-    monkeypatch.setattr(aws_reports, "_services", None)
+    monkeypatch.setattr(reports_lambda, "_services", None)
     secret = {"DISCORD_BOT_TOKEN": BOT_TOKEN, "SM_LINK_SIGNING_KEY": LINK_KEY}
     with moto_account(monkeypatch, secret):
         boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)

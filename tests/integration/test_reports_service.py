@@ -23,7 +23,6 @@ from tests.integration.test_payroll_service import (
 
 from sunday_mining.adapters.local_blobs import FolderBlobs
 from sunday_mining.adapters.s3_blobs import S3_CONFIG, S3Blobs
-from sunday_mining.bootstrap import Services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import (
     BlobStoreUnavailable,
@@ -34,6 +33,8 @@ from sunday_mining.domain.errors import (
     ValidationError,
 )
 from sunday_mining.domain.ids import new_id
+from sunday_mining.entrypoints.factories import Services
+from sunday_mining.observability import CurrentMetrics
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import Job, JobQueue
 from sunday_mining.ports.store import SortKey
@@ -128,6 +129,7 @@ def make_service(
         lookup_names=MemberNames(services.store, clock).lookup,
         deliverer=deliverer,
         renderer=renderer,
+        metrics=CurrentMetrics(),
         jobs=jobs,
     )
 
@@ -574,7 +576,7 @@ def test_the_reports_line_of_diagnostics_turns_red_when_the_folder_is_unwritable
 ) -> None:
     from sunday_mining.adapters.jobs import InProcessJobs
     from sunday_mining.adapters.sqlite_store import SqliteStore
-    from sunday_mining.bootstrap import ReportSetup, build_services
+    from sunday_mining.entrypoints.factories import ReportSetup, build_services
 
     store = SqliteStore(tmp_path / "d.sqlite3")
     links = ReportLinks(KEY, "https://sm.example")

@@ -20,11 +20,12 @@ from moto import mock_aws
 from tests.integration.test_payroll_service import GUILD, OFFICER, fresh_prices, ready_draft
 from tests.support.template import load_template
 
-from sunday_mining import aws_prices, aws_reports, aws_root, aws_secrets
+from sunday_mining.adapters import aws_secrets
 from sunday_mining.adapters.dynamodb_store import DynamoDbStore
 from sunday_mining.adapters.dynamodb_table import create_table
-from sunday_mining.bootstrap import build_services
 from sunday_mining.domain.clock import FixedClock
+from sunday_mining.entrypoints import interactions_lambda, pricing_lambda, reports_lambda
+from sunday_mining.entrypoints.factories import build_services
 from sunday_mining_dev import cli as dev_cli
 from sunday_mining_dev.simulator import SinkState
 from sunday_mining_dev.simulator.keys import DevKeyPair
@@ -135,9 +136,9 @@ def sam_local(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setenv("SM_DYNAMODB_ENDPOINT", "")
         monkeypatch.setenv("SM_S3_ENDPOINT", "")
         monkeypatch.setattr(aws_secrets, "_COLD_START", aws_secrets.SecretsOnce())
-        monkeypatch.setattr(aws_root, "_interactions", None)
-        monkeypatch.setattr(aws_prices, "_built", None)
-        monkeypatch.setattr(aws_reports, "_services", None)
+        monkeypatch.setattr(interactions_lambda, "_interactions", None)
+        monkeypatch.setattr(pricing_lambda, "_built", None)
+        monkeypatch.setattr(reports_lambda, "_services", None)
 
     env = _env_file()["ReportsFunction"]
     with mock_aws():

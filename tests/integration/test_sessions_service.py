@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sunday_mining.bootstrap import Services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import NotFound, StateConflict, ValidationError
 from sunday_mining.domain.session import SessionStatus, SessionType, StopReason
+from sunday_mining.entrypoints.factories import Services
 
 GUILD = "1000"
 LEADER = "1"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from sunday_mining import cli
 from sunday_mining.adapters.sqlite_store import SqliteStore
 from sunday_mining.adapters.system_clock import SystemClock
-from sunday_mining.bootstrap import build_services
 from sunday_mining.domain.prices import OrePrice, PriceSnapshot, TerminalPrice
+from sunday_mining.entrypoints import cli
+from sunday_mining.entrypoints.factories import build_services
 from sunday_mining.services.worker import Heartbeat
 from sunday_mining_dev.simulator import DevKeyPair, SinkState
 from sunday_mining_dev.simulator.rest_sink import running_sink

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sunday_mining.bootstrap import Services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.presence import VoiceEvent, VoiceSnapshot
+from sunday_mining.entrypoints.factories import Services
 from sunday_mining.services.voice import VoiceBatch
 
 GUILD = "1000"

@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.bootstrap import build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import PermissionDenied
-from sunday_mining.local import running_app
+from sunday_mining.entrypoints.factories import build_services
+from sunday_mining.entrypoints.local_server import running_app
 from sunday_mining.services.reports import OpenedReport, ReportService
 from sunday_mining.web.app import create_app
 from sunday_mining.web.reports import reports_router

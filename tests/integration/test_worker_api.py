@@ -16,13 +16,13 @@ import pytest
 from fastapi import FastAPI
 
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.bootstrap import Services, build_services
 from sunday_mining.domain.clock import FixedClock
-from sunday_mining.local import running_app
+from sunday_mining.entrypoints.factories import Services, build_services
+from sunday_mining.entrypoints.local_server import running_app
+from sunday_mining.ports.worker_protocol import SIGNATURE_HEADER, TIMESTAMP_HEADER, Heartbeat, sign
 from sunday_mining.web.app import create_app
 from sunday_mining.web.worker_api import MAX_BODY_BYTES
 from sunday_mining.worker.app_client import AppClient
-from sunday_mining.worker.protocol import SIGNATURE_HEADER, TIMESTAMP_HEADER, Heartbeat, sign
 
 SECRET = "s" * 48
 GUILD = "1000"

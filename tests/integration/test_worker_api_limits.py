@@ -13,12 +13,10 @@ import httpx
 import pytest
 
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.bootstrap import Services, build_services
 from sunday_mining.domain.clock import FixedClock
-from sunday_mining.local import running_app
-from sunday_mining.services.worker import WORKER_PK
-from sunday_mining.web.app import create_app
-from sunday_mining.worker.protocol import (
+from sunday_mining.entrypoints.factories import Services, build_services
+from sunday_mining.entrypoints.local_server import running_app
+from sunday_mining.ports.worker_protocol import (
     MAX_HEARTBEAT_CHANNELS,
     MAX_HEARTBEAT_ERROR_CHARS,
     MAX_HEARTBEAT_GAPS,
@@ -27,6 +25,8 @@ from sunday_mining.worker.protocol import (
     MAX_PERMISSION_NAMES,
     sign,
 )
+from sunday_mining.services.worker import WORKER_PK
+from sunday_mining.web.app import create_app
 
 SECRET = "s" * 48
 DYNAMODB_ITEM_BYTES = 400 * 1024

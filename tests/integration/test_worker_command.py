@@ -63,7 +63,7 @@ async def test_the_worker_command_runs_against_the_discord_its_settings_name(
         child = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "sunday_mining.cli",
+            "sunday_mining.entrypoints.cli",
             "worker",
             env=env,
             stdout=asyncio.subprocess.DEVNULL,

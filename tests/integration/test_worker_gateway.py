@@ -21,9 +21,9 @@ import pytest
 import pytest_asyncio
 from tests.support.fake_worker_app import FakeWorkerApp
 
+from sunday_mining.entrypoints.worker import EXIT_APP_AUTH, EXIT_DISCORD_AUTH, EXIT_OK, run_worker
 from sunday_mining.worker.config import WorkerSettings
 from sunday_mining.worker.gateway import GatewayBridge, WorkerClient
-from sunday_mining.worker.main import EXIT_APP_AUTH, EXIT_DISCORD_AUTH, EXIT_OK, run_worker
 from sunday_mining_dev.fake_gateway import FakeDiscord, FakeGuild, FakeMember, FakeVoiceChannel
 from sunday_mining_dev.fake_gateway.model import CONNECT
 
@@ -405,7 +405,7 @@ sys.path.insert(0, sys.argv[1])
 from tests.integration import test_worker_gateway as t
 from tests.support.fake_worker_app import FakeWorkerApp
 from sunday_mining_dev.fake_gateway import FakeDiscord
-from sunday_mining.worker.main import run_worker
+from sunday_mining.entrypoints.worker import run_worker
 
 async def main() -> None:
     app = FakeWorkerApp(t.SECRET)

@@ -15,9 +15,9 @@ import discord
 import pytest
 from tests.support.fake_worker_app import FakeWorkerApp
 
+from sunday_mining.entrypoints.worker import EXIT_OK, run_worker
 from sunday_mining.worker.config import WorkerSettings
 from sunday_mining.worker.gateway import GatewayBridge, WorkerClient
-from sunday_mining.worker.main import EXIT_OK, run_worker
 from sunday_mining_dev.fake_gateway import FakeDiscord, FakeGuild, FakeMember, FakeVoiceChannel
 
 SECRET = "k" * 48

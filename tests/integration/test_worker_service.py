@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from sunday_mining.bootstrap import Services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.presence import Gap, VoiceEvent
 from sunday_mining.domain.session import StopReason
+from sunday_mining.entrypoints.factories import Services
 from sunday_mining.services.voice import VoiceBatch
 from sunday_mining.services.worker import Heartbeat, NotLeaseHolder
 

@@ -19,12 +19,12 @@ from tests.support.discord_contract import check_interaction_response
 
 from sunday_mining.adapters.sqlite_ddl import TABLE_NAME
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.bootstrap import Services, build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.presence import VoiceEvent
+from sunday_mining.entrypoints.factories import Services, build_services
+from sunday_mining.entrypoints.local_server import running_app
 from sunday_mining.interactions.commands import command_json
 from sunday_mining.interactions.responses import EPHEMERAL
-from sunday_mining.local import running_app
 from sunday_mining.ports.store import Store
 from sunday_mining.services import keys
 from sunday_mining.services.replays import seen_key

@@ -49,8 +49,8 @@ from tests.reliability.conftest import (
 
 from sunday_mining.interactions import router
 from sunday_mining.interactions.commands import all_paths
+from sunday_mining.ports.worker_protocol import SIGNATURE_HEADER, TIMESTAMP_HEADER, WINDOW_S, sign
 from sunday_mining.web.interactions import MAX_BODY_BYTES
-from sunday_mining.worker.protocol import SIGNATURE_HEADER, TIMESTAMP_HEADER, WINDOW_S, sign
 
 
 def fuzz(examples: int) -> settings:

@@ -64,11 +64,11 @@ from tests.support.delegating_store import Call, DelegatingStore
 
 from sunday_mining.domain.errors import ConditionFailed, StoreError, Throttled, Unavailable
 from sunday_mining.ports.store import Store
+from sunday_mining.ports.worker_protocol import sign
 from sunday_mining.services import keys
 from sunday_mining.services.errors import ERRORS_PK
 from sunday_mining.services.prices import PriceService
 from sunday_mining.services.replays import seen_key
-from sunday_mining.worker.protocol import sign
 
 FAULTS: tuple[type[StoreError], ...] = (Throttled, Unavailable, ConditionFailed)
 

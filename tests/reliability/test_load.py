@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sunday_mining.local import free_port
+from sunday_mining.entrypoints.local_server import free_port
 from sunday_mining_dev.simulator import DevKeyPair
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +46,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, DevKeyPair]]:
         "SM_PRICE_REFRESH_S": "0",
         "SM_LOG_LEVEL": "WARNING",
     }
-    command = "from sunday_mining.cli import main; raise SystemExit(main())"
+    command = "from sunday_mining.entrypoints.cli import main; raise SystemExit(main())"
     process = subprocess.Popen(  # stopped below, by its own handle
         [sys.executable, "-c", command, "serve", "--port", str(port)],
         env=env,

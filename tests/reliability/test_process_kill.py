@@ -41,12 +41,12 @@ import pytest
 from tests.reliability.conftest import component_ids
 
 from sunday_mining.adapters.sqlite_store import SqliteStore
+from sunday_mining.entrypoints.local_server import free_port
 from sunday_mining.interactions.commands import command_json
-from sunday_mining.local import free_port
+from sunday_mining.ports.worker_protocol import sign
 from sunday_mining.services import keys
 from sunday_mining.services.payroll.codec import VERSION_PREFIX
 from sunday_mining.services.reports import DELIVERY_PREFIX
-from sunday_mining.worker.protocol import sign
 from sunday_mining_dev.simulator import DevKeyPair, DiscordSimulator, Exchange, SinkState
 from sunday_mining_dev.simulator.rest_sink import running_sink
 from sunday_mining_dev.simulator.sample_guild import sample_guild
@@ -101,7 +101,7 @@ class Server:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "sunday_mining.cli", "serve"],
+                [sys.executable, "-m", "sunday_mining.entrypoints.cli", "serve"],
                 env=self.env,
                 cwd=self.db.parent,
                 stdout=out,

@@ -43,9 +43,9 @@ from tests.reliability.test_faults import FAULTS, FaultyStore
 
 from sunday_mining.adapters.local_blobs import FolderBlobs
 from sunday_mining.adapters.sqlite_store import TABLE_NAME, SqliteStore
-from sunday_mining.bootstrap import build_services
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import ConditionFailed, Unavailable
+from sunday_mining.entrypoints.factories import build_services
 from sunday_mining.ports.blobs import Blob, BlobStore
 from sunday_mining.services.payroll import PayrollVersion
 from sunday_mining.services.reports import LAST_OUTCOME_KEY, MAX_ATTEMPTS, ReportService

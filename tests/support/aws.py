@@ -11,8 +11,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from sunday_mining import aws_prices, aws_root, aws_secrets
+from sunday_mining.adapters import aws_secrets
 from sunday_mining.adapters.dynamodb_table import create_table
+from sunday_mining.entrypoints import interactions_lambda, pricing_lambda
 
 REGION = "us-east-1"
 TABLE_NAME = "sunday-mining-infra-test"
@@ -36,8 +37,8 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, *, unset: Sequence[str] = (), **ext
     for name in (*aws_secrets.SECRET_KEYS, "SM_DYNAMODB_ENDPOINT", *unset):
         monkeypatch.delenv(name, raising=False)  # restored (or removed again) afterwards
     monkeypatch.setattr(aws_secrets, "_COLD_START", aws_secrets.SecretsOnce())
-    monkeypatch.setattr(aws_root, "_interactions", None)
-    monkeypatch.setattr(aws_prices, "_built", None)
+    monkeypatch.setattr(interactions_lambda, "_interactions", None)
+    monkeypatch.setattr(pricing_lambda, "_built", None)
 
 
 @contextmanager

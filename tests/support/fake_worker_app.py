@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sunday_mining.worker.protocol import verify
+from sunday_mining.ports.worker_protocol import verify
 
 
 @dataclass

@@ -21,11 +21,11 @@ from typing import Any
 import httpx
 
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.bootstrap import Services, build_services
 from sunday_mining.domain.clock import FixedClock
-from sunday_mining.local import running_app
+from sunday_mining.entrypoints.factories import Services, build_services
+from sunday_mining.entrypoints.local_server import running_app
+from sunday_mining.ports.worker_protocol import sign
 from sunday_mining.web.app import create_app
-from sunday_mining.worker.protocol import sign
 
 SECRET = "t" * 48
 WORKER = "w-timing"

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from sunday_mining.aws_secrets import SecretsOnce, load_secrets
+from sunday_mining.adapters.aws_secrets import SecretsOnce, load_secrets
 from sunday_mining.config import Settings
 from sunday_mining.domain.errors import ValidationError
 

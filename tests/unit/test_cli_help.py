@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from sunday_mining import cli
+from sunday_mining.entrypoints import cli
 from sunday_mining_dev import cli as dev_cli
 
 COMMANDS = (

@@ -15,14 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from sunday_mining.adapters.discord_rest import (
-    MAX_WAIT_S,
-    DiscordApiError,
-    DiscordRest,
-    MessageFile,
-    redact_tokens,
-)
+from sunday_mining.adapters.discord_rest import MAX_WAIT_S, DiscordRest, redact_tokens
 from sunday_mining.domain.errors import DiscordUnavailable
+from sunday_mining.ports.discord import DiscordApiError, MessageFile
 from sunday_mining_dev.simulator.form_data import parse_multipart
 
 APP_ID = "1300000000000000001"

@@ -11,9 +11,9 @@ from botocore.stub import Stubber
 
 from sunday_mining.adapters.jobs import KEEP_FAILED, InProcessJobs
 from sunday_mining.adapters.sqs_failures import SqsFailureQueue
-from sunday_mining.bootstrap import Services
 from sunday_mining.config import Settings
 from sunday_mining.domain.errors import FailureQueueUnavailable, StoreError
+from sunday_mining.entrypoints.factories import Services
 from sunday_mining.ports.jobs import Job
 
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/stack-FailureQueue-abc"

@@ -22,8 +22,8 @@ os.environ["SM_SQLITE_PATH"] = sys.argv[1]
 os.environ["DISCORD_PUBLIC_KEY"] = sys.argv[2]
 os.environ["SM_WORKER_SECRET"] = "w" * 40  # the worker API on, as deployed
 import handler
-from sunday_mining.aws_root import interactions_handler
-from sunday_mining.bootstrap import build_from_settings
+from sunday_mining.entrypoints.interactions_lambda import interactions_handler
+from sunday_mining.entrypoints.factories import build_from_settings
 from sunday_mining.config import Settings
 from sunday_mining.web.app import create_app_from_settings
 settings = Settings.from_env()
@@ -147,9 +147,9 @@ SERVE_PROBE = """
 import json, os, sys
 os.environ["SM_SQLITE_PATH"] = sys.argv[1]
 os.environ["SM_DATA_DIR"] = sys.argv[2]
-from sunday_mining.bootstrap import build_from_settings
+from sunday_mining.entrypoints.factories import build_from_settings
 from sunday_mining.config import Settings
-from sunday_mining.local import migrate_table
+from sunday_mining.entrypoints.local_server import migrate_table
 from sunday_mining.web.app import create_app_from_settings
 settings = Settings.from_env()
 migrate_table(settings)

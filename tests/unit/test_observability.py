@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from sunday_mining import aws_prices, observability
+from sunday_mining import observability
 from sunday_mining.adapters.sqlite_store import SqliteStore
-from sunday_mining.bootstrap import build_services
 from sunday_mining.domain.clock import FixedClock
+from sunday_mining.entrypoints import pricing_lambda
+from sunday_mining.entrypoints.factories import build_services
 from sunday_mining.observability import REDACTED, EmfMetrics, InMemoryMetrics, Metric
 from sunday_mining.services.worker import Heartbeat
 from sunday_mining.web.app import create_app
@@ -239,7 +240,7 @@ def test_the_pricing_run_publishes_both_freshness_ages_with_only_the_stack(tmp_p
     services.worker.heartbeat(Heartbeat(worker_id="w1", conn="c", state="connected"))
     clock.advance(seconds=90)
     outcome = services.prices.refresh()  # no UEX client: a recorded failure, never raised
-    aws_prices.publish_metrics(services.prices, outcome, store, clock.now_ms())
+    pricing_lambda.publish_metrics(services.prices, outcome, store, clock.now_ms())
     store.close()
     assert memory.values("PriceRefreshes", Outcome="failed") == [1]
     assert memory.values("WorkerHeartbeatAgeSeconds") == [90.0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sunday_mining.worker.protocol import MAX_BATCH_NAMES, MAX_NAME_CHARS
+from sunday_mining.ports.worker_protocol import MAX_BATCH_NAMES, MAX_NAME_CHARS
 from sunday_mining.worker.recorder import Recorder
 
 GUILD = "1000"

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from sunday_mining.adapters.discord_rest import DiscordApiError, MessageFile
 from sunday_mining.domain.clock import FixedClock
+from sunday_mining.ports.discord import DiscordApiError, MessageFile
 from sunday_mining.services.report_delivery import (
     DEFAULT_ATTACHMENT_LIMIT,
     MAX_CONTENT,

@@ -26,7 +26,7 @@ class Blocker(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, Blocker())
 import runpy
 import sunday_mining.worker.endpoints, sunday_mining.worker.gateway
-import sunday_mining.worker.healthcheck, sunday_mining.worker.main
+import sunday_mining.worker.healthcheck, sunday_mining.entrypoints.worker
 runpy.run_path(sys.argv[1], run_name="not_main")  # the image's CMD, without running it
 print(sorted({m.split(".")[0] for m in sys.modules} & {"discord", "httpx"}))
 """

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
+from sunday_mining.ports.worker_protocol import ChannelReport, VoiceReport
 from sunday_mining.worker.presence import JoinFailed, Presence
-from sunday_mining.worker.protocol import ChannelReport, VoiceReport
 
 GUILD, DISPATCH, OTHER = "1000", "11", "12"
 

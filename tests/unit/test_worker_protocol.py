@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from sunday_mining.worker.protocol import (
+from sunday_mining.ports.worker_protocol import (
     MAX_HEARTBEAT_CHANNELS,
     MAX_HEARTBEAT_ERROR_CHARS,
     MAX_HEARTBEAT_GAPS,

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sunday_mining import __version__
-from sunday_mining.domain.errors import DiscordUnavailable, DomainError
+from sunday_mining.domain.errors import DiscordUnavailable
+from sunday_mining.ports.discord import DiscordApiError, MessageFile
 
 if TYPE_CHECKING:
     import httpx
@@ -38,24 +39,6 @@ EPHEMERAL = 1 << 6
 # Reports name people; they must never ping anyone (discord.md §1.5).
 NO_MENTIONS: dict[str, list[str]] = {"parse": []}
 _TOKEN_IN_PATH = re.compile(r"(/(?:webhooks|interactions)/[^/\s]+/)([^/?#\s]+)")
-
-
-@dataclass(frozen=True)
-class MessageFile:
-    """One file sent with a message: the ``files[0]`` part, described in ``attachments``."""
-
-    filename: str
-    data: bytes = field(repr=False)
-    content_type: str = "application/pdf"
-
-
-class DiscordApiError(DomainError):
-    """Discord answered with a 4xx it will keep answering: the request itself must change."""
-
-    def __init__(self, status: int, code: int | None, what: str) -> None:
-        super().__init__(f"Discord refused {what} (HTTP {status}, code {code}).")
-        self.status = status
-        self.code = code
 
 
 def redact_tokens(text: str) -> str:

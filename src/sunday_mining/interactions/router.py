@@ -13,7 +13,6 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from sunday_mining.bootstrap import Services
 from sunday_mining.domain.errors import DomainError, NotFound
 from sunday_mining.interactions import (
     admin_commands,
@@ -27,6 +26,7 @@ from sunday_mining.interactions.context import Context
 from sunday_mining.interactions.member_names import remember_names
 from sunday_mining.interactions.payload import BadPayload, Interaction, InteractionType
 from sunday_mining.interactions.responses import choices, error, pong
+from sunday_mining.services.container import Services
 
 log = logging.getLogger(__name__)
 

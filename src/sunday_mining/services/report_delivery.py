@@ -12,11 +12,11 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
-from sunday_mining.adapters.discord_rest import DiscordApiError, MessageFile
 from sunday_mining.domain.clock import Clock
 from sunday_mining.domain.errors import DependencyUnavailable, DomainError
+from sunday_mining.ports.discord import DiscordApiError, MessageFile, MessagePoster
 
 log = logging.getLogger(__name__)
 
@@ -33,30 +33,6 @@ MAX_CONTENT = 2000
 MAX_LINK_URL = 512
 MAX_BUTTON_LABEL = 80
 _MIB = 1_048_576
-
-
-class MessagePoster(Protocol):
-    """The two calls delivery needs; :class:`~sunday_mining.adapters.discord_rest.DiscordRest`."""
-
-    def send_followup(
-        self,
-        application_id: str,
-        interaction_token: str,
-        *,
-        content: str,
-        file: MessageFile | None = None,
-        components: list[dict[str, Any]] | None = None,
-        ephemeral: bool = False,
-    ) -> str: ...
-
-    def send_channel_message(
-        self,
-        channel_id: str,
-        *,
-        content: str,
-        file: MessageFile | None = None,
-        components: list[dict[str, Any]] | None = None,
-    ) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sunday_mining.domain.clock import Clock
+from sunday_mining.ports.discord import MessagePoster
 from sunday_mining.services.report_delivery import (
     DEFAULT_ATTACHMENT_LIMIT,
     DeliverableReport,
     DeliveryTarget,
-    MessagePoster,
     ReportDelivery,
 )
 
-if TYPE_CHECKING:  # only types: the report service loads with the first report (bootstrap)
+if (
+    TYPE_CHECKING
+):  # only types: the report service loads with the first report (entrypoints/factories.py)
     from sunday_mining.services.reports import ReportFiles, ReportRequest
 
 log = logging.getLogger(__name__)

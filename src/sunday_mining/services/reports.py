@@ -32,7 +32,6 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
-from sunday_mining import observability
 from sunday_mining.domain.clock import Clock
 from sunday_mining.domain.errors import (
     ConditionFailed,
@@ -46,9 +45,9 @@ from sunday_mining.domain.ids import is_id
 from sunday_mining.domain.prices import format_auec
 from sunday_mining.domain.session import SessionType
 from sunday_mining.domain.wording import counted
-from sunday_mining.observability import Metric
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import Job, JobQueue
+from sunday_mining.ports.metrics import Metric, Metrics
 from sunday_mining.ports.store import And, Compare, ItemAbsent, Key, Or, Store, Update, eq
 from sunday_mining.reports.model import ReportData, content_hash
 from sunday_mining.services import keys
@@ -152,14 +151,6 @@ class Deliverer(Protocol):
         """Tell the requester the report failed (best effort)."""
 
 
-def render_files(data: ReportData) -> tuple[bytes, bytes]:
-    """The real renderer: imported here, at run time, so fpdf2 never loads with the app."""
-    from sunday_mining.reports.csv_export import render_csv
-    from sunday_mining.reports.pdf import render_pdf
-
-    return render_pdf(data), render_csv(data)
-
-
 class ReportService:
     def __init__(
         self,
@@ -174,8 +165,9 @@ class ReportService:
         links: ReportLinks,
         lookup_names: NameLookup,
         jobs: JobQueue | None = None,
+        renderer: Renderer,
+        metrics: Metrics,
         deliverer: Deliverer | None = None,
-        renderer: Renderer = render_files,
     ) -> None:
         self._store = store
         self._clock = clock
@@ -189,6 +181,14 @@ class ReportService:
         self.jobs = jobs
         self._deliverer = deliverer
         self._renderer = renderer
+        self._metrics = metrics
+
+    def _emit(self, *points: Metric, **dimensions: str) -> None:
+        """A metric must never fail the work it measures."""
+        try:
+            self._metrics.emit(*points, **dimensions)
+        except Exception:
+            log.warning("metric not published", exc_info=True)
 
     # --- asking -------------------------------------------------------------------------------
 
@@ -289,7 +289,7 @@ class ReportService:
         if pdf is None or csv is None:
             started = time.perf_counter()
             pdf_bytes, csv_bytes = self._renderer(data)
-            observability.emit(
+            self._emit(
                 Metric("ReportsBuilt", "Count", 1),
                 Metric("ReportBuildMs", "Milliseconds", (time.perf_counter() - started) * 1000),
             )
@@ -403,7 +403,7 @@ class ReportService:
             extra={"payroll_id": request.payroll_id, "error_kind": kind, "final": final},
         )
         self._record_outcome("failed", request.payroll_id, kind)
-        observability.count("ReportsFailed", final="yes" if final else "no")
+        self._emit(Metric("ReportsFailed", "Count", 1), final="yes" if final else "no")
         if not final or self._deliverer is None:
             return
         reason = error.message if isinstance(error, DomainError) else "something went wrong"

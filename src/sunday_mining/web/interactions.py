@@ -12,11 +12,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from sunday_mining import observability
-from sunday_mining.bootstrap import Services
 from sunday_mining.interactions import custom_ids
 from sunday_mining.interactions.payload import BadPayload, Interaction, InteractionType, parse
 from sunday_mining.interactions.responses import error
 from sunday_mining.interactions.router import dispatch
+from sunday_mining.ports.metrics import Metric
+from sunday_mining.services.container import Services
 from sunday_mining.web.capped_body import read_capped
 from sunday_mining.web.offload import Offload, in_thread
 from sunday_mining.web.signature import SignatureVerifier
@@ -92,13 +93,11 @@ async def _answer(
     # Every distinct dimension set is a billed custom metric: the count is per command (slash
     # commands by path, every button, select or form as one), the latency per outcome only.
     observability.emit(
-        observability.Metric("Interactions", "Count", 1),
+        Metric("Interactions", "Count", 1),
         Command=metric_command(interaction, command),
         Outcome=outcome,
     )
-    observability.emit(
-        observability.Metric("InteractionLatency", "Milliseconds", latency_ms), Outcome=outcome
-    )
+    observability.emit(Metric("InteractionLatency", "Milliseconds", latency_ms), Outcome=outcome)
     return answer
 
 

@@ -20,9 +20,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from sunday_mining import observability
-from sunday_mining.bootstrap import Services
 from sunday_mining.domain.errors import DomainError, StoreError
 from sunday_mining.domain.presence import Gap
+from sunday_mining.ports.metrics import Metric
+from sunday_mining.services.container import Services
 from sunday_mining.services.worker import Heartbeat, NotLeaseHolder
 from sunday_mining.web.capped_body import read_capped
 from sunday_mining.web.offload import Offload, in_thread
@@ -51,7 +52,7 @@ def _count_gaps(beat: HeartbeatRequest) -> None:
     """The worker's blind time since its last heartbeat (gateway down): voice not recorded."""
     seconds = sum(max(0, g.end_ms - g.start_ms) for g in beat.gaps) / 1000
     if seconds:
-        observability.emit(observability.Metric("WorkerGapSeconds", "Seconds", seconds))
+        observability.emit(Metric("WorkerGapSeconds", "Seconds", seconds))
 
 
 def worker_router(
@@ -68,7 +69,7 @@ def worker_router(
         body = await read_capped(request, MAX_BODY_BYTES)
         if body is None:
             return _error(413, "body too large")
-        from sunday_mining.worker import protocol
+        from sunday_mining.ports import worker_protocol as protocol
 
         now_s = int(wall_clock())
         # The route's own path, not the URL's: a proxy's prefix does not change what is signed.
@@ -89,7 +90,7 @@ def worker_router(
         return JSONResponse(result)
 
     async def unauthenticated(request: Request, body: bytes, now_s: int) -> Response:
-        from sunday_mining.worker import protocol
+        from sunday_mining.ports import worker_protocol as protocol
 
         if not protocol.signed_by_outdated_worker(secret, request.headers, body, now_s):
             return _error(401, "invalid worker signature")
@@ -134,7 +135,7 @@ def worker_router(
             # The newest heartbeat is 0 s old now. Published with every beat, the stale-worker
             # alarm sees data every period while the worker lives and none once it stops
             # (missing data breaches); the hourly price refresh publishes the real age too.
-            observability.emit(observability.Metric("WorkerHeartbeatAgeSeconds", "Seconds", 0))
+            observability.emit(Metric("WorkerHeartbeatAgeSeconds", "Seconds", 0))
             answer = services.worker.heartbeat(
                 Heartbeat(
                     worker_id=beat.worker_id,

@@ -12,8 +12,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from sunday_mining.domain.presence import VoiceEvent, VoiceSnapshot
-from sunday_mining.services.voice import MAX_BATCH_OBSERVATIONS, VoiceBatch
-from sunday_mining.worker.protocol import (
+from sunday_mining.ports.worker_protocol import (
     MAX_BATCH_NAMES,
     MAX_HEARTBEAT_CHANNELS,
     MAX_HEARTBEAT_GAPS,
@@ -22,6 +21,7 @@ from sunday_mining.worker.protocol import (
     MAX_PERMISSION_NAMES,
     cut,
 )
+from sunday_mining.services.voice import MAX_BATCH_OBSERVATIONS, VoiceBatch
 
 Snowflake = Annotated[str, Field(pattern=r"^[0-9]{1,20}$")]
 Token = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[0-9A-Za-z._:-]+$")]

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from sunday_mining.worker.protocol import (
+from sunday_mining.ports.worker_protocol import (
     PATH_PREFIX,
     VERSION,
     BatchAnswer,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from sunday_mining.domain.errors import ValidationError
-from sunday_mining.worker.protocol import MAX_BATCH_RECORDS
+from sunday_mining.ports.worker_protocol import MAX_BATCH_RECORDS
 
 VoiceMode = Literal["state", "full"]
 _PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "example", "xxx"}

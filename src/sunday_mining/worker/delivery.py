@@ -17,6 +17,7 @@ import logging
 import random
 from typing import Any
 
+from sunday_mining.ports.worker_protocol import encode
 from sunday_mining.worker.app_client import (
     AppClient,
     AuthError,
@@ -24,7 +25,6 @@ from sunday_mining.worker.app_client import (
     Rejected,
     Retryable,
 )
-from sunday_mining.worker.protocol import encode
 from sunday_mining.worker.spool import Spool, SpoolEntry
 from sunday_mining.worker.waiting import wait_event
 

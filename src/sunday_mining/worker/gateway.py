@@ -15,10 +15,10 @@ from typing import Any
 
 import discord
 
+from sunday_mining.ports.worker_protocol import ChannelReport
 from sunday_mining.worker.budget import IdentifyBudget
 from sunday_mining.worker.config import VoiceMode
 from sunday_mining.worker.presence import JoinFailed, Presence
-from sunday_mining.worker.protocol import ChannelReport
 from sunday_mining.worker.recorder import Recorder
 
 log = logging.getLogger("sunday_mining.worker.gateway")

@@ -11,8 +11,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from sunday_mining.ports.worker_protocol import Heartbeat, HeartbeatAnswer
 from sunday_mining.worker.app_client import AppClient, NotLeaseHolder, Rejected, Retryable
-from sunday_mining.worker.protocol import Heartbeat, HeartbeatAnswer
 from sunday_mining.worker.waiting import wait_event
 
 log = logging.getLogger("sunday_mining.worker.lease")

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from sunday_mining.worker.protocol import ChannelReport, VoiceReport
+from sunday_mining.ports.worker_protocol import ChannelReport, VoiceReport
 from sunday_mining.worker.waiting import wait_event
 
 log = logging.getLogger("sunday_mining.worker.presence")

@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from sunday_mining.worker.protocol import (
+from sunday_mining.ports.worker_protocol import (
     MAX_BATCH_NAMES,
     MAX_NAME_CHARS,
     Batch,

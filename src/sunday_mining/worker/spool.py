@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sunday_mining.worker.protocol import encode
+from sunday_mining.ports.worker_protocol import encode
 
 log = logging.getLogger("sunday_mining.worker.spool")
 

@@ -20,11 +20,11 @@ from pathlib import Path
 import httpx
 
 from sunday_mining.adapters.discord_rest import DiscordRest
-from sunday_mining.bootstrap import Services, build_from_settings
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import FixedClock
+from sunday_mining.entrypoints.factories import Services, build_from_settings
+from sunday_mining.entrypoints.local_server import free_port, migrate_table, running_app
 from sunday_mining.interactions.commands import command_json
-from sunday_mining.local import free_port, migrate_table, running_app
 from sunday_mining.schema.migrations import MigrationReport
 from sunday_mining.web.app import create_app_from_settings
 from sunday_mining_dev.simulator import DevKeyPair, DiscordSimulator, SimGuild, SinkState

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from sunday_mining.domain.clock import Clock
-from sunday_mining.worker.protocol import (
+from sunday_mining.ports.worker_protocol import (
     PATH_PREFIX,
     Batch,
     BatchAnswer,

@@ -16,9 +16,9 @@ def interactions_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         from mangum import Mangum
 
         from sunday_mining import observability
-        from sunday_mining.aws_secrets import load_secrets
-        from sunday_mining.bootstrap import build_from_settings
+        from sunday_mining.adapters.aws_secrets import load_secrets
         from sunday_mining.config import Settings
+        from sunday_mining.entrypoints.factories import build_from_settings
         from sunday_mining.web.app import create_app_from_settings
 
         settings = Settings.from_env(secrets=load_secrets())  # once per cold start

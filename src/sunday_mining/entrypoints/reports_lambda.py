@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sunday_mining import observability
-from sunday_mining.bootstrap import Services
+from sunday_mining.entrypoints.factories import Services
 
 _services: Services | None = None
 
@@ -23,9 +23,9 @@ def reports_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from sunday_mining.services.job_kinds import NOTICE_JOB, REPORT_JOB
 
     if _services is None:
-        from sunday_mining.aws_secrets import load_secrets
-        from sunday_mining.bootstrap import build_from_settings
+        from sunday_mining.adapters.aws_secrets import load_secrets
         from sunday_mining.config import Settings
+        from sunday_mining.entrypoints.factories import build_from_settings
 
         settings = Settings.from_env(secrets=load_secrets())  # once per cold start
         observability.configure_lambda("reports", settings.log_level, settings.stack_name)

@@ -132,7 +132,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from sunday_mining import observability
-    from sunday_mining.local import serve
+    from sunday_mining.entrypoints.local_server import serve
 
     observability.configure_logging(
         "sunday-mining",
@@ -145,7 +145,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from sunday_mining.local import migrate_table
+    from sunday_mining.entrypoints.local_server import migrate_table
 
     report = migrate_table(settings, create_table=args.create_table)
     if report.applied:
@@ -159,8 +159,8 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 def _refresh_prices(settings: Settings, args: argparse.Namespace) -> int:
 
     from sunday_mining.adapters.system_clock import SystemClock
-    from sunday_mining.aws_prices import build_price_service
-    from sunday_mining.bootstrap import build_store
+    from sunday_mining.entrypoints.factories import build_store
+    from sunday_mining.entrypoints.pricing_lambda import build_price_service
 
     service = build_price_service(build_store(settings), SystemClock(), settings)
     outcome = service.refresh()
@@ -176,7 +176,7 @@ def _refresh_prices(settings: Settings, args: argparse.Namespace) -> int:
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from sunday_mining import observability
-    from sunday_mining.worker.main import main as worker_main
+    from sunday_mining.entrypoints.worker import main as worker_main
 
     # The worker installs its own JSON handler (worker/logs.py); this keeps secrets out of
     # every message whichever handler writes it.
@@ -213,7 +213,7 @@ def _register_commands(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _schema_health(settings: Settings, args: argparse.Namespace) -> int:
-    from sunday_mining.local import schema_problems
+    from sunday_mining.entrypoints.local_server import schema_problems
 
     problems = schema_problems(settings)
     if not problems:
@@ -228,7 +228,7 @@ def _schema_health(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _status(settings: Settings, args: argparse.Namespace) -> int:
-    from sunday_mining.status import health_summary, print_summary
+    from sunday_mining.entrypoints.status import health_summary, print_summary
 
     checks = health_summary(settings, args.guild)
     return print_summary(checks, json_output=args.json)

@@ -1,8 +1,8 @@
 """The composition root of the pricing-refresh Lambda: settings → store, UEX client → service.
 
-Kept apart from :mod:`sunday_mining.aws_root` so that httpx never loads on the interactions
-path. Settings: the store's, ``uex_api_token`` (optional: the public price endpoints need none;
-on AWS it comes from the ``SM_SECRETS_ARN`` secret) and ``uex_base_url`` (optional).
+Kept apart from the interactions function's root so that httpx never loads on its path.
+Settings: the store's, ``uex_api_token`` (optional: the public price endpoints need none; on AWS
+it comes from the ``SM_SECRETS_ARN`` secret) and ``uex_base_url`` (optional).
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from typing import Any
 import httpx
 
 from sunday_mining import observability
+from sunday_mining.adapters.aws_secrets import load_secrets
 from sunday_mining.adapters.system_clock import SystemClock
 from sunday_mining.adapters.uex import DEFAULT_BASE_URL, UexClient
-from sunday_mining.aws_secrets import load_secrets
-from sunday_mining.bootstrap import build_store
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import Clock
+from sunday_mining.entrypoints.factories import build_store
+from sunday_mining.ports.metrics import Metric
 from sunday_mining.ports.store import Store
 from sunday_mining.services.prices import PriceService, RefreshOutcome
 from sunday_mining.services.worker import worker_freshness
@@ -77,16 +78,10 @@ def publish_metrics(
     the alarm counts as breaching.
     """
     observability.count("PriceRefreshes", Outcome="ok" if outcome.ok else "failed")
-    ages = [
-        observability.Metric(
-            "PriceSnapshotAgeSeconds", "Seconds", prices.current().age_ms(now_ms) / 1000
-        )
-    ]
+    ages = [Metric("PriceSnapshotAgeSeconds", "Seconds", prices.current().age_ms(now_ms) / 1000)]
     heartbeat_ms = worker_freshness(store, now_ms).age_ms if store is not None else None
     if heartbeat_ms is not None:
-        ages.append(
-            observability.Metric("WorkerHeartbeatAgeSeconds", "Seconds", heartbeat_ms / 1000)
-        )
+        ages.append(Metric("WorkerHeartbeatAgeSeconds", "Seconds", heartbeat_ms / 1000))
     observability.emit(*ages)
     log.info(
         "price refresh",

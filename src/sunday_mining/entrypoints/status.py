@@ -24,7 +24,7 @@ _SERVER_AREA = "Channels"
 
 
 def health_summary(settings: Settings, guild_id: str | None) -> list[Check]:
-    from sunday_mining.bootstrap import build_from_settings
+    from sunday_mining.entrypoints.factories import build_from_settings
 
     if settings.store == "sqlite" and not settings.sqlite_path.exists():
         return [not_set_up(settings)]
@@ -48,7 +48,7 @@ def not_set_up(settings: Settings) -> Check:
 def _looking_only(settings: Settings) -> Settings:
     """Locally the app makes its link-signing key on first use and keeps it beside the store;
     a key for this process alone lets the checks run without writing that file."""
-    from sunday_mining.report_wiring import LOCAL_KEY_FILE
+    from sunday_mining.entrypoints.report_factories import LOCAL_KEY_FILE
 
     if settings.store != "sqlite" or settings.link_signing_key:
         return settings

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from sunday_mining.domain.errors import ValidationError
+from sunday_mining.ports.worker_protocol import Heartbeat, HeartbeatAnswer
 from sunday_mining.worker.app_client import AppClient, AppError, AuthError
 from sunday_mining.worker.budget import IdentifyBudget
 from sunday_mining.worker.config import WorkerSettings
@@ -35,7 +36,6 @@ from sunday_mining.worker.lease import (
     wait_or_stop,
 )
 from sunday_mining.worker.presence import Presence
-from sunday_mining.worker.protocol import Heartbeat, HeartbeatAnswer
 from sunday_mining.worker.recorder import Recorder, wall_ms
 from sunday_mining.worker.spool import Spool
 

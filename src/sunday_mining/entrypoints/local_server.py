@@ -13,9 +13,9 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
-from sunday_mining.bootstrap import build_from_settings, build_store
 from sunday_mining.config import Settings
 from sunday_mining.domain.errors import DomainError, Unavailable
+from sunday_mining.entrypoints.factories import build_from_settings, build_store
 from sunday_mining.ports.store import Store
 from sunday_mining.schema.migrations import MigrationReport, migrate
 from sunday_mining.services.container import Services
@@ -157,7 +157,7 @@ class PriceRefresher:
     def _run(self) -> None:
 
         from sunday_mining.adapters.system_clock import SystemClock
-        from sunday_mining.aws_prices import build_price_service
+        from sunday_mining.entrypoints.pricing_lambda import build_price_service
 
         service = build_price_service(build_store(self._settings), SystemClock(), self._settings)
         while not self._stop.is_set():

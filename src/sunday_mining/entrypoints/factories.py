@@ -125,6 +125,8 @@ def _report_service(
         return None
 
     def make() -> ReportService:
+        from sunday_mining.observability import CurrentMetrics
+        from sunday_mining.reports.files import render_files
         from sunday_mining.services.reports import ReportService
 
         return ReportService(
@@ -138,6 +140,8 @@ def _report_service(
             links=setup.links,
             lookup_names=names.lookup,
             jobs=setup.jobs,
+            renderer=render_files,
+            metrics=CurrentMetrics(),
             deliverer=setup.deliverer,
         )
 
@@ -174,7 +178,7 @@ def build_from_settings(
     diagnostics then shows no in-memory failed-jobs line, which would always read empty."""
     from sunday_mining.adapters.jobs import JobHandler
     from sunday_mining.adapters.system_clock import SystemClock
-    from sunday_mining.report_wiring import failed_jobs, report_setup
+    from sunday_mining.entrypoints.report_factories import failed_jobs, report_setup
 
     store = build_store(settings)
     clock = clock or SystemClock()
@@ -202,7 +206,7 @@ def build_probes(
 
         if settings.store == "dynamodb":
             from sunday_mining.adapters.schema_inspect import describe_dynamodb
-            from sunday_mining.report_wiring import boto3_client
+            from sunday_mining.entrypoints.report_factories import boto3_client
 
             # In a diagnostics thread, beside the S3 and SQS checks: one client at a time.
             client = boto3_client(

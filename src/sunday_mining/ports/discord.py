@@ -1,0 +1,51 @@
+"""What the app needs of Discord's REST API to post messages and files: the types every caller
+shares and the calls report delivery makes. ``adapters/discord_rest.py`` implements it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sunday_mining.domain.errors import DomainError
+
+
+@dataclass(frozen=True)
+class MessageFile:
+    """One file sent with a message: the ``files[0]`` part, described in ``attachments``."""
+
+    filename: str
+    data: bytes = field(repr=False)
+    content_type: str = "application/pdf"
+
+
+class DiscordApiError(DomainError):
+    """Discord answered with a 4xx it will keep answering: the request itself must change."""
+
+    def __init__(self, status: int, code: int | None, what: str) -> None:
+        super().__init__(f"Discord refused {what} (HTTP {status}, code {code}).")
+        self.status = status
+        self.code = code
+
+
+class MessagePoster(Protocol):
+    """The two calls report delivery needs; ``adapters.discord_rest.DiscordRest`` has them."""
+
+    def send_followup(
+        self,
+        application_id: str,
+        interaction_token: str,
+        *,
+        content: str,
+        file: MessageFile | None = None,
+        components: list[dict[str, Any]] | None = None,
+        ephemeral: bool = False,
+    ) -> str: ...
+
+    def send_channel_message(
+        self,
+        channel_id: str,
+        *,
+        content: str,
+        file: MessageFile | None = None,
+        components: list[dict[str, Any]] | None = None,
+    ) -> str: ...

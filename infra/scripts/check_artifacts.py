@@ -29,8 +29,9 @@ def problems(root: Path) -> list[str]:
         folder = root / function
         if not (folder / handler).is_file():
             found.append(f"{function}: {handler} is missing")
-        if not (folder / "sunday_mining" / "reports" / "model.py").is_file():
-            found.append(f"{function}: the sunday_mining package is incomplete")
+        for kept in ("model.py", "service.py", "links.py", "files.py"):
+            if not (folder / "sunday_mining" / "reports" / kept).is_file():
+                found.append(f"{function}: the sunday_mining package is incomplete ({kept})")
         for part in RENDERING:
             present = (folder / part).exists()
             if function == "ReportsFunction" and not present:

@@ -12,9 +12,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sunday_mining.config import Settings
+from sunday_mining.container import Once, ReportSetup, Services
 from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.store import Store
-from sunday_mining.services.container import Once, ReportSetup, Services
 from sunday_mining.services.diagnostic_probes import Check, FailedJobs, Probes, Status
 from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
@@ -30,9 +30,9 @@ from sunday_mining.services.voice import VoiceIngestService
 from sunday_mining.services.worker import WorkerService
 
 if TYPE_CHECKING:  # loaded on first use (see Services.payroll, .reports and .diagnostics)
+    from sunday_mining.reports.service import ReportService
     from sunday_mining.services.diagnostics import DiagnosticsService
     from sunday_mining.services.payroll import PayrollService
-    from sunday_mining.services.reports import ReportService
 
 __all__ = ["Once", "ReportSetup", "Services", "build_from_settings", "build_services"]
 
@@ -127,7 +127,7 @@ def _report_service(
     def make() -> ReportService:
         from sunday_mining.observability import CurrentMetrics
         from sunday_mining.reports.files import render_files
-        from sunday_mining.services.reports import ReportService
+        from sunday_mining.reports.service import ReportService
 
         return ReportService(
             store,

@@ -14,11 +14,11 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from sunday_mining.config import Settings
+from sunday_mining.container import Services
 from sunday_mining.domain.errors import DomainError, Unavailable
 from sunday_mining.entrypoints.factories import build_from_settings, build_store
 from sunday_mining.ports.store import Store
 from sunday_mining.schema.migrations import MigrationReport, migrate
-from sunday_mining.services.container import Services
 
 log = logging.getLogger(__name__)
 

@@ -21,17 +21,17 @@ from typing import TYPE_CHECKING, Any
 
 from sunday_mining.adapters.jobs import InProcessJobs, JobHandler, LambdaJobs
 from sunday_mining.config import Settings
+from sunday_mining.container import ReportSetup
 from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import JobQueue
 from sunday_mining.ports.store import Store
-from sunday_mining.services.container import ReportSetup
+from sunday_mining.reports.links import ReportLinks
 from sunday_mining.services.diagnostic_probes import FailedJobs
-from sunday_mining.services.report_links import ReportLinks
 
 if TYPE_CHECKING:
     from sunday_mining.adapters.discord_rest import DiscordRest
-    from sunday_mining.services.reports import Deliverer
+    from sunday_mining.reports.service import Deliverer
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def report_setup(
 
 
 def _deliverer(rest: Callable[[], DiscordRest], clock: Clock) -> Deliverer:
-    from sunday_mining.services.report_sending import DiscordDeliverer
+    from sunday_mining.reports.sending import DiscordDeliverer
 
     return DiscordDeliverer(rest, clock)
 

@@ -4,7 +4,7 @@ posts a notice as the bot (an adhoc session that stopped itself).
 
 A failed attempt raises, so Lambda retries it (``MaximumRetryAttempts`` in the template) and,
 after the last, sends the event to the on-failure queue; the job itself has told the user how to
-rebuild by then. Retried and duplicated invokes are harmless: see services/reports.py.
+rebuild by then. Retried and duplicated invokes are harmless: see reports/service.py.
 """
 
 from __future__ import annotations

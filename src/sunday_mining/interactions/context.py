@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+from sunday_mining.container import Services
 from sunday_mining.domain.errors import ValidationError
 from sunday_mining.domain.guild import GuildConfig
 from sunday_mining.interactions.payload import Interaction
-from sunday_mining.services.container import Services
 
 
 @dataclass

@@ -525,7 +525,7 @@ def _request_report(ctx: Context, version: PayrollVersion, *, post_to_channel: b
 
 def _submit_report(ctx: Context, version: PayrollVersion, *, post_to_channel: bool) -> None:
     """Raises the failure of the part that refused (the store, the job runner)."""
-    from sunday_mining.services.reports import ReportRequest
+    from sunday_mining.reports.service import ReportRequest
 
     reports = ctx.services.reports
     if reports is None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from sunday_mining.container import Services
 from sunday_mining.domain.errors import DomainError, NotFound
 from sunday_mining.interactions import (
     admin_commands,
@@ -26,7 +27,6 @@ from sunday_mining.interactions.context import Context
 from sunday_mining.interactions.member_names import remember_names
 from sunday_mining.interactions.payload import BadPayload, Interaction, InteractionType
 from sunday_mining.interactions.responses import choices, error, pong
-from sunday_mining.services.container import Services
 
 log = logging.getLogger(__name__)
 

@@ -3,5 +3,5 @@ job's runner without importing the service that runs it (see bootstrap)."""
 
 from __future__ import annotations
 
-REPORT_JOB = "report"  # build and deliver a payroll report (services/reports.py)
+REPORT_JOB = "report"  # build and deliver a payroll report (reports/service.py)
 NOTICE_JOB = "notice"  # post a short notice as the bot (services/notices.py)

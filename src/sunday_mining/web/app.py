@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 
 from sunday_mining import __version__
 from sunday_mining.config import Settings
+from sunday_mining.container import Services
 from sunday_mining.domain.errors import StoreError
-from sunday_mining.services.container import Services
 from sunday_mining.web.interactions import interactions_router
 from sunday_mining.web.offload import Offload, in_thread
 from sunday_mining.web.signature import SignatureVerifier

@@ -12,12 +12,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from sunday_mining import observability
+from sunday_mining.container import Services
 from sunday_mining.interactions import custom_ids
 from sunday_mining.interactions.payload import BadPayload, Interaction, InteractionType, parse
 from sunday_mining.interactions.responses import error
 from sunday_mining.interactions.router import dispatch
 from sunday_mining.ports.metrics import Metric
-from sunday_mining.services.container import Services
 from sunday_mining.web.capped_body import read_capped
 from sunday_mining.web.offload import Offload, in_thread
 from sunday_mining.web.signature import SignatureVerifier

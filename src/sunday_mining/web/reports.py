@@ -23,7 +23,7 @@ from sunday_mining.domain.errors import (
 )
 
 if TYPE_CHECKING:
-    from sunday_mining.services.reports import ReportService
+    from sunday_mining.reports.service import ReportService
 
 _MAX_SIG = 200
 _NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}

@@ -20,10 +20,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from sunday_mining import observability
+from sunday_mining.container import Services
 from sunday_mining.domain.errors import DomainError, StoreError
 from sunday_mining.domain.presence import Gap
 from sunday_mining.ports.metrics import Metric
-from sunday_mining.services.container import Services
 from sunday_mining.services.worker import Heartbeat, NotLeaseHolder
 from sunday_mining.web.capped_body import read_capped
 from sunday_mining.web.offload import Offload, in_thread

@@ -15,22 +15,22 @@ from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import JobQueue
 from sunday_mining.ports.store import Store
+from sunday_mining.reports.links import ReportLinks
 from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.names import MemberNames
 from sunday_mining.services.notices import ChannelPoster, Notices
 from sunday_mining.services.prices import PriceService
 from sunday_mining.services.replays import SeenInteractions
-from sunday_mining.services.report_links import ReportLinks
 from sunday_mining.services.sessions import SessionService
 from sunday_mining.services.summary import SummaryService
 from sunday_mining.services.voice import VoiceIngestService
 from sunday_mining.services.worker import WorkerService
 
 if TYPE_CHECKING:  # loaded on first use (see Services.payroll, .reports and .diagnostics)
+    from sunday_mining.reports.service import Deliverer, ReportService
     from sunday_mining.services.diagnostics import DiagnosticsService
     from sunday_mining.services.payroll import PayrollService
-    from sunday_mining.services.reports import Deliverer, ReportService
 
 
 T = TypeVar("T")

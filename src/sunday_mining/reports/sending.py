@@ -2,7 +2,7 @@
 into a delivery (follow-up, report channel) and, when the last attempt failed, a short notice.
 
 The request's interaction token is the one the job read back from the store (see
-services/reports.py); None when it was gone or past its window, which leaves the report channel."""
+reports/service.py); None when it was gone or past its window, which leaves the report channel."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.discord import MessagePoster
-from sunday_mining.services.report_delivery import (
+from sunday_mining.reports.delivery import (
     DEFAULT_ATTACHMENT_LIMIT,
     DeliverableReport,
     DeliveryTarget,
@@ -22,7 +22,7 @@ from sunday_mining.services.report_delivery import (
 if (
     TYPE_CHECKING
 ):  # only types: the report service loads with the first report (entrypoints/factories.py)
-    from sunday_mining.services.reports import ReportFiles, ReportRequest
+    from sunday_mining.reports.service import ReportFiles, ReportRequest
 
 log = logging.getLogger(__name__)
 

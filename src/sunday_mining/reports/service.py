@@ -49,19 +49,19 @@ from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import Job, JobQueue
 from sunday_mining.ports.metrics import Metric, Metrics
 from sunday_mining.ports.store import And, Compare, ItemAbsent, Key, Or, Store, Update, eq
-from sunday_mining.reports.model import ReportData, content_hash
-from sunday_mining.services import keys
-from sunday_mining.services.guilds import GuildService
-from sunday_mining.services.job_kinds import REPORT_JOB
-from sunday_mining.services.payroll import PayrollService, PayrollStatus, PayrollVersion
-from sunday_mining.services.report_data import (
+from sunday_mining.reports.data import (
     NameLookup,
     build_report_data,
     report_id,
     split_report_id,
 )
-from sunday_mining.services.report_delivery import TOKEN_WINDOW_MS
-from sunday_mining.services.report_links import ReportLinks
+from sunday_mining.reports.delivery import TOKEN_WINDOW_MS
+from sunday_mining.reports.links import ReportLinks
+from sunday_mining.reports.model import ReportData, content_hash
+from sunday_mining.services import keys
+from sunday_mining.services.guilds import GuildService
+from sunday_mining.services.job_kinds import REPORT_JOB
+from sunday_mining.services.payroll import PayrollService, PayrollStatus, PayrollVersion
 from sunday_mining.services.sessions import SessionService
 from sunday_mining.services.summary import SummaryService
 from sunday_mining.services.worker import gaps_between

@@ -9,13 +9,14 @@ buttons and selects, never from a modal, and every answer is inline (no deferral
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
 
 from sunday_mining import observability
 from sunday_mining.domain import ores
-from sunday_mining.domain.errors import DomainError, NotFound, ValidationError
+from sunday_mining.domain.errors import DomainError, NotFound, StoreError, ValidationError
 from sunday_mining.domain.guild import Role
 from sunday_mining.domain.ids import ascii_number, is_id, is_snowflake
 from sunday_mining.domain.ores import Ore
@@ -42,6 +43,9 @@ Handler = Callable[[Context, CustomId], dict[str, Any]]
 PICK_PAGE = 25
 
 # --- who may run payroll ----------------------------------------------------------------------
+
+
+log = logging.getLogger(__name__)
 
 
 def _is_officer(ctx: Context) -> bool:
@@ -154,7 +158,13 @@ def _names(ctx: Context, version: PayrollVersion) -> Names:
     ids |= {f.payee_id for f in version.flats} | {p.payee_id for p in version.percentages}
     if version.finalized_by:
         ids.add(version.finalized_by)
-    names = ctx.services.names.lookup(ctx.guild_id, ids)
+    try:
+        names = ctx.services.names.lookup(ctx.guild_id, ids)
+    except StoreError:
+        # Names only dress the screen (mentions stand in): after a committed change, a failed
+        # read must not report the change as failed.
+        log.warning("member names not read", extra={"guild_id": ctx.guild_id})
+        names = {}
     # This interaction's names are remembered only once it succeeds: use them already.
     seen = interaction_names(ctx.interaction.raw)
     return {**names, **{u: clean_name(n) for u, n in seen.items() if u in ids and clean_name(n)}}

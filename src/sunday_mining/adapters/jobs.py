@@ -162,14 +162,14 @@ def _journal_sk(job: Job) -> str:
 class LambdaJobs(JobQueue):
     """Invokes a Lambda function asynchronously (InvocationType=Event) with the job as JSON."""
 
-    def __init__(self, client: Any, function_name: str) -> None:
+    def __init__(self, client: Callable[[], Any], function_name: str) -> None:
         self._client = client
         self._function_name = function_name
 
     def submit(self, job: Job) -> None:
         body = json.dumps({"kind": job.kind, "key": job.key, "payload": job.payload})
         try:
-            response = self._client.invoke(
+            response = self._client().invoke(
                 FunctionName=self._function_name, InvocationType="Event", Payload=body.encode()
             )
         except Exception:

@@ -3,6 +3,7 @@ URLs only for a moment (via the signed report link), never stores them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from botocore.config import Config
@@ -19,7 +20,7 @@ S3_CONFIG = Config(
 
 
 class S3Blobs(BlobStore):
-    def __init__(self, client: Any, bucket: str) -> None:
+    def __init__(self, client: Callable[[], Any], bucket: str) -> None:
         self._client = client
         self._bucket = bucket
 
@@ -29,7 +30,7 @@ class S3Blobs(BlobStore):
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         try:
-            self._client.put_object(
+            self._client().put_object(
                 Bucket=self._bucket,
                 Key=key,
                 Body=data,
@@ -43,7 +44,7 @@ class S3Blobs(BlobStore):
 
     def get(self, key: str) -> Blob | None:
         try:
-            response = self._client.get_object(Bucket=self._bucket, Key=key)
+            response = self._client().get_object(Bucket=self._bucket, Key=key)
             data = response["Body"].read()
         except Exception as error:
             if _code(error) in _MISSING:
@@ -55,7 +56,7 @@ class S3Blobs(BlobStore):
 
     def exists(self, key: str) -> bool:
         try:
-            self._client.head_object(Bucket=self._bucket, Key=key)
+            self._client().head_object(Bucket=self._bucket, Key=key)
         except Exception as error:
             if _code(error) in _MISSING:
                 return False
@@ -65,7 +66,7 @@ class S3Blobs(BlobStore):
         return True
 
     def presigned_url(self, key: str, *, filename: str, expires_s: int) -> str:
-        url: str = self._client.generate_presigned_url(
+        url: str = self._client().generate_presigned_url(
             "get_object",
             Params={
                 "Bucket": self._bucket,
@@ -79,7 +80,7 @@ class S3Blobs(BlobStore):
     def check_writable(self) -> None:
         self.put(PROBE_KEY, b"ok", "text/plain")
         try:
-            self._client.delete_object(Bucket=self._bucket, Key=PROBE_KEY)
+            self._client().delete_object(Bucket=self._bucket, Key=PROBE_KEY)
         except Exception as error:
             raise BlobStoreUnavailable(
                 f"The reports bucket refused a delete ({_code(error)})."

@@ -6,6 +6,7 @@ there (infra/template.yaml); this only counts them, it never reads or deletes a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from botocore.config import Config
@@ -20,7 +21,7 @@ _COUNTED = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisibl
 
 
 class SqsFailureQueue:
-    def __init__(self, client: Any, queue_url: str) -> None:
+    def __init__(self, client: Callable[[], Any], queue_url: str) -> None:
         self._client = client
         self._queue_url = queue_url
 
@@ -28,7 +29,7 @@ class SqsFailureQueue:
         """Messages in the queue (approximate, as SQS counts them); FailureQueueUnavailable if
         unreadable."""
         try:
-            answer = self._client.get_queue_attributes(
+            answer = self._client().get_queue_attributes(
                 QueueUrl=self._queue_url, AttributeNames=list(_COUNTED)
             )
         except Exception as error:

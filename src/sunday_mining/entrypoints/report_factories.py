@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sunday_mining.adapters.jobs import InProcessJobs, JobHandler, LambdaJobs
 from sunday_mining.config import Settings
-from sunday_mining.container import ReportSetup
+from sunday_mining.container import Once, ReportSetup
 from sunday_mining.domain.clock import Clock
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import JobQueue
@@ -88,22 +88,6 @@ def boto3_client(service: str, **options: Any) -> Any:
         return boto3.client(service, **options)  # type: ignore[call-overload]
 
 
-class Lazy:
-    """A boto3 client made on first use: each client costs tens of milliseconds to make, and
-    the interactions function's cold start needs neither S3 nor Lambda to answer Discord."""
-
-    def __init__(self, make: Callable[[], Any]) -> None:
-        self._make = make
-        self._made: Any = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._made is None:
-            with _MAKING:
-                if self._made is None:
-                    self._made = self._make()
-        return getattr(self._made, name)
-
-
 def _local_key(settings: Settings) -> str | None:
     """Locally a key is made once and kept (0600) beside the store, so links survive restarts."""
     if settings.store != "sqlite":
@@ -123,15 +107,16 @@ def _local_key(settings: Settings) -> str | None:
 
 def _blobs(settings: Settings) -> BlobStore:
     if settings.reports_bucket:
-        import boto3
         from botocore.config import Config
 
         from sunday_mining.adapters.s3_blobs import S3_CONFIG, S3Blobs
 
         # Another endpoint (a moto server locally) is addressed by path, not by bucket host name.
         config = S3_CONFIG.merge(Config(s3={"addressing_style": "path"}))
-        client = Lazy(
-            lambda: boto3.client(
+        # Each client costs tens of milliseconds to make, and the interactions function's cold
+        # start needs neither S3 nor Lambda to answer Discord: made on first use.
+        client = Once(
+            lambda: boto3_client(
                 "s3",
                 region_name=settings.aws_region,
                 endpoint_url=settings.s3_endpoint,
@@ -152,9 +137,7 @@ def _jobs(
     without a reports function runs no jobs: it is frozen the moment it answers, so a thread
     would never finish."""
     if settings.reports_function:
-        import boto3
-
-        client = Lazy(lambda: boto3.client("lambda", region_name=settings.aws_region))
+        client = Once(lambda: boto3_client("lambda", region_name=settings.aws_region))
         return LambdaJobs(client, settings.reports_function)
     if not settings.on_lambda:
         return InProcessJobs(handlers, journal=journal)
@@ -167,12 +150,10 @@ def failed_jobs(settings: Settings, jobs: JobQueue | None, own: bool = True) -> 
     is set, the in-process runner's own record locally (unless ``own`` is False), else None
     (not visible from here)."""
     if settings.failure_queue_url:
-        import boto3
-
         from sunday_mining.adapters.sqs_failures import SQS_CONFIG, SqsFailureQueue
 
-        client = Lazy(
-            lambda: boto3.client("sqs", region_name=settings.aws_region, config=SQS_CONFIG)
+        client = Once(
+            lambda: boto3_client("sqs", region_name=settings.aws_region, config=SQS_CONFIG)
         )
         return FailedJobs(SqsFailureQueue(client, settings.failure_queue_url).depth)
     if own and isinstance(jobs, InProcessJobs):
@@ -184,19 +165,14 @@ def _rest_factory(settings: Settings) -> Callable[[], DiscordRest]:
     """One REST client, made on first use (httpx stays off the interactions cold start).
     Follow-ups need only the interaction token; posting as the bot needs the bot token
     (without one, Discord refuses that route and the follow-up stays the only one)."""
-    made: list[DiscordRest] = []
 
-    def rest() -> DiscordRest:
-        if not made:
-            from sunday_mining.adapters.discord_rest import DiscordRest
+    def make() -> DiscordRest:
+        from sunday_mining.adapters.discord_rest import DiscordRest
 
-            made.append(
-                DiscordRest(
-                    token=settings.discord_bot_token or "",
-                    application_id=settings.discord_application_id or "",
-                    base_url=settings.discord_api_base,
-                )
-            )
-        return made[0]
+        return DiscordRest(
+            token=settings.discord_bot_token or "",
+            application_id=settings.discord_application_id or "",
+            base_url=settings.discord_api_base,
+        )
 
-    return rest
+    return Once(make)

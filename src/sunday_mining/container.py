@@ -95,3 +95,5 @@ class ReportSetup:
     deliverer: Deliverer | None = None
     # Posts as the bot (notices such as "this adhoc session stopped"); made on first use.
     channel_poster: Callable[[], ChannelPoster] | None = None
+    # Only this process delivers reports (see reports.service.ReportService).
+    sole_sender: bool = False

@@ -143,9 +143,15 @@ class DiscordRest:
         content: str,
         file: MessageFile | None = None,
         components: list[dict[str, Any]] | None = None,
+        nonce: str | None = None,
     ) -> str:
-        """POST a message as the bot, for when no interaction token is left; returns its id."""
+        """POST a message as the bot, for when no interaction token is left; returns its id.
+
+        With ``nonce`` (at most 25 characters) Discord enforces it: the same nonce posted again
+        in the channel within a few minutes gets the first message back, not a second one."""
         payload = message_payload(content, file, components, 0)
+        if nonce is not None:
+            payload.update(nonce=nonce, enforce_nonce=True)
         path = f"/channels/{channel_id}/messages"
         return _message_id(
             self._send(_Outgoing("POST", path, "the channel message", payload, file))

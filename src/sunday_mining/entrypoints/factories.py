@@ -143,6 +143,7 @@ def _report_service(
             renderer=render_files,
             metrics=CurrentMetrics(),
             deliverer=setup.deliverer,
+            sole_sender=setup.sole_sender,
         )
 
     return Once(make)

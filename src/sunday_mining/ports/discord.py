@@ -48,4 +48,5 @@ class MessagePoster(Protocol):
         content: str,
         file: MessageFile | None = None,
         components: list[dict[str, Any]] | None = None,
+        nonce: str | None = None,
     ) -> str: ...

@@ -48,6 +48,12 @@ class DeliveryTarget:
     # The follow-up goes to the officer who asked, privately by default: payouts are the
     # org's business, and the report channel (when set) is where the org reads them.
     ephemeral: bool = True
+    # Posted with the channel message so that Discord keeps one message per request however
+    # often it is sent (at most 25 characters; Discord enforces it for a few minutes).
+    nonce: str | None = None
+    # An earlier attempt died while sending: its follow-up may be out, and a follow-up cannot
+    # be deduplicated, so only the report channel (deduplicated by the nonce) is used.
+    resumed: bool = False
 
     @classmethod
     def from_interaction(
@@ -118,11 +124,15 @@ class ReportDelivery:
         message = compose(report, target.attachment_size_limit)
         problems: list[str] = []
         attached: list[bool] = []  # per message sent: with the file or not
-        followup_id = self._followup(target, message, problems, attached)
+        if target.resumed and target.report_channel_id:
+            problems.append("follow-up: skipped, an attempt that died may have sent it")
+            followup_id = None
+        else:
+            followup_id = self._followup(target, message, problems, attached)
         channel_id = None
         if target.report_channel_id and (followup_id is None or also_to_channel):
             channel_id = self._post_in_channel(
-                target.report_channel_id, message, problems, attached
+                target.report_channel_id, message, problems, attached, target.nonce
             )
         if followup_id is None and channel_id is None:
             raise ReportNotDelivered(_advice(target), tuple(problems))
@@ -168,11 +178,22 @@ class ReportDelivery:
         return self._send("follow-up", send, message, problems, attached)
 
     def _post_in_channel(
-        self, channel_id: str, message: ReportMessage, problems: list[str], attached: list[bool]
+        self,
+        channel_id: str,
+        message: ReportMessage,
+        problems: list[str],
+        attached: list[bool],
+        nonce: str | None,
     ) -> str | None:
         def send(sent: ReportMessage) -> str:
+            # The link-only resend after a refused upload is another message: another nonce.
+            once = nonce if sent is message or nonce is None else f"{nonce[:24]}l"
             return self._rest.send_channel_message(
-                channel_id, content=sent.content, file=sent.file, components=sent.components
+                channel_id,
+                content=sent.content,
+                file=sent.file,
+                components=sent.components,
+                nonce=once,
             )
 
         return self._send("report channel", send, message, problems, attached)

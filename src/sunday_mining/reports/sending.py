@@ -6,6 +6,7 @@ reports/service.py); None when it was gone or past its window, which leaves the 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -78,4 +79,12 @@ def _target(request: ReportRequest, channel_id: str | None) -> DeliveryTarget:
         interaction_ms=request.interaction_ms or 0,
         attachment_size_limit=request.attachment_size_limit or DEFAULT_ATTACHMENT_LIMIT,
         report_channel_id=channel_id,
+        nonce=request_nonce(request),
+        resumed=request.resumed,
     )
+
+
+def request_nonce(request: ReportRequest) -> str:
+    """25 characters naming this request's report message, the same on every attempt."""
+    digest = hashlib.sha256(f"{request.payroll_id}:{request.request_key}".encode()).hexdigest()
+    return f"r{digest[:24]}"

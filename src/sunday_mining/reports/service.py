@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
@@ -48,7 +49,7 @@ from sunday_mining.domain.wording import counted
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import Job, JobQueue
 from sunday_mining.ports.metrics import Metric, Metrics
-from sunday_mining.ports.store import And, Compare, ItemAbsent, Key, Or, Store, Update, eq
+from sunday_mining.ports.store import And, Compare, Item, ItemAbsent, Key, Or, Store, Update, eq
 from sunday_mining.reports.data import (
     NameLookup,
     build_report_data,
@@ -112,6 +113,7 @@ class ReportRequest:
     attachment_size_limit: int | None = None
     post_to_channel: bool = False  # also post into the guild's report channel
     token_kept: bool = False  # the token waits in the store, not in this request
+    resumed: bool = False  # an attempt that died was sending it (set while delivering)
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,11 @@ class ReportService:
         renderer: Renderer,
         metrics: Metrics,
         deliverer: Deliverer | None = None,
+        sole_sender: bool = False,
     ) -> None:
+        """``sole_sender``: this process is the only one that delivers reports (``serve`` with
+        its in-process jobs), so a "sending" marker left by another holder was left by a process
+        that died, and is taken over at once instead of after SEND_LEASE_MS."""
         self._store = store
         self._clock = clock
         self._guilds = guilds
@@ -182,6 +188,8 @@ class ReportService:
         self._deliverer = deliverer
         self._renderer = renderer
         self._metrics = metrics
+        self._sole_sender = sole_sender
+        self._holder = secrets.token_hex(8)  # this process, in the markers it claims
 
     def _emit(self, *points: Metric, **dimensions: str) -> None:
         """A metric must never fail the work it measures."""
@@ -358,19 +366,26 @@ class ReportService:
             eq("state", "failed"),
             And(eq("state", "sending"), Compare("claimed_ms", "<", now - SEND_LEASE_MS)),
         )
+        claim = {
+            "pk": marker[0],
+            "sk": marker[1],
+            "state": "sending",
+            "claimed_ms": now,
+            "holder": self._holder,
+        }
         try:
-            self._store.put(
-                {"pk": marker[0], "sk": marker[1], "state": "sending", "claimed_ms": now},
-                condition=claimable,
-            )
+            self._store.put(claim, condition=claimable)
         except ConditionFailed:
             found = self._store.get(marker) or {}
             if found.get("state") == "sent":
                 log.info("report already delivered", extra={"payroll_id": request.payroll_id})
                 return {"delivered": False, "reason": "already delivered for this request"}
-            # Another attempt claimed it moments ago (a duplicated invoke) and may still be
-            # sending: neither send again nor call it done; the runner retries later.
-            raise DeliveryInProgress() from None
+            if not self._took_over(found, claim):
+                # Another attempt claimed it moments ago (a duplicated invoke) and may still
+                # be sending: neither send again nor call it done; the runner retries later.
+                raise DeliveryInProgress() from None
+            log.info("report delivery resumed", extra={"payroll_id": request.payroll_id})
+            request = replace(request, resumed=True)
         link = self.links.url(files.report_id, now_s=now // 1000)
         try:
             outcome = self._deliverer.deliver(request, files, link)
@@ -381,6 +396,21 @@ class ReportService:
         # have the runner retry, and the retry send it twice).
         self._mark(request, marker, {"state": "sent", "sent_ms": self._clock.now_ms()})
         return {"delivered": True, "link": link, **outcome}
+
+    def _took_over(self, found: Item, claim: Item) -> bool:
+        """Claim a "sending" marker whose holder died, when only this process sends (see
+        ``sole_sender``); whether it was claimed. The message it may have sent is deduplicated
+        by its nonce (reports/sending.py)."""
+        if not self._sole_sender or found.get("state") != "sending":
+            return False
+        if found.get("holder") == self._holder:
+            return False  # this process's own attempt, on another thread: still alive
+        previous = (eq("state", "sending"), eq("claimed_ms", found.get("claimed_ms")))
+        try:
+            self._store.put(claim, condition=And(*previous))
+        except ConditionFailed:
+            return False
+        return True
 
     def _mark(self, request: ReportRequest, marker: Key, fields: dict[str, Any]) -> None:
         """Record how the delivery went, trying a few times; when the store stays down, a

@@ -29,6 +29,7 @@ from sunday_mining_dev.simulator.rest_errors import (
     Fault,
     Route,
     already_acknowledged,
+    invalid_form_body,
     invalid_webhook_token,
     unauthorized,
     unknown_interaction,
@@ -75,6 +76,9 @@ class SinkState:
         self._commands = CommandStore(self.ids)
         self._interactions: dict[str, InteractionRecord] = {}
         self._faults: dict[str, deque[Fault]] = {}
+        # (channel, nonce) -> (message id, when): an enforced nonce seen again within
+        # NONCE_WINDOW_S returns the first message instead of posting a second one.
+        self._nonces: dict[tuple[str, str], tuple[str, float]] = {}
 
     @property
     def base_url(self) -> str | None:
@@ -92,6 +96,7 @@ class SinkState:
             self._commands.clear()
             self._interactions.clear()
             self._faults.clear()
+            self._nonces.clear()
             self.log.clear()
 
     # -- faults and auth -------------------------------------------------------------------
@@ -348,8 +353,22 @@ class SinkState:
     ) -> JSON:
         check_uploads(payload, files, creating=True, limit=self.upload_limit)
         check_message(payload, files, creating=True)
+        nonce = payload.get("nonce")
+        if nonce is not None and (not isinstance(nonce, str | int) or len(str(nonce)) > 25):
+            raise invalid_form_body(
+                "nonce", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."
+            )
         with self._lock:
+            key = (channel_id, str(nonce))
+            if nonce is not None and payload.get("enforce_nonce"):
+                seen = self._nonces.get(key)
+                if seen is not None and self._now_s() - seen[1] < NONCE_WINDOW_S:
+                    first = self._messages.get(seen[0])
+                    if first is not None:
+                        return copy.deepcopy(first)
             message = self._create(None, payload, files, MessageType.DEFAULT, channel_id)
+            if nonce is not None:
+                self._nonces[key] = (str(message["id"]), self._now_s())
             return copy.deepcopy(message)
 
     def current_user(self) -> JSON:
@@ -359,6 +378,9 @@ class SinkState:
 
 
 _EPHEMERAL = int(MessageFlag.EPHEMERAL)
+# Discord answers a message posted again with the same enforced nonce, by the same author in
+# the same channel, with the first message, "within the past few minutes".
+NONCE_WINDOW_S = 300
 
 
 def _fault_matches(key: str, route: str, path: str) -> bool:

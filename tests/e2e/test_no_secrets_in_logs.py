@@ -21,7 +21,7 @@ import httpx
 import pytest
 from nacl.signing import SigningKey
 from tests.e2e.conftest import Discord
-from tests.e2e.test_payroll_flow import custom_id, modal_submit
+from tests.support.payroll_flow import custom_id, modal_submit
 
 from sunday_mining import observability
 from sunday_mining.adapters.sqlite_store import SqliteStore

@@ -5,7 +5,7 @@ keeps what was paid."""
 from __future__ import annotations
 
 from tests.e2e.conftest import Discord
-from tests.e2e.test_payroll_flow import (
+from tests.support.payroll_flow import (
     components,
     custom_id,
     member_action,

@@ -6,7 +6,7 @@ prices and names on the way."""
 from __future__ import annotations
 
 from tests.e2e.conftest import Discord
-from tests.e2e.test_payroll_flow import (
+from tests.support.payroll_flow import (
     QUANTAINIUM,
     custom_id,
     member_action,

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from pypdf import PdfReader
 from tests.e2e.conftest import Discord
-from tests.e2e.test_payroll_flow import Crew, custom_id, modal_submit, stopped_op, text
 from tests.support.member_view import problems
+from tests.support.payroll_flow import Crew, custom_id, modal_submit, stopped_op, text
 
 from sunday_mining.adapters.discord_rest import DiscordRest
 from sunday_mining.adapters.jobs import InProcessJobs, JobHandler, LambdaJobs

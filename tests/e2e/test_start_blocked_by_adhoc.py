@@ -5,7 +5,7 @@ after which the op starts. Real HTTP, real signatures, every answer checked."""
 from __future__ import annotations
 
 from tests.e2e.conftest import Discord
-from tests.e2e.test_payroll_flow import custom_id
+from tests.support.payroll_flow import custom_id
 
 
 def test_a_leader_stops_the_adhoc_session_that_blocks_the_op_then_starts_it(

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.conftest import Discord, _checked
-from tests.e2e.test_payroll_flow import custom_id, modal_submit, stopped_op, text
+from tests.e2e.conftest import Discord
+from tests.support.discord_box import checked
+from tests.support.payroll_flow import custom_id, modal_submit, stopped_op, text
 
 from sunday_mining_dev.simulator import Exchange
 
@@ -22,7 +23,7 @@ def _tampered_select(discord: Discord, who: str, view: Exchange, cid: str, value
     first = _options(view, cid)[0]
     payload = discord.sim.payloads.component(discord.member(who), view.message, cid, [first])
     payload["data"]["values"] = [value]
-    return _checked(discord.sim.send(payload, label=f"select {cid} = [{value}]"))
+    return checked(discord.sim.send(payload, label=f"select {cid} = [{value}]"))
 
 
 def _refused(answer: Exchange) -> str:
@@ -112,7 +113,7 @@ def test_a_flat_amount_to_a_non_ascii_payee_is_refused_and_never_finalized(
             message=opened.payload.get("message"),
         )
         _with_member_field(payload, SUPERSCRIPT_TWO)
-        answer = _checked(discord.sim.send(payload, label=f"{opener} with payee ²"))
+        answer = checked(discord.sim.send(payload, label=f"{opener} with payee ²"))
         assert "member" in _refused(answer)
     assert discord.store_items() == before
     shown = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Preview"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.e2e.test_voice_chain import (
+from tests.support.voice_chain import (
     ANA,
     BEN,
     CY,

@@ -1,4 +1,5 @@
-"""Fixtures for the store contract: every store adapter, each on a fresh, empty table."""
+"""Fixtures for the store contract (every store adapter, each on a fresh, empty table) and the
+payroll service with fresh prices."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from typing import TYPE_CHECKING
 import boto3
 import pytest
 from moto import mock_aws
+from tests.support.payroll import fresh_prices
 
 from sunday_mining.adapters.dynamodb_store import DynamoDbStore
 from sunday_mining.adapters.dynamodb_table import create_table
 from sunday_mining.adapters.sqlite_store import SqliteStore
+from sunday_mining.domain.clock import FixedClock
+from sunday_mining.entrypoints.factories import Services
 from sunday_mining.ports.store import Store
+from sunday_mining.services.payroll import PayrollService
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -59,3 +64,8 @@ def dynamodb_store(dynamodb_client: DynamoDBClient) -> Iterator[DynamoDbStore]:
 def store(request: pytest.FixtureRequest) -> Store:
     adapter: Store = request.getfixturevalue(f"{request.param}_store")
     return adapter
+
+
+@pytest.fixture
+def payroll(services: Services, clock: FixedClock) -> PayrollService:
+    return fresh_prices(services, clock)

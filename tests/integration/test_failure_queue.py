@@ -12,8 +12,8 @@ from typing import Any
 
 import boto3
 import pytest
-from tests.integration.test_infra import _Context, _url_event
 from tests.support.aws import REGION, aws_env, moto_account
+from tests.support.lambda_events import LambdaContext, url_event
 from tests.support.template import load_template
 
 from sunday_mining.adapters.jobs import InProcessJobs
@@ -211,7 +211,7 @@ def test_the_interactions_cold_start_makes_no_sqs_client(
 
     made = _counting_clients(monkeypatch)
     monkeypatch.setenv("DISCORD_PUBLIC_KEY", DevKeyPair.generate().public_key_hex)
-    assert interactions(_url_event("GET", "/health", b"", {}), _Context())["statusCode"] == 200
+    assert interactions(url_event("GET", "/health", b"", {}), LambdaContext())["statusCode"] == 200
     assert "sqs" not in made
 
     services: Services = build_from_settings(Settings.from_env())

@@ -17,10 +17,10 @@ from typing import Any
 import boto3
 import httpx
 import pytest
-from tests.integration.test_infra import _Context, _url_event
-from tests.integration.test_prices_service import FakeUex
 from tests.support.aws import REGION, aws_env, moto_account
 from tests.support.iam import allowed, recorded_calls
+from tests.support.lambda_events import LambdaContext, url_event
+from tests.support.uex import FakeUex
 
 from sunday_mining.entrypoints import pricing_lambda
 from sunday_mining.ports.worker_protocol import sign
@@ -63,13 +63,13 @@ def _interaction(keys: DevKeyPair, payload: dict[str, Any]) -> dict[str, Any]:
         "X-Signature-Timestamp": stamp,
         "Content-Type": "application/json",
     }
-    return _url_event("POST", "/interactions", body, headers)
+    return url_event("POST", "/interactions", body, headers)
 
 
 def _worker(path: str, payload: dict[str, Any]) -> dict[str, Any]:
     body = json.dumps(payload).encode()
     headers = {**sign(WORKER_SECRET, path, body, time.time()), "Content-Type": "application/json"}
-    return _url_event("POST", path, body, headers)
+    return url_event("POST", path, body, headers)
 
 
 def test_every_call_the_interactions_function_makes_is_allowed_by_its_role(
@@ -95,11 +95,11 @@ def test_every_call_the_interactions_function_makes_is_allowed_by_its_role(
             "/worker/v1/heartbeat",
             {"worker_id": "w-iam", "conn": "c", "sent_ms": 0, "state": "connected"},
         ),
-        _url_event("GET", "/health", b"", {}),
+        url_event("GET", "/health", b"", {}),
     ]
     with recorded_calls() as made:
         for request in requests:
-            answer = handler(request, _Context())
+            answer = handler(request, LambdaContext())
             assert answer["statusCode"] == 200, answer["body"]
     # The recording is real: the store, the schema check, the failure queue, the secret.
     assert {"dynamodb:GetItem", "dynamodb:DescribeTable", "sqs:GetQueueAttributes"} <= made
@@ -121,6 +121,6 @@ def test_every_call_the_pricing_function_makes_is_allowed_by_its_role(
     from functions.pricing_refresh.handler import handler
 
     with moto_account(monkeypatch, {}), recorded_calls() as made:
-        assert handler({"source": "schedule"}, _Context())["ok"] is True
+        assert handler({"source": "schedule"}, LambdaContext())["ok"] is True
     assert {"dynamodb:PutItem", "secretsmanager:GetSecretValue"} <= made  # the recording is real
     assert made <= allowed("PricingRefreshFunction"), made - allowed("PricingRefreshFunction")

@@ -7,7 +7,6 @@ DynamoDB table and Secrets Manager secret, and must behave like the local app.
 
 from __future__ import annotations
 
-import base64
 import importlib
 import json
 import time
@@ -18,9 +17,10 @@ from typing import Any
 import boto3
 import httpx
 import pytest
-from tests.integration.test_prices_service import FakeUex
 from tests.support.aws import REGION, TABLE_NAME, aws_env, moto_account
+from tests.support.lambda_events import LambdaContext, url_event
 from tests.support.template import load_template
+from tests.support.uex import FakeUex
 
 from sunday_mining.adapters import aws_secrets
 from sunday_mining.adapters.dynamodb_store import DynamoDbStore
@@ -173,46 +173,6 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yield
 
 
-def _url_event(method: str, path: str, body: bytes, headers: dict[str, str]) -> dict[str, Any]:
-    """A Lambda Function URL request (API Gateway payload format 2.0)."""
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": "",
-        "headers": {k.lower(): v for k, v in headers.items()},
-        "requestContext": {
-            "accountId": "anonymous",
-            "apiId": "abcdefghij",
-            "domainName": "abcdefghij.lambda-url.us-east-1.on.aws",
-            "domainPrefix": "abcdefghij",
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "203.0.113.7",
-                "userAgent": "Discord-Interactions/1.0 (+https://discord.com)",
-            },
-            "requestId": "c0ffee00-0000-4000-8000-000000000000",
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": "23/Nov/2026:22:00:00 +0000",
-            "timeEpoch": 1795478400000,
-        },
-        "body": base64.b64encode(body).decode(),
-        "isBase64Encoded": True,
-    }
-
-
-class _Context:
-    function_name = "sunday-mining-interactions"
-    aws_request_id = "c0ffee00-0000-4000-8000-000000000000"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 10_000
-
-
 def test_the_interactions_handler_answers_a_signed_ping_on_dynamodb(
     aws: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -227,20 +187,20 @@ def test_the_interactions_handler_answers_a_signed_ping_on_dynamodb(
         "X-Signature-Timestamp": timestamp,
         "Content-Type": "application/json",
     }
-    answer = handler(_url_event("POST", "/interactions", body, signed), _Context())
+    answer = handler(url_event("POST", "/interactions", body, signed), LambdaContext())
     assert answer["statusCode"] == 200
     assert json.loads(answer["body"]) == {"type": 1}
 
     forged = {**signed, "X-Signature-Ed25519": keys.sign(timestamp, body + b" ")}
-    refused = handler(_url_event("POST", "/interactions", body, forged), _Context())
+    refused = handler(url_event("POST", "/interactions", body, forged), LambdaContext())
     assert refused["statusCode"] == 401
 
     # The store is the moto table: /health reads it.
-    health = handler(_url_event("GET", "/health", b"", {}), _Context())
+    health = handler(url_event("GET", "/health", b"", {}), LambdaContext())
     assert health["statusCode"] == 200, health["body"]
     # The worker secret came from Secrets Manager (not the environment): the worker API is on
     # and refuses an unsigned heartbeat instead of answering 404.
-    worker = handler(_url_event("POST", "/worker/v1/heartbeat", b"{}", {}), _Context())
+    worker = handler(url_event("POST", "/worker/v1/heartbeat", b"{}", {}), LambdaContext())
     assert worker["statusCode"] in (400, 401)
 
 
@@ -259,7 +219,7 @@ def test_the_pricing_handler_refreshes_from_a_scheduler_event_like_the_local_app
 
     schedule = template["Resources"]["PricingRefreshSchedule"]["Properties"]
     event = json.loads(schedule["Target"]["Input"])
-    answer = handler(event, _Context())
+    answer = handler(event, LambdaContext())
     json.dumps(answer)
 
     local_store = SqliteStore(tmp_path / "local.sqlite3")

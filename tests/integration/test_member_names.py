@@ -18,7 +18,7 @@ from sunday_mining.services.names import (
     clean_name,
 )
 
-T0 = 1_795_370_400_000
+T0 = 1_795_370_400_000  # where the clock fixture starts (tests/conftest.py)
 GUILD = "900000000000000001"
 OTHER_GUILD = "900000000000000002"
 
@@ -30,11 +30,6 @@ def member(n: int) -> str:
 @pytest.fixture
 def counted(store: Store) -> CountingStore:
     return CountingStore(store)
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(T0)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.integration.test_worker_service import GUILD, SIDE, beat, seat
+from tests.support.worker_service import GUILD, SIDE, beat, seat
 
 from sunday_mining.adapters.jobs import InProcessJobs, JobHandler
 from sunday_mining.adapters.local_blobs import FolderBlobs

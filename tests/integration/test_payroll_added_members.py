@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from tests.integration.test_payroll_service import (
+from tests.support.payroll import (
     ANA,
     BEN,
     CY,
@@ -16,7 +16,7 @@ from tests.integration.test_payroll_service import (
     ready_draft,
     stored,
 )
-from tests.support.delegating_store import Call, DelegatingStore
+from tests.support.races import RaceFirstWrite
 
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import StateConflict, ValidationError
@@ -34,11 +34,6 @@ from sunday_mining.services.voice import VoiceBatch
 
 DEE, EVE, BOT = "104", "105", "900"
 HOUR = 3600
-
-
-@pytest.fixture
-def payroll(services: Services, clock: FixedClock) -> PayrollService:
-    return fresh_prices(services, clock)
 
 
 def add(payroll: PayrollService, draft: PayrollVersion, *picked: str) -> PayrollVersion:
@@ -169,19 +164,6 @@ def test_a_final_payroll_takes_no_added_members(
     with pytest.raises(StateConflict, match="was finalized by"):
         add(payroll, final, DEE)
     assert stored(services, final) == before
-
-
-class RaceFirstWrite(DelegatingStore):
-    """Runs ``race`` (another officer's edit, on the inner store) just before the next write."""
-
-    def __init__(self, inner: Store) -> None:
-        super().__init__(inner)
-        self.race: Callable[[], object] | None = None
-
-    def _before(self, call: Call) -> None:
-        if call.writes and self.race is not None:
-            race, self.race = self.race, None
-            race()
 
 
 def test_an_edit_landing_between_read_and_write_refuses_the_add_and_keeps_the_edit(

@@ -3,9 +3,7 @@ and what was paid under the replaced version is kept for the others. Amounts wor
 
 from __future__ import annotations
 
-import pytest
-from tests.integration.test_payroll_added_members import RaceFirstWrite
-from tests.integration.test_payroll_service import (
+from tests.support.payroll import (
     ANA,
     BEN,
     GUILD,
@@ -14,6 +12,7 @@ from tests.integration.test_payroll_service import (
     fresh_prices,
     ready_draft,
 )
+from tests.support.races import RaceFirstWrite
 
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.entrypoints.factories import Services, build_services
@@ -22,11 +21,6 @@ from sunday_mining.services.payroll import Owed, PayrollService, PayrollVersion,
 from sunday_mining.services.payroll.model import PaidMark, PriorPayment
 
 ORG = "org"
-
-
-@pytest.fixture
-def payroll(services: Services, clock: FixedClock) -> PayrollService:
-    return fresh_prices(services, clock)
 
 
 def first_version_all_paid(

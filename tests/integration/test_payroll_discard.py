@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.integration.test_payroll_added_members import RaceFirstWrite
-from tests.integration.test_payroll_service import (
+from tests.support.payroll import (
     ANA,
     BEN,
     CY,
@@ -16,6 +15,7 @@ from tests.integration.test_payroll_service import (
     stopped_session,
     stored,
 )
+from tests.support.races import RaceFirstWrite
 
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import NotFound, StateConflict
@@ -25,11 +25,6 @@ from sunday_mining.ports.store import Store
 from sunday_mining.services import keys
 from sunday_mining.services.payroll import PayrollService, PayrollStatus
 from sunday_mining.services.payroll.codec import head_key
-
-
-@pytest.fixture
-def payroll(services: Services, clock: FixedClock) -> PayrollService:
-    return fresh_prices(services, clock)
 
 
 def test_discarding_a_first_draft_puts_the_session_back_as_it_was(

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.support.uex import FIXTURES, FakeUex, fixture
 
-from sunday_mining.adapters.uex import UexClient
 from sunday_mining.config import Settings
 from sunday_mining.domain import ores
 from sunday_mining.domain.clock import FixedClock
@@ -32,52 +32,14 @@ from sunday_mining.services.prices import (
     bundled_snapshot,
 )
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "uex"
-T0 = 1_795_370_400_000  # 2026-11-22 18:00 UTC
+T0 = 1_795_370_400_000  # 2026-11-22 18:00 UTC, where the clock fixture starts
 HOUR_MS = 3_600_000
 DYNAMODB_ITEM_LIMIT = 400 * 1024
-
-
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text("utf-8"))
-
-
-class FakeUex:
-    """UEX as the fixtures describe it; ``fail`` makes one path (or every path) answer badly."""
-
-    def __init__(self) -> None:
-        self.failures: dict[str, Callable[[], httpx.Response]] = {}
-        self.overrides: dict[str, Any] = {}
-        self.calls: list[str] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.path.rsplit("/", 1)[-1]
-        self.calls.append(path)
-        failure = self.failures.get(path) or self.failures.get("*")
-        if failure is not None:
-            return failure()
-        body = self.overrides.get(path) or fixture(f"{path}.json")
-        return httpx.Response(200, json=body)
-
-    def fail(self, path: str, make: Callable[[], httpx.Response]) -> None:
-        self.failures[path] = make
-
-    def heal(self) -> None:
-        self.failures.clear()
-
-    def client(self) -> UexClient:
-        http = httpx.Client(transport=httpx.MockTransport(self))
-        return UexClient(http, base_url="https://uex.test/2.0", sleep=lambda _: None)
 
 
 @pytest.fixture
 def uex() -> FakeUex:
     return FakeUex()
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(T0)
 
 
 @pytest.fixture

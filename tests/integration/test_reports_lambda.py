@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 
 import boto3
 import pytest
-from tests.integration.test_infra import _Context, _url_event
-from tests.integration.test_payroll_service import GUILD, OFFICER, fresh_prices, ready_draft
 from tests.support.aws import REGION, TABLE_NAME, aws_env, moto_account
 from tests.support.iam import allowed, recorded_calls
+from tests.support.lambda_events import LambdaContext, url_event
+from tests.support.payroll import GUILD, OFFICER, fresh_prices, ready_draft
 
 from sunday_mining import observability
 from sunday_mining.adapters.dynamodb_store import DynamoDbStore
@@ -190,11 +190,11 @@ def test_the_invoke_carries_no_token_and_the_report_still_arrives_as_the_followu
     assert event["payload"]["token_kept"] is True
     assert len(kept_tokens(app)) == 1
 
-    assert handler(event, _Context()) == {"ok": True, "key": event["key"]}
+    assert handler(event, LambdaContext()) == {"ok": True, "key": event["key"]}
     (followup,) = state.followup_messages(token)
     assert followup["attachments"][0]["filename"].endswith(".pdf")
     assert kept_tokens(app) == []  # delivered: deleted, not left for the ttl
-    assert handler(event, _Context()) == {"ok": True, "key": event["key"]}  # a duplicate
+    assert handler(event, LambdaContext()) == {"ok": True, "key": event["key"]}  # a duplicate
     assert len(state.followup_messages(token)) == 1
 
     written = logs.getvalue()
@@ -221,7 +221,7 @@ def test_without_a_usable_kept_token_the_report_goes_to_the_report_channel(
         app.store.delete((kept["pk"], kept["sk"]))
 
     event = json.loads(body)
-    assert handler(event, _Context()) == {"ok": True, "key": event["key"]}
+    assert handler(event, LambdaContext()) == {"ok": True, "key": event["key"]}
     assert state.followup_messages(token) == []
     (posted,) = state.channel_messages(channel)
     assert posted["attachments"][0]["filename"].endswith(".pdf")
@@ -238,8 +238,8 @@ def test_the_reports_handler_builds_into_s3_and_posts_once(
     payroll_id = finalized_on_dynamodb()
     event, token = job_event(state, payroll_id)
 
-    assert handler(event, _Context()) == {"ok": True, "key": event["key"]}
-    assert handler(event, _Context()) == {"ok": True, "key": event["key"]}  # a duplicate invoke
+    assert handler(event, LambdaContext()) == {"ok": True, "key": event["key"]}
+    assert handler(event, LambdaContext()) == {"ok": True, "key": event["key"]}  # a duplicate
 
     s3 = boto3.client("s3", region_name=REGION)
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"])
@@ -262,18 +262,18 @@ def test_the_reports_handler_builds_into_s3_and_posts_once(
 
     monkeypatch.setenv("DISCORD_PUBLIC_KEY", DevKeyPair.generate().public_key_hex)
     path, query = urlsplit(link).path, urlsplit(link).query
-    event_get = _url_event("GET", path, b"", {})
+    event_get = url_event("GET", path, b"", {})
     event_get["rawQueryString"] = query
-    opened = interactions(event_get, _Context())
+    opened = interactions(event_get, LambdaContext())
     assert opened["statusCode"] == 302, opened["body"]
     location = opened["headers"]["location"]
     assert location.startswith(f"https://{BUCKET}.s3.amazonaws.com/{pdf_key}?")
     assert "X-Amz-Expires=300" in location
 
     event_get["rawQueryString"] = query[:-2] + ("zz" if not query.endswith("zz") else "yy")
-    assert interactions(event_get, _Context())["statusCode"] == 403
+    assert interactions(event_get, LambdaContext())["statusCode"] == 403
     event_get["rawQueryString"] = ""
-    assert interactions(event_get, _Context())["statusCode"] == 403
+    assert interactions(event_get, LambdaContext())["statusCode"] == 403
 
 
 def test_a_job_for_a_draft_fails_and_raises_for_the_lambda_retry(
@@ -287,7 +287,7 @@ def test_a_job_for_a_draft_fails_and_raises_for_the_lambda_retry(
     draft = ready_draft(services, clock, fresh_prices(services, clock))
     event, token = job_event(sink[0], draft.payroll_id)
     with pytest.raises(Exception, match="finalized"):
-        handler(event, _Context())
+        handler(event, LambdaContext())
     assert sink[0].followup_messages(token) == []  # not the last attempt: nobody told yet
 
 
@@ -308,7 +308,7 @@ def test_the_interactions_cold_start_makes_no_s3_or_lambda_client(
     monkeypatch.setattr(boto3, "client", counting_client)
     monkeypatch.setenv("SM_REPORTS_FUNCTION", "stack-reports")
     monkeypatch.setenv("DISCORD_PUBLIC_KEY", DevKeyPair.generate().public_key_hex)
-    health = interactions(_url_event("GET", "/health", b"", {}), _Context())
+    health = interactions(url_event("GET", "/health", b"", {}), LambdaContext())
     assert health["statusCode"] == 200
     assert "s3" not in made
     assert "lambda" not in made
@@ -322,11 +322,11 @@ def test_the_reports_function_also_posts_notices_once(
     channel = "1400000000000000077"
     payload = {"guild_id": GUILD, "channel_id": channel, "content": "The session stopped."}
     event = {"kind": "notice", "key": "adhoc-stop:s1", "payload": payload}
-    assert handler(event, _Context()) == {"ok": True, "key": "adhoc-stop:s1"}
-    assert handler(event, _Context()) == {"ok": True, "key": "adhoc-stop:s1"}  # duplicated
+    assert handler(event, LambdaContext()) == {"ok": True, "key": "adhoc-stop:s1"}
+    assert handler(event, LambdaContext()) == {"ok": True, "key": "adhoc-stop:s1"}  # duplicated
     (posted,) = sink[0].channel_messages(channel)
     assert posted["content"] == "The session stopped."
-    assert handler({"kind": "other", "key": "k", "payload": {}}, _Context())["ok"] is False
+    assert handler({"kind": "other", "key": "k", "payload": {}}, LambdaContext())["ok"] is False
 
 
 # --- what the reports function calls, against what its role allows ---------------------------
@@ -348,8 +348,8 @@ def test_every_call_the_reports_function_makes_is_allowed_by_its_role(
     event = json.loads(body)
     notice = {"guild_id": GUILD, "channel_id": "1400000000000000078", "content": "Stopped."}
     with recorded_calls() as made:
-        assert handler(event, _Context()) == {"ok": True, "key": event["key"]}
-        assert handler(event, _Context()) == {"ok": True, "key": event["key"]}
-        assert handler({"kind": "notice", "key": "n1", "payload": notice}, _Context())["ok"]
+        assert handler(event, LambdaContext()) == {"ok": True, "key": event["key"]}
+        assert handler(event, LambdaContext()) == {"ok": True, "key": event["key"]}
+        assert handler({"kind": "notice", "key": "n1", "payload": notice}, LambdaContext())["ok"]
     assert {"dynamodb:DeleteItem", "s3:PutObject"} <= made  # the recording is real
     assert made <= allowed("ReportsFunction"), made - allowed("ReportsFunction")

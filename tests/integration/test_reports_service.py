@@ -11,15 +11,15 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-from tests.integration.test_payroll_service import (
+from tests.support.payroll import (
     ANA,
     BEN,
     CY,
     GUILD,
     OFFICER,
-    fresh_prices,
     ready_draft,
 )
+from tests.support.reports import KEY, CountingRenderer, Recorder, make_service, request_for
 
 from sunday_mining.adapters.local_blobs import FolderBlobs
 from sunday_mining.adapters.s3_blobs import S3_CONFIG, S3Blobs
@@ -34,11 +34,8 @@ from sunday_mining.domain.errors import (
 )
 from sunday_mining.domain.ids import new_id
 from sunday_mining.entrypoints.factories import Services
-from sunday_mining.observability import CurrentMetrics
-from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import Job, JobQueue
 from sunday_mining.ports.store import SortKey
-from sunday_mining.reports.model import ReportData, content_hash
 from sunday_mining.services import keys
 from sunday_mining.services.job_kinds import REPORT_JOB
 from sunday_mining.services.names import MemberNames
@@ -52,30 +49,9 @@ from sunday_mining.services.reports import (
     DeliveryInProgress,
     ReportFiles,
     ReportRequest,
-    ReportService,
 )
 
-KEY = b"k" * 32
 DAY_S = 86_400
-
-
-class Recorder:
-    """A Deliverer that records what it was asked to send, failing the first ``fail`` times."""
-
-    def __init__(self, fail: int = 0) -> None:
-        self.fail = fail
-        self.sent: list[tuple[ReportRequest, ReportFiles, str]] = []
-        self.notices: list[str] = []
-
-    def deliver(self, request: ReportRequest, files: ReportFiles, link: str) -> dict[str, Any]:
-        if self.fail:
-            self.fail -= 1
-            raise Unavailable("Discord did not answer.")
-        self.sent.append((request, files, link))
-        return {"followup_message_id": str(len(self.sent))}
-
-    def notify_failure(self, request: ReportRequest, text: str) -> None:
-        self.notices.append(text)
 
 
 class HeldJobs(JobQueue):
@@ -88,64 +64,9 @@ class HeldJobs(JobQueue):
         self.jobs.append(job)
 
 
-class CountingRenderer:
-    def __init__(self) -> None:
-        self.calls: list[ReportData] = []
-
-    def __call__(self, data: ReportData) -> tuple[bytes, bytes]:
-        self.calls.append(data)
-        digest = content_hash(data).encode()
-        return b"%PDF-fake " + digest, b"csv " + digest
-
-
-@pytest.fixture
-def payroll(services: Services, clock: FixedClock) -> PayrollService:
-    return fresh_prices(services, clock)
-
-
 def final_version(services: Services, clock: FixedClock, payroll: PayrollService) -> PayrollVersion:
     draft = ready_draft(services, clock, payroll)
     return payroll.finalize(GUILD, draft.payroll_id, OFFICER, expected_rev=draft.rev)
-
-
-def make_service(
-    services: Services,
-    clock: FixedClock,
-    payroll: PayrollService,
-    blobs: BlobStore,
-    deliverer: Recorder,
-    renderer: Any,
-    jobs: JobQueue | None = None,
-) -> ReportService:
-    return ReportService(
-        services.store,
-        clock,
-        services.guilds,
-        services.sessions,
-        services.summaries,
-        payroll,
-        blobs=blobs,
-        links=ReportLinks(KEY, "https://sm.example", valid_days=30),
-        lookup_names=MemberNames(services.store, clock).lookup,
-        deliverer=deliverer,
-        renderer=renderer,
-        metrics=CurrentMetrics(),
-        jobs=jobs,
-    )
-
-
-def request_for(
-    version: PayrollVersion, key: str = "int-1", *, token: str = "tok", at_ms: int = 0
-) -> ReportRequest:
-    return ReportRequest(
-        guild_id=GUILD,
-        payroll_id=version.payroll_id,
-        requested_by=OFFICER,
-        request_key=key,
-        application_id="app",
-        interaction_token=token,
-        interaction_ms=at_ms,
-    )
 
 
 def kept_tokens(services: Services) -> list[dict[str, Any]]:

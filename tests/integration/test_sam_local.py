@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-from tests.integration.test_payroll_service import GUILD, OFFICER, fresh_prices, ready_draft
+from tests.support.payroll import GUILD, OFFICER, fresh_prices, ready_draft
 from tests.support.template import load_template
 
 from sunday_mining.adapters import aws_secrets

@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from tests.integration.test_worker_api import GUILD, ROCK, App, app, batch, event
+from tests.support.worker_api import GUILD, ROCK, App, app, batch, event
 
 from sunday_mining.domain.errors import Unavailable
 from sunday_mining.domain.presence import VoiceEvent, VoiceSnapshot
 from sunday_mining.services.names import MemberNames
 from sunday_mining.services.voice import VoiceBatch, VoiceIngestService
 
-__all__ = ["app"]  # the fixture, shared with the other worker API tests
+__all__ = ["app"]  # the fixture, imported for pytest to find
 
 ANA, BEN, JUKEBOX = "42", "43", "49"
 

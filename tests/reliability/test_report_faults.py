@@ -32,14 +32,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.integration.test_payroll_service import OFFICER, fresh_prices, ready_draft
-from tests.integration.test_reports_service import (
+from tests.support.faults import FAULTS, FaultyStore
+from tests.support.payroll import OFFICER, fresh_prices, ready_draft
+from tests.support.reports import (
     CountingRenderer,
     Recorder,
     make_service,
     request_for,
 )
-from tests.reliability.test_faults import FAULTS, FaultyStore
 
 from sunday_mining.adapters.local_blobs import FolderBlobs
 from sunday_mining.adapters.sqlite_store import TABLE_NAME, SqliteStore

@@ -3,6 +3,7 @@ runs ``lint-imports`` with ``.importlinter``; docs/architecture.md explains the 
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -65,3 +66,26 @@ def test_the_import_contracts_hold() -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def _test_module_imports(path: Path) -> list[str]:
+    """The test modules (``test_*``) that one file under tests/ imports, by dotted name."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            found += [base, *(f"{base}.{alias.name}" for alias in node.names)]
+    ours = [name for name in found if name.startswith(("tests.", "."))]
+    return sorted({name for name in ours if name.rsplit(".", 1)[-1].startswith("test_")})
+
+
+def test_no_test_module_imports_another_test_module() -> None:
+    """Shared helpers live in tests/support (or a conftest.py), never in a test module."""
+    offenders = {
+        str(path.relative_to(ROOT)): imported
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        if (imported := _test_module_imports(path))
+    }
+    assert offenders == {}

@@ -220,11 +220,6 @@ def raced(store: Store) -> RacedStore:
     return RacedStore(store)
 
 
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(1_700_000_000_000)
-
-
 def _recording(log: list[int], number: int) -> Migration:
     def apply(store: Store, clock: Clock) -> None:
         log.append(number)

@@ -53,7 +53,7 @@ class FakeVoice:
         self.presence.own_voice(guild_id, channel_id)
 
 
-class Clock:
+class Monotonic:
     def __init__(self) -> None:
         self.now = 1000.0
 
@@ -67,14 +67,14 @@ def voice() -> FakeVoice:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def monotonic() -> Monotonic:
+    return Monotonic()
 
 
 @pytest_asyncio.fixture
-async def presence(voice: FakeVoice, clock: Clock) -> AsyncIterator[Presence]:
+async def presence(voice: FakeVoice, monotonic: Monotonic) -> AsyncIterator[Presence]:
     reconciler = Presence(
-        voice, confirm_s=10, backoff_base_s=2, backoff_max_s=60, tick_s=0.005, clock=clock
+        voice, confirm_s=10, backoff_base_s=2, backoff_max_s=60, tick_s=0.005, clock=monotonic
     )
     voice.presence = reconciler
     task = asyncio.create_task(reconciler.run())
@@ -125,20 +125,20 @@ async def test_leaves_a_leftover_seat_once_the_app_says_none(
 
 @pytest.mark.asyncio
 async def test_no_echo_is_a_timeout_retried_after_a_backoff(
-    presence: Presence, voice: FakeVoice, clock: Clock
+    presence: Presence, voice: FakeVoice, monotonic: Monotonic
 ) -> None:
     voice.echo = False
     presence.set_desired({GUILD: DISPATCH})
     await settle()
     assert voice.calls == [("join", DISPATCH)]
 
-    clock.now += 10.1  # past the confirmation window
+    monotonic.now += 10.1  # past the confirmation window
     await settle()
     assert report(presence).error == "timeout"
     assert voice.calls == [("join", DISPATCH)]  # waiting out the backoff (1 to 2 s)
 
     voice.echo = True
-    clock.now += 2.1
+    monotonic.now += 2.1
     await settle()
     assert voice.calls == [("join", DISPATCH)] * 2
     assert report(presence) == VoiceReport(DISPATCH, DISPATCH, None)
@@ -160,7 +160,7 @@ async def test_no_echo_is_a_timeout_retried_after_a_backoff(
 async def test_a_join_that_cannot_work_is_reported_not_attempted(
     presence: Presence,
     voice: FakeVoice,
-    clock: Clock,
+    monotonic: Monotonic,
     channel_report: ChannelReport,
     error: str,
 ) -> None:
@@ -171,7 +171,7 @@ async def test_a_join_that_cannot_work_is_reported_not_attempted(
     assert report(presence) == VoiceReport(None, DISPATCH, error)
 
     del voice.reports[DISPATCH]  # an admin fixed the channel
-    clock.now += 2.1
+    monotonic.now += 2.1
     await settle()
     assert voice.calls == [("join", DISPATCH)]
     assert report(presence).error is None
@@ -179,18 +179,18 @@ async def test_a_join_that_cannot_work_is_reported_not_attempted(
 
 @pytest.mark.asyncio
 async def test_backoff_doubles_and_is_capped(
-    presence: Presence, voice: FakeVoice, clock: Clock
+    presence: Presence, voice: FakeVoice, monotonic: Monotonic
 ) -> None:
     voice.failure = JoinFailed("timeout")
     presence.set_desired({GUILD: DISPATCH})
     await settle()
     for _ in range(8):
-        clock.now += 60.0  # always past the cap
+        monotonic.now += 60.0  # always past the cap
         await settle()
     attempts = len(voice.calls)
     assert attempts == 9
 
-    clock.now += 29.0  # below half the cap: a retry may not come yet
+    monotonic.now += 29.0  # below half the cap: a retry may not come yet
     await settle()
     assert len(voice.calls) == attempts
 

@@ -196,6 +196,11 @@ class SqliteStore(Store):
             for statement in ddl(table):
                 connection.execute(statement)
 
+    @property
+    def path(self) -> str:
+        """The database file (another store on the same file sees the same data)."""
+        return self._path
+
     def close(self) -> None:
         """Close every thread's connection; the store cannot be used afterwards."""
         with self._connections_lock:

@@ -26,9 +26,9 @@ from sunday_mining.domain.clock import FixedClock
 from sunday_mining.entrypoints.factories import ReportSetup, build_services
 from sunday_mining.entrypoints.local_server import free_port, running_app
 from sunday_mining.interactions.commands import command_json
+from sunday_mining.reports.links import ReportLinks
+from sunday_mining.reports.sending import DiscordDeliverer
 from sunday_mining.services.job_kinds import REPORT_JOB
-from sunday_mining.services.report_links import ReportLinks
-from sunday_mining.services.report_sending import DiscordDeliverer
 from sunday_mining.web.app import create_app
 from sunday_mining_dev.simulator import DevKeyPair, DiscordSimulator, Exchange, SinkState
 from sunday_mining_dev.simulator.rest_sink import running_sink
@@ -257,7 +257,7 @@ def test_a_lambda_outage_is_named_to_the_officer_and_in_diagnostics_not_the_stor
     reporting.jobs.drain()
     reports = discord.services.reports
     assert reports is not None
-    monkeypatch.setattr(reports, "jobs", LambdaJobs(_LambdaDown(), "sunday-mining-reports"))
+    monkeypatch.setattr(reports, "jobs", LambdaJobs(_LambdaDown, "sunday-mining-reports"))
 
     refused = discord.click("purser", final, custom_id(final, "sm1:prep:"))
     assert refused.ephemeral

@@ -21,7 +21,7 @@ import pytest
 
 from sunday_mining.interactions.commands import command_json
 from sunday_mining.ports.worker_protocol import SIGNATURE_HEADER, sign
-from sunday_mining.services.report_links import ReportLinks
+from sunday_mining.reports.links import ReportLinks
 from sunday_mining_dev.simulator import DevKeyPair, PayloadFactory, sample_guild
 from sunday_mining_dev.simulator.tamper import signed_request
 

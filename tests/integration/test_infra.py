@@ -254,7 +254,7 @@ def test_a_report_claim_outlives_any_live_attempt_and_ends_before_the_last_retry
     """A report attempt claims its message before sending; if it dies, the claim must outlast
     any live attempt (the function's timeout) yet end before Lambda's last retry (about 1 min
     after the failure, then 2 more), or that retry would find it "in progress" and give up."""
-    from sunday_mining.services.reports import SEND_LEASE_MS
+    from sunday_mining.reports.service import SEND_LEASE_MS
 
     timeout_s = template["Resources"]["ReportsFunction"]["Properties"]["Timeout"]
     invoke = template["Resources"]["ReportsFunction"]["Properties"]["EventInvokeConfig"]

@@ -16,8 +16,8 @@ from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import Unavailable
 from sunday_mining.entrypoints.factories import ReportSetup, Services, build_services
 from sunday_mining.ports.jobs import Job
+from sunday_mining.reports.links import ReportLinks
 from sunday_mining.services.job_kinds import NOTICE_JOB
-from sunday_mining.services.report_links import ReportLinks
 
 
 class Poster:

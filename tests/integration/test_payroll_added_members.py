@@ -24,12 +24,12 @@ from sunday_mining.domain.payroll import compute
 from sunday_mining.domain.presence import VoiceEvent
 from sunday_mining.entrypoints.factories import Services, build_services
 from sunday_mining.ports.store import Store
+from sunday_mining.reports.data import build_report_data
 from sunday_mining.services.payroll import (
     MAX_ADDED_MEMBERS,
     PayrollService,
     PayrollVersion,
 )
-from sunday_mining.services.report_data import build_report_data
 from sunday_mining.services.voice import VoiceBatch
 
 DEE, EVE, BOT = "104", "105", "900"

@@ -10,10 +10,10 @@ from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.presence import VoiceEvent
 from sunday_mining.domain.session import Session, SessionType
 from sunday_mining.entrypoints.factories import Services
+from sunday_mining.reports.data import build_report_data
 from sunday_mining.reports.model import ReportData
 from sunday_mining.services.payroll import OreEntry, PayrollVersion, unpaid_reason
 from sunday_mining.services.prices import bundled_snapshot
-from sunday_mining.services.report_data import build_report_data
 from sunday_mining.services.voice import VoiceBatch
 
 GUILD, CHANNEL, OFFICER = "1000", "11", "9"

@@ -16,7 +16,7 @@ from tests.support.sink import SinkServer, sink_fixtures
 
 from sunday_mining.adapters.discord_rest import DiscordRest
 from sunday_mining.domain.clock import FixedClock
-from sunday_mining.services.report_delivery import (
+from sunday_mining.reports.delivery import (
     DeliverableReport,
     DeliveryTarget,
     ReportDelivery,

@@ -31,10 +31,10 @@ from sunday_mining.domain.clock import FixedClock
 from sunday_mining.entrypoints import reports_lambda
 from sunday_mining.entrypoints.factories import ReportSetup, Services, build_services
 from sunday_mining.ports.store import SortKey
+from sunday_mining.reports.links import ReportLinks
+from sunday_mining.reports.service import TOKEN_PREFIX, ReportRequest
 from sunday_mining.services import keys
 from sunday_mining.services.job_kinds import REPORT_JOB
-from sunday_mining.services.report_links import ReportLinks
-from sunday_mining.services.reports import TOKEN_PREFIX, ReportRequest
 from sunday_mining_dev.simulator import DevKeyPair, PayloadFactory, SinkState, sample_guild
 from sunday_mining_dev.simulator.rest_sink import running_sink
 
@@ -125,7 +125,7 @@ def app_side(invokes: InvokeRecorder, tmp_path: Path) -> Services:
     setup = ReportSetup(
         FolderBlobs(tmp_path / "unused"),
         ReportLinks(LINK_KEY.encode(), PUBLIC_URL),
-        jobs=LambdaJobs(invokes, "stack-reports"),
+        jobs=LambdaJobs(lambda: invokes, "stack-reports"),
     )
     return build_services(store, FixedClock(int(time.time() * 1000)), reports=setup)
 

@@ -36,20 +36,20 @@ from sunday_mining.domain.ids import new_id
 from sunday_mining.entrypoints.factories import Services
 from sunday_mining.ports.jobs import Job, JobQueue
 from sunday_mining.ports.store import SortKey
-from sunday_mining.services import keys
-from sunday_mining.services.job_kinds import REPORT_JOB
-from sunday_mining.services.names import MemberNames
-from sunday_mining.services.payroll import PayrollService, PayrollVersion
-from sunday_mining.services.report_data import split_report_id
-from sunday_mining.services.report_delivery import TOKEN_WINDOW_MS
-from sunday_mining.services.report_links import LinkExpired, ReportLinks
-from sunday_mining.services.reports import (
+from sunday_mining.reports.data import split_report_id
+from sunday_mining.reports.delivery import TOKEN_WINDOW_MS
+from sunday_mining.reports.links import LinkExpired, ReportLinks
+from sunday_mining.reports.service import (
     MAX_ATTEMPTS,
     TOKEN_PREFIX,
     DeliveryInProgress,
     ReportFiles,
     ReportRequest,
 )
+from sunday_mining.services import keys
+from sunday_mining.services.job_kinds import REPORT_JOB
+from sunday_mining.services.names import MemberNames
+from sunday_mining.services.payroll import PayrollService, PayrollVersion
 
 DAY_S = 86_400
 
@@ -458,7 +458,7 @@ def test_s3_keeps_reports_encrypted_and_the_link_redirects_to_a_presigned_url(
 ) -> None:
     final = final_version(services, clock, payroll)
     deliverer = Recorder()
-    blobs = S3Blobs(s3, "reports")
+    blobs = S3Blobs(lambda: s3, "reports")
     blobs.check_writable()
     reports = make_service(services, clock, payroll, blobs, deliverer, CountingRenderer())
     reports.run(request_for(final))
@@ -477,7 +477,7 @@ def test_s3_keeps_reports_encrypted_and_the_link_redirects_to_a_presigned_url(
 
 
 def test_a_missing_bucket_is_unavailable_and_names_no_secret(s3: Any) -> None:
-    blobs = S3Blobs(s3, "no-such-bucket")
+    blobs = S3Blobs(lambda: s3, "no-such-bucket")
     with pytest.raises(BlobStoreUnavailable) as caught:
         blobs.put("reports/a.pdf", b"x", "application/pdf")
     assert "NoSuchBucket" in caught.value.message

@@ -15,7 +15,7 @@ from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import PermissionDenied
 from sunday_mining.entrypoints.factories import build_services
 from sunday_mining.entrypoints.local_server import running_app
-from sunday_mining.services.reports import OpenedReport, ReportService
+from sunday_mining.reports.service import OpenedReport, ReportService
 from sunday_mining.web.app import create_app
 from sunday_mining.web.reports import reports_router
 

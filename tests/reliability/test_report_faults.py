@@ -12,7 +12,7 @@ every fault, the job runs again from the same starting state with that one call 
 
 (This found an attempt that failed to mark its message sent raising after the message was out:
 the runner would retry it, and the last attempt would tell the member the report had failed.
-The marker is now retried and, failing that, left for the lease; services/reports.py.)
+The marker is now retried and, failing that, left for the lease; reports/service.py.)
 
 The report storage (S3 on AWS) refusing writes fails the attempt the same way; the last attempt
 tells the member how to rebuild, and a rebuild after the storage is back delivers.
@@ -47,8 +47,8 @@ from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import ConditionFailed, Unavailable
 from sunday_mining.entrypoints.factories import build_services
 from sunday_mining.ports.blobs import Blob, BlobStore
+from sunday_mining.reports.service import LAST_OUTCOME_KEY, MAX_ATTEMPTS, ReportService
 from sunday_mining.services.payroll import PayrollVersion
-from sunday_mining.services.reports import LAST_OUTCOME_KEY, MAX_ATTEMPTS, ReportService
 
 T0 = 1_795_370_400_000
 GUILD_ROWS_KEPT_APART = ("REPORTTRY#",)  # the attempt counter counts attempts, by design

@@ -267,7 +267,7 @@ def test_message_file_repr_leaves_the_bytes_out() -> None:
 def test_importing_the_client_and_delivery_does_not_import_httpx() -> None:
     probe = (
         "import sys\n"
-        "import sunday_mining.adapters.discord_rest, sunday_mining.services.report_delivery\n"
+        "import sunday_mining.adapters.discord_rest, sunday_mining.reports.delivery\n"
         "print(sorted(m for m in ('httpx', 'fpdf') if m in sys.modules))\n"
     )
     result = subprocess.run(

@@ -91,7 +91,7 @@ def test_the_queue_depth_counts_visible_and_in_flight_messages() -> None:
                 ],
             },
         )
-        assert SqsFailureQueue(client, QUEUE_URL).depth() == 3
+        assert SqsFailureQueue(lambda: client, QUEUE_URL).depth() == 3
         stub.assert_no_pending_responses()
 
 
@@ -105,7 +105,7 @@ def test_a_refused_queue_read_is_the_queue_s_failure_with_the_code_only() -> Non
             http_status_code=403,
         )
         with pytest.raises(FailureQueueUnavailable) as refused:
-            SqsFailureQueue(client, QUEUE_URL).depth()
+            SqsFailureQueue(lambda: client, QUEUE_URL).depth()
     assert refused.value.message == "SQS refused the request (AccessDenied)."
     assert "123456789012" not in refused.value.message
 
@@ -116,7 +116,7 @@ def test_a_queue_that_does_not_answer_is_the_queue_s_failure() -> None:
             raise ReadTimeoutError(endpoint_url=QUEUE_URL)
 
     with pytest.raises(FailureQueueUnavailable, match=r"SQS did not answer \(ReadTimeoutError\)"):
-        SqsFailureQueue(SlowClient(), QUEUE_URL).depth()
+        SqsFailureQueue(SlowClient, QUEUE_URL).depth()
 
 
 def test_an_unreadable_queue_is_no_store_failure_and_is_counted_under_its_own_name(
@@ -127,7 +127,7 @@ def test_an_unreadable_queue_is_no_store_failure_and_is_counted_under_its_own_na
             raise ConnectionError("no route")
 
     with pytest.raises(FailureQueueUnavailable) as unread:
-        SqsFailureQueue(DownClient(), QUEUE_URL).depth()
+        SqsFailureQueue(DownClient, QUEUE_URL).depth()
     assert not isinstance(unread.value, StoreError)  # the database is fine
     services.errors.record_failure(unread.value)
     assert services.errors.last_day() == {"on-failure queue unavailable": 1}

@@ -62,8 +62,8 @@ def test_building_the_interactions_app_imports_nothing_heavy(tmp_path: Path) -> 
         "sunday_mining.domain.payroll",
         "sunday_mining.services.payroll",
         "sunday_mining.interactions.payroll_commands",
-        "sunday_mining.services.reports",
-        "sunday_mining.services.report_data",
+        "sunday_mining.reports.service",
+        "sunday_mining.reports.data",
         "sunday_mining.reports.model",
     }
     assert lazy.isdisjoint(json.loads(ours)), lazy & set(json.loads(ours))
@@ -137,7 +137,7 @@ def test_a_lambda_cold_start_answers_a_ping_without_payroll_reports_or_a_thread_
         "sunday_mining.domain.payroll",
         "sunday_mining.services.payroll",
         "sunday_mining.interactions.payroll_commands",
-        "sunday_mining.services.reports",
+        "sunday_mining.reports.service",
         "sunday_mining.web.worker_models",
     }
     assert lazy.isdisjoint(loaded), lazy & loaded

@@ -132,7 +132,7 @@ def test_lambda_jobs_invoke_asynchronously() -> None:
                 ).encode(),
             },
         )
-        LambdaJobs(client, "reports").submit(job)
+        LambdaJobs(lambda: client, "reports").submit(job)
         stub.assert_no_pending_responses()
 
 
@@ -141,7 +141,7 @@ def test_a_refused_invoke_becomes_unavailable() -> None:
     with Stubber(client) as stub:
         stub.add_client_error("invoke", service_error_code="TooManyRequestsException")
         with pytest.raises(JobsUnavailable, match="Lambda"):
-            LambdaJobs(client, "reports").submit(Job("report", "k"))
+            LambdaJobs(lambda: client, "reports").submit(Job("report", "k"))
 
 
 def test_an_event_round_trips_into_a_job() -> None:

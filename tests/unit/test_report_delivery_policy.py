@@ -10,7 +10,7 @@ import pytest
 
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.ports.discord import DiscordApiError, MessageFile
-from sunday_mining.services.report_delivery import (
+from sunday_mining.reports.delivery import (
     DEFAULT_ATTACHMENT_LIMIT,
     MAX_CONTENT,
     DeliverableReport,
@@ -29,6 +29,7 @@ class Sent:
     content: str
     file: MessageFile | None
     components: list[dict[str, Any]] | None
+    nonce: str | None = None
 
 
 @dataclass
@@ -57,8 +58,9 @@ class FakePoster:
         content: str,
         file: MessageFile | None = None,
         components: list[dict[str, Any]] | None = None,
+        nonce: str | None = None,
     ) -> str:
-        return self._post("channel", content, file, components)
+        return self._post("channel", content, file, components, nonce)
 
     def _post(
         self,
@@ -66,10 +68,11 @@ class FakePoster:
         content: str,
         file: MessageFile | None,
         components: list[dict[str, Any]] | None,
+        nonce: str | None = None,
     ) -> str:
         if route in self.refuse:
             raise DiscordApiError(403, 50013, f"the {route}")
-        self.sent.append(Sent(route, content, file, components))
+        self.sent.append(Sent(route, content, file, components, nonce))
         return f"{route}-{len(self.sent)}"
 
 
@@ -169,3 +172,29 @@ def test_an_attached_pdf_comes_with_its_link_only_form_and_an_empty_one_is_not_a
     assert "too large to attach" in message.link_only.content
     empty = DeliverableReport("Payroll v1 is final.", "p.pdf", b"", "https://m.example/r/1", "Open")
     assert compose(empty, DEFAULT_ATTACHMENT_LIMIT).file is None
+
+
+def test_the_channel_post_carries_the_requests_nonce() -> None:
+    poster = FakePoster()
+    delivery(poster, []).deliver(target(nonce="r" + "a" * 24), report(), also_to_channel=True)
+    assert [(s.route, s.nonce) for s in poster.sent] == [
+        ("followup", None),
+        ("channel", "r" + "a" * 24),
+    ]
+
+
+def test_a_delivery_resumed_after_a_dead_attempt_uses_only_the_deduplicated_channel() -> None:
+    # The dead attempt may have sent its follow-up, which nothing can deduplicate; the channel
+    # post carries the nonce, so Discord keeps one message whether or not it went out before.
+    poster = FakePoster()
+    outcome = delivery(poster, []).deliver(
+        target(nonce="r" + "b" * 24, resumed=True), report(), also_to_channel=True
+    )
+    assert [(s.route, s.nonce) for s in poster.sent] == [("channel", "r" + "b" * 24)]
+    assert outcome.problems == ("follow-up: skipped, an attempt that died may have sent it",)
+
+
+def test_a_resumed_delivery_without_a_report_channel_still_answers_the_officer() -> None:
+    poster = FakePoster()
+    delivery(poster, []).deliver(target(report_channel_id=None, resumed=True), report())
+    assert [s.route for s in poster.sent] == ["followup"]

@@ -381,7 +381,7 @@ class RefineryJob:
     job_id: str
     owner_id: str
     session_id: str | None
-    terminal_id: int
+    terminal_id: int  # UEX's id; 0 for a refinery typed by name
     terminal_name: str
     method: Method
     ores: tuple[JobOre, ...]
@@ -426,11 +426,12 @@ def open_job(
 ) -> RefineryJob:
     """A new open job, due ``time_left_ms`` after ``now_ms``. ``ores`` may name either form
     of each ore (the job keeps the raw one); ``bonuses`` are the refinery's UEX bonuses by raw
-    ore id, as ``refineries_yields`` gives them."""
+    ore id, as ``refineries_yields`` gives them. ``terminal_id`` is UEX's id of the refinery,
+    or 0 for a refinery typed by name that UEX's list did not have."""
     if not ores:
         raise ValidationError("Add at least one ore to the job, e.g. Quantainium 48.")
     checked = raw_ores(ores)  # refuses an ore listed twice or one that isn't refined
-    if not terminal_name.strip() or terminal_id <= 0:
+    if not terminal_name.strip() or terminal_id < 0:
         raise ValidationError("Pick the refinery the job runs at.")
     _check_cost(cost)
     _check_time_left(time_left_ms)

@@ -83,3 +83,16 @@ def worker_lease_key() -> Key:
 def worker_outdated_key() -> Key:
     """When a worker of an older protocol version was last refused (for diagnostics)."""
     return "WORKER", "OUTDATED"
+
+
+def refinery_pk(guild_id: str) -> str:
+    # A partition of its own: the timer reads every job of a guild without touching the busy
+    # guild partition (presence, sessions).
+    return f"G#{guild_id}#REFINERY"
+
+
+REFINERY_JOB_PREFIX = "JOB#"
+
+
+def refinery_job_key(guild_id: str, job_id: str) -> Key:
+    return refinery_pk(guild_id), f"{REFINERY_JOB_PREFIX}{job_id}"

@@ -18,6 +18,7 @@ from sunday_mining.ports.store import Store
 from sunday_mining.reports.links import ReportLinks
 from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
+from sunday_mining.services.handles import Handles
 from sunday_mining.services.names import MemberNames
 from sunday_mining.services.notices import ChannelPoster, Notices
 from sunday_mining.services.prices import PriceService
@@ -65,6 +66,7 @@ class Services:
     errors: ErrorLog
     names: MemberNames
     seen: SeenInteractions
+    handles: Handles
     make_diagnostics: Callable[[], DiagnosticsService] = field(repr=False)
     make_payroll: Callable[[], PayrollService] = field(repr=False)
     # None: this installation builds no reports.

@@ -238,18 +238,19 @@ def test_an_amendment_keeps_paid_marks_and_shows_what_is_left_to_settle(
     ana_name, ben_name = discord.member("ana").display_name, discord.member("ben").display_name
     assert "0 of 2 members marked paid · still owed **171,429 aUEC**" in shown
     assert "🏦 the org — **200,000 aUEC**" in shown  # the org's cut: kept, never marked
-    assert f"⏳ {ben_name} — **771,429 aUEC**" in shown
+    assert f"⏳ {ben_name} (no handle yet) — **771,429 aUEC**" in shown
 
     owed = discord.click("purser", second, custom_id(second, "sm1:pgo:", "Still owed"))
     shown = text(owed)
     assert "1 member still owed, **171,429 aUEC** in total." in shown
     assert "1 member over-paid under an earlier version, **171,429 aUEC** in total" in shown
     assert (
-        f"{ana_name} — **1,028,571 aUEC** · paid 1,200,000 aUEC under v1 · "
+        f"{ana_name} (no handle yet) — **1,028,571 aUEC** · paid 1,200,000 aUEC under v1 · "
         "over-paid **171,429 aUEC**"
     ) in shown
     assert (
-        f"{ben_name} — **771,429 aUEC** · paid 600,000 aUEC under v1 · **171,429 aUEC** still owed"
+        f"{ben_name} (no handle yet) — **771,429 aUEC** · paid 600,000 aUEC under v1 · "
+        "**171,429 aUEC** still owed"
     ) in shown
     assert "the org" not in shown
 

@@ -97,13 +97,28 @@ def test_mark_all_paid_asks_first_and_the_org_is_never_owed(discord: Discord) ->
     assert text(owed) == "Everyone has been paid. ✅"
 
 
+def test_the_payments_view_shows_each_payees_handle_or_that_they_have_none(
+    discord: Discord,
+) -> None:
+    discord.command("ana", "mining handle set", handle="Ana_Rocks")
+    final, _ = _final(discord)
+    ana, ben = discord.member("ana"), discord.member("ben")
+    shown = text(final)
+    assert f"{ana.display_name} (Ana\\_Rocks) — **1,200,000 aUEC**" in shown  # markdown-safe
+    assert f"{ben.display_name} (no handle yet) — **600,000 aUEC**" in shown
+    owed = discord.click("purser", final, custom_id(final, "sm1:pgo:", "Still owed"))
+    assert f"{ana.display_name} (Ana\\_Rocks) — **1,200,000 aUEC**" in text(owed)
+    assert f"{ben.display_name} (no handle yet) — **600,000 aUEC**" in text(owed)
+    assert "the org (" not in text(final) + text(owed)  # nobody pays the org
+
+
 def test_menus_forms_and_lists_name_the_members(discord: Discord) -> None:
     final, _ = _final(discord)
     ana, ben = discord.member("ana"), discord.member("ben")
     labels = option_labels(final, "sm1:ppaid:")
     assert labels == {ana.id: ana.display_name, ben.id: ben.display_name}
     shown = text(final)
-    assert f"{ana.display_name} — **1,200,000 aUEC**" in shown
+    assert f"{ana.display_name} (no handle yet) — **1,200,000 aUEC**" in shown
     assert "member …" not in str(final.data)
 
     amended = discord.click("purser", final, custom_id(final, "sm1:pamend:"))

@@ -53,6 +53,8 @@ POLICY: dict[str, frozenset[str]] = {
     "mining adhoc list": EVERYONE,
     "mining payroll": OFFICERS | {"ana"},
     "mining prices": EVERYONE,
+    "mining handle set": EVERYONE,  # one's own; another member's is tested below
+    "mining handle clear": EVERYONE,
     "mining diagnostics": LEADERS,
     "mining help": EVERYONE,
     "mining-admin channels add": ADMINS,
@@ -70,6 +72,7 @@ OVERRIDES: dict[str, dict[str, Callable[[SimGuild], Any]]] = {
     "mining-admin settings set": {"name": lambda _: "org-cut", "value": lambda _: "5"},
     "mining-admin channels remove": {"channel": lambda guild: guild.channel("Mining 2")},
     "mining-admin roles remove": {"kind": lambda _: "adhoc"},
+    "mining handle set": {"handle": lambda _: "Miner_01"},
 }
 # Actions whose arguments are not another object (a page cursor, nothing): they act on the
 # caller's own guild by design, so they are not cross-guild attacks.
@@ -166,6 +169,25 @@ def test_commands_by_role(rig: Rig, restored: None, path: str, role: str) -> Non
     payload = rig.sim.payloads.command(rig.sim.guild.member(role), path, options)
     answer, changed = send(rig, payload)
     check(answer, changed, allowed=role in POLICY.get(path, frozenset()))
+
+
+@pytest.mark.parametrize("path", ["mining handle set", "mining handle clear"])
+@pytest.mark.parametrize("role", ROLES)
+def test_another_members_handle_by_role(rig: Rig, restored: None, path: str, role: str) -> None:
+    """Payroll officers and leaders (Manage Server counts) change a member's handle; a member
+    changes only their own. The handle lives in the member partition, so it is read back."""
+    handles = rig.services.handles
+    guild, cy = rig.sim.guild.id, rig.sim.guild.member("cy")
+    handles.set(guild, cy.id, "Cy_Before", by=cy.id)
+    options: dict[str, Any] = {"member": cy}
+    if path.endswith("set"):
+        options["handle"] = "Cy_After"
+    payload = rig.sim.payloads.command(rig.sim.guild.member(role), path, options)
+    answer, changed = send(rig, payload)
+    allowed = role in LEADERS | OFFICERS
+    check(answer, changed, allowed=allowed)
+    kept = handles.get(guild, cy.id)
+    assert kept == ("Cy_Before" if not allowed else None if path.endswith("clear") else "Cy_After")
 
 
 # --- the payroll's buttons, selects and modals by roles ----------------------------------------

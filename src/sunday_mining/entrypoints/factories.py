@@ -18,6 +18,7 @@ from sunday_mining.ports.store import Store
 from sunday_mining.services.diagnostic_probes import Check, FailedJobs, Probes, Status
 from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
+from sunday_mining.services.handles import Handles
 from sunday_mining.services.job_kinds import NOTICE_JOB, REPORT_JOB
 from sunday_mining.services.names import MemberNames
 from sunday_mining.services.notices import Notices
@@ -77,6 +78,7 @@ def build_services(
         voice=VoiceIngestService(store, clock, sessions, names),
         names=names,
         seen=SeenInteractions(store, clock),
+        handles=Handles(store, clock),
         worker=WorkerService(
             store,
             clock,

@@ -107,7 +107,12 @@ _ROLE_KIND = Option(
 )
 _ROLE = Option("role", "A server role", OptionType.ROLE, True)
 
-HELP_TOPICS = ("start", "stop", "status", "adhoc", "payroll", "prices", "diagnostics", "admin")
+HELP_TOPICS = (
+    *("start", "stop", "status", "adhoc", "payroll", "prices", "handle", "diagnostics", "admin"),
+)
+_MEMBER_FOR = Option(
+    "member", "Officers: a member to do this for (leave out for yourself)", OptionType.USER
+)
 
 MINING = Command(
     "mining",
@@ -138,6 +143,23 @@ MINING = Command(
             "prices",
             "Current ore prices",
             (Option("ore", "An ore", OptionType.STRING, autocomplete=True),),
+        ),
+        Group(
+            "handle",
+            "Your in-game handle, printed where you are paid",
+            (
+                Sub(
+                    "set",
+                    "Set your Star Citizen handle",
+                    (
+                        Option(
+                            "handle", "Your in-game handle", OptionType.STRING, True, max_length=60
+                        ),
+                        _MEMBER_FOR,
+                    ),
+                ),
+                Sub("clear", "Remove your handle", (_MEMBER_FOR,)),
+            ),
         ),
         Sub("diagnostics", "Check every part of the app, with fixes"),
         Sub(

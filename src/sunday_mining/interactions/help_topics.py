@@ -45,6 +45,14 @@ TOPICS: dict[str, tuple[str, str]] = {
         "Current ore prices from the stored UEX snapshot, with their age.\n"
         "Example: `/mining prices ore:Quantanium`",
     ),
+    "handle": (
+        "/mining handle set <handle> · clear",
+        "Your Star Citizen handle, printed beside your name where you are paid (the payroll's "
+        "payments and still-owed lists), so the purser sends the aUEC to the right player.\n"
+        "Example: `/mining handle set handle:Kite_SC`\n"
+        "Payroll officers and leaders can set or clear one for a member with the `member` "
+        "option; the audit log keeps it.",
+    ),
     "diagnostics": (
         "/mining diagnostics",
         "Leaders and admins: checks the database, prices, the voice worker and channel "

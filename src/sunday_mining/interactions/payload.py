@@ -122,6 +122,15 @@ class Interaction:
             raise BadPayload(f"option {name} is not a string")
         return found.value
 
+    def user(self, name: str) -> str | None:
+        """The id of the member a user option names."""
+        found = self.options.get(name)
+        if found is None:
+            return None
+        if found.type is not OptionType.USER or not is_snowflake(found.value):
+            raise BadPayload(f"option {name} is not a user")
+        return str(found.value)
+
     def channel(self, name: str) -> ResolvedChannel | None:
         found = self.options.get(name)
         if found is None:

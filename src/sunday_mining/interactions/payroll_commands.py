@@ -170,6 +170,16 @@ def _names(ctx: Context, version: PayrollVersion) -> Names:
     return {**names, **{u: clean_name(n) for u, n in seen.items() if u in ids and clean_name(n)}}
 
 
+def _handles(ctx: Context, version: PayrollVersion) -> Names:
+    """The payees' in-game handles, for the views where they are paid; best effort like the
+    names (a payee then reads as having none)."""
+    try:
+        return ctx.services.handles.lookup(ctx.guild_id, [p for p, _net in version.payees()])
+    except StoreError:
+        log.warning("handles not read", extra={"guild_id": ctx.guild_id})
+        return {}
+
+
 def _view(ctx: Context, version: PayrollVersion, view: str, page: int) -> views.View:
     service = ctx.services.payroll
     names = _names(ctx, version)
@@ -185,9 +195,12 @@ def _view(ctx: Context, version: PayrollVersion, view: str, page: int) -> views.
         return views.preview_view(version, service.result_of(version), page, names)
     if view in ("f", "o"):
         version, owed, total = service.still_owed(ctx.guild_id, version.payroll_id)
+        handles = _handles(ctx, version)
         if view == "o":
-            return views.owed_view(version, owed, total, page, names)
-        return views.final_view(version, page, total, names=names, reports=_reports_on(ctx))
+            return views.owed_view(version, owed, total, page, names, handles)
+        return views.final_view(
+            version, page, total, names=names, handles=handles, reports=_reports_on(ctx)
+        )
     return views.participants_view(version, page, names)
 
 
@@ -487,7 +500,13 @@ def finalize_confirm(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     # not tell the officer to try again (the retry would answer that it is already final).
     total = owed_total(owed_of(final, final.paid_before or {}))
     embeds, components = views.final_view(
-        final, 0, total, names=_names(ctx, final), reports=_reports_on(ctx), note=note
+        final,
+        0,
+        total,
+        names=_names(ctx, final),
+        handles=_handles(ctx, final),
+        reports=_reports_on(ctx),
+        note=note,
     )
     return update(embeds=embeds, components=components)
 

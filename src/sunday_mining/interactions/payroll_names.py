@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sunday_mining.domain.handles import NO_HANDLE, with_handle
 from sunday_mining.domain.payroll import ORG_PAYEE_ID
 
 Names = Mapping[str, str]
@@ -24,6 +25,17 @@ def who(user_id: str, names: Names) -> str:
         return "the org"
     name = names.get(user_id)
     return name.translate(_MARKDOWN) if name else f"<@{user_id}>"
+
+
+def paid_as(user_id: str, names: Names, handles: Names) -> str:
+    """A payee where someone pays them: their name and in-game handle, or a note that they
+    have none yet (so the purser asks)."""
+    if user_id == ORG_PAYEE_ID:
+        return who(user_id, names)
+    handle = handles.get(user_id)
+    if handle is None:
+        return f"{who(user_id, names)} ({NO_HANDLE})"
+    return with_handle(who(user_id, names), handle.translate(_MARKDOWN))
 
 
 def plain(user_id: str, names: Names) -> str:

@@ -27,7 +27,7 @@ from sunday_mining.domain.payroll import (
 from sunday_mining.domain.prices import PriceSnapshot, format_auec
 from sunday_mining.domain.session import PayrollState
 from sunday_mining.interactions import custom_ids, render
-from sunday_mining.interactions.payroll_names import NO_NAMES, Names, plain, who
+from sunday_mining.interactions.payroll_names import NO_NAMES, Names, paid_as, plain, who
 from sunday_mining.interactions.price_commands import source_line
 from sunday_mining.interactions.responses import (
     COLOUR_INFO,
@@ -818,7 +818,9 @@ def _payout_lines(
     start: int,
     payees: Sequence[tuple[str, int]],
     names: Names,
+    handles: Names | None = None,
 ) -> list[str]:
+    """``handles`` where the payees are paid (the payments view): each name with its handle."""
     by_payee: dict[str, list[str]] = {}
     for line in result.lines:
         if line.kind is LineKind.TRANSFER_FEE:
@@ -835,7 +837,8 @@ def _payout_lines(
             # The org's lines are what the org keeps: nobody pays them, nobody marks them.
             mark = "🏦 " if payee_id == ORG_PAYEE_ID else _paid_mark(version, payee_id)
         parts = " · ".join(by_payee.get(payee_id, []))
-        name = who(payee_id, names) + (f" {BY_HAND}" if payee_id in by_hand else "")
+        shown = who(payee_id, names) if handles is None else paid_as(payee_id, names, handles)
+        name = shown + (f" {BY_HAND}" if payee_id in by_hand else "")
         lines.append(f"`{start + i + 1:>3}.` {mark}{name} — **{format_auec(net)}** ({parts})")
     return lines
 
@@ -1035,6 +1038,7 @@ def final_view(
     owed_total: int,
     *,
     names: Names = NO_NAMES,
+    handles: Names = NO_NAMES,
     reports: bool = False,
     note: str = "",
 ) -> View:
@@ -1066,7 +1070,7 @@ def final_view(
         )
     if note:
         embed.description += f"\n\n{note}"
-    lines = _payout_lines(result, version, start, shown, names)
+    lines = _payout_lines(result, version, start, shown, names, handles)
     for n, chunk in enumerate(_chunks(lines)[:2]):
         embed.add(f"Payouts ({page + 1}/{total})" if n == 0 else "Payouts (cont.)", chunk)
     pid = version.payroll_id
@@ -1133,12 +1137,17 @@ def all_paid_view(version: PayrollVersion, owed: Sequence[Owed], total: int) -> 
 
 
 def owed_view(
-    version: PayrollVersion, owed: Sequence[Owed], total: int, page: int, names: Names = NO_NAMES
+    version: PayrollVersion,
+    owed: Sequence[Owed],
+    total: int,
+    page: int,
+    names: Names = NO_NAMES,
+    handles: Names = NO_NAMES,
 ) -> View:
     count = pages(len(owed), MEMBERS_PAGE)
     page = _page(page, len(owed), MEMBERS_PAGE)
     start = page * MEMBERS_PAGE
-    lines = [_owed_line(o, names) for o in owed[start : start + MEMBERS_PAGE]]
+    lines = [_owed_line(o, names, handles) for o in owed[start : start + MEMBERS_PAGE]]
     owing = sum(1 for o in owed if o.due > 0)
     over = [o for o in owed if o.due < 0]
     embed = Embed(_title(version, "still owed"), colour=COLOUR_WARN if owed else COLOUR_OK)
@@ -1165,8 +1174,8 @@ def owed_view(
     return [_fit(embed)], components
 
 
-def _owed_line(o: Owed, names: Names) -> str:
-    text = f"{who(o.payee_id, names)} — **{format_auec(o.net)}**"
+def _owed_line(o: Owed, names: Names, handles: Names) -> str:
+    text = f"{paid_as(o.payee_id, names, handles)} — **{format_auec(o.net)}**"
     if o.paid_before is None:
         return text
     text += f" · paid {format_auec(o.paid_before)} under v{o.paid_under}"

@@ -72,6 +72,17 @@ def member_key(guild_id: str, user_id: str) -> Key:
     return members_pk(guild_id), f"{MEMBER_PREFIX}{user_id}"
 
 
+# The guild's audit log, in the guild partition: payroll decisions and handles set by officers.
+AUDIT_PREFIX = "AUDIT#"
+HANDLE_PREFIX = "HANDLE#"
+
+
+def handle_key(guild_id: str, user_id: str) -> Key:
+    """A member's in-game handle: beside their name, but with no time to live (a handle is
+    what the member asked to be paid under, kept until they clear it)."""
+    return members_pk(guild_id), f"{HANDLE_PREFIX}{user_id}"
+
+
 def worker_heartbeat_key() -> Key:
     return "WORKER", "HEARTBEAT"
 

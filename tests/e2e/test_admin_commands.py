@@ -135,6 +135,26 @@ def test_the_report_channel_is_picked_from_the_text_channels(discord: Discord) -
     assert discord.services.guilds.get(discord.guild_id).settings.report_channel_id is None
 
 
+def test_the_treasurer_is_picked_from_the_members_and_shown(discord: Discord) -> None:
+    (admin,) = [c for c in command_json() if c["name"] == "mining-admin"]
+    settings = next(g for g in admin["options"] if g["name"] == "settings")
+    picker = next(s for s in settings["options"] if s["name"] == "treasurer")
+    assert [o["type"] for o in picker["options"]] == [6]  # USER: picked, never typed as an id
+
+    ana = discord.member("ana")
+    picked = discord.command("admin", "mining-admin settings treasurer", member=ana)
+    assert picked.ephemeral
+    assert picked.content.startswith(f"<@{ana.id}> is now the treasurer")
+    assert discord.services.guilds.get(discord.guild_id).settings.treasurer_id == ana.id
+    shown = discord.command("admin", "mining-admin settings show")
+    fields = {f["name"]: f["value"] for f in shown.data["embeds"][0]["fields"]}
+    assert fields["treasurer"] == f"<@{ana.id}>"
+
+    cleared = discord.command("admin", "mining-admin settings treasurer")
+    assert cleared.content.startswith("Nobody holds the org's cut now")
+    assert discord.services.guilds.get(discord.guild_id).settings.treasurer_id is None
+
+
 def test_a_voice_channel_cannot_be_the_report_channel(discord: Discord) -> None:
     voice = discord.sim.guild.channel("Mining 1")
     refused = discord.command("admin", "mining-admin settings report-channel", channel=voice)

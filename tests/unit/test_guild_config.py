@@ -111,3 +111,11 @@ def test_the_org_name_is_tidied_bounded_and_clearable() -> None:
     assert cfg.with_setting("org-name", "off").settings.org_name is None
     with pytest.raises(ValidationError, match="60 characters"):
         cfg.with_setting("org-name", "x" * 61)
+
+
+def test_the_treasurer_is_a_member_id_and_can_be_cleared() -> None:
+    cfg = config().with_treasurer("1400000000000000077")
+    assert cfg.settings.treasurer_id == "1400000000000000077"
+    assert cfg.with_treasurer(None).settings.treasurer_id is None
+    with pytest.raises(ValidationError, match="not a valid member id"):
+        config().with_treasurer("@ana")

@@ -48,6 +48,7 @@ class GuildSettings:
     report_channel_id: str | None = None
     time_zone: str = "UTC"
     org_name: str | None = None  # the heading of payroll reports
+    treasurer_id: str | None = None  # the member who holds the org's cut when payrolls settle
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,11 @@ class GuildConfig:
         channel = None if channel_id is None else parse_snowflake(channel_id, "channel")
         return replace(self, settings=replace(self.settings, report_channel_id=channel))
 
+    def with_treasurer(self, user_id: str | None) -> GuildConfig:
+        """Who holds the org's cut: sellers send it to them; None: nobody named yet."""
+        treasurer = None if user_id is None else parse_snowflake(user_id, "member")
+        return replace(self, settings=replace(self.settings, treasurer_id=treasurer))
+
     def with_setting(self, name: str, raw: str) -> GuildConfig:
         """Set one setting from what an admin typed; raise ValidationError with the fix."""
         settings = self.settings
@@ -239,8 +245,8 @@ class GuildConfig:
         return replace(self, settings=settings)
 
 
-# Typed with /mining-admin settings set; the report channel is picked from a channel list instead
-# (/mining-admin settings report-channel), so nobody has to copy a channel id.
+# Typed with /mining-admin settings set; the report channel and the treasurer are picked from a
+# list instead (/mining-admin settings report-channel, … treasurer), so nobody copies an id.
 SETTING_NAMES = (*SETTING_SPECS, "donation-policy", "time-zone", "org-name")
 MAX_ORG_NAME = 60
 

@@ -73,6 +73,8 @@ class IncomeLine:
     snapshot_ms: int | None = None
     sale_total: int | None = None
     label: str = ""
+    # Who sold it and holds its aUEC; it never changes the payroll, only who pays whom after.
+    seller_id: str | None = None
 
     @classmethod
     def ore(
@@ -83,12 +85,22 @@ class IncomeLine:
         price_per_scu: int,
         price_source: str = PRICE_TYPED,
         snapshot_ms: int | None = None,
+        *,
+        seller_id: str | None = None,
     ) -> IncomeLine:
-        return cls(ore_id, ore_name, scu_centi, price_per_scu, price_source, snapshot_ms)
+        return cls(
+            ore_id,
+            ore_name,
+            scu_centi,
+            price_per_scu,
+            price_source,
+            snapshot_ms,
+            seller_id=seller_id,
+        )
 
     @classmethod
-    def sale(cls, sale_total: int, label: str) -> IncomeLine:
-        return cls(sale_total=sale_total, label=label)
+    def sale(cls, sale_total: int, label: str, *, seller_id: str | None = None) -> IncomeLine:
+        return cls(sale_total=sale_total, label=label, seller_id=seller_id)
 
     @property
     def is_sale(self) -> bool:

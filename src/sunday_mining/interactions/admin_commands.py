@@ -164,12 +164,33 @@ def settings_report_channel(ctx: Context) -> dict[str, Any]:
     )
 
 
+def settings_treasurer(ctx: Context) -> dict[str, Any]:
+    _admin(ctx)
+    option = ctx.interaction.option("member")
+    if option is None:
+        ctx.services.guilds.set_treasurer(ctx.guild_id, None)
+        return message(
+            "Nobody holds the org's cut now: a payroll with several sellers and an org cut asks "
+            "for a treasurer before it is finalized.",
+            ephemeral=True,
+        )
+    if option.type is not OptionType.USER or not isinstance(option.value, str):
+        raise ValidationError("Pick a member.")
+    ctx.services.guilds.set_treasurer(ctx.guild_id, option.value)
+    return message(
+        f"<@{option.value}> is now the treasurer: when a payroll's sellers settle up, the org's "
+        "cut is sent to them.",
+        ephemeral=True,
+    )
+
+
 def settings_show(ctx: Context) -> dict[str, Any]:
     _admin(ctx)
     embed = Embed(
         "Settings",
         "Change one with /mining-admin settings set; pick the report channel with "
-        "/mining-admin settings report-channel.",
+        "/mining-admin settings report-channel and the treasurer with "
+        "/mining-admin settings treasurer.",
         COLOUR_INFO,
     )
     for name, value in setting_values(ctx.config.settings).items():
@@ -190,4 +211,6 @@ def setting_values(settings: GuildSettings) -> dict[str, str]:
     report = settings.report_channel_id
     shown["report-channel"] = f"<#{report}>" if report else "none"
     shown["org-name"] = settings.org_name or "none (reports show the server id)"
+    treasurer = settings.treasurer_id
+    shown["treasurer"] = f"<@{treasurer}>" if treasurer else "none"
     return shown

@@ -114,10 +114,6 @@ _MEMBER_FOR = Option(
     "member", "Officers: a member to do this for (leave out for yourself)", OptionType.USER
 )
 
-_REFINERY_SESSION = Option(
-    "session", "The session the job belongs to", OptionType.STRING, autocomplete=True
-)
-
 MINING = Command(
     "mining",
     "Mining ops: track voice time and pay everyone",
@@ -165,30 +161,6 @@ MINING = Command(
                 Sub("clear", "Remove your handle", (_MEMBER_FOR,)),
             ),
         ),
-        Group(
-            "refinery",
-            "Refinery jobs: a notice when they are ready",
-            (
-                Sub(
-                    "add",
-                    "Add a refinery job (a form follows)",
-                    (
-                        Option(
-                            "terminal", "The refinery, if listed", OptionType.STRING, False, True
-                        ),
-                        _REFINERY_SESSION,
-                    ),
-                ),
-                Sub(
-                    "list",
-                    "Your open refinery jobs",
-                    (
-                        Option("all", "Officers: every open job of the org", OptionType.BOOLEAN),
-                        _REFINERY_SESSION,
-                    ),
-                ),
-            ),
-        ),
         Sub("diagnostics", "Check every part of the app, with fixes"),
         Sub(
             "help",
@@ -233,7 +205,7 @@ MINING_ADMIN = Command(
         ),
         Group(
             "settings",
-            "Minimum time, org cut, donations, fees, adhoc limits, time zone, report channel",
+            "Minimum time, org cut, fees, adhoc limits, time zone, report channel, treasurer",
             (
                 Sub(
                     "set",
@@ -254,6 +226,17 @@ MINING_ADMIN = Command(
                             "A text channel; leave it out to stop posting reports",
                             OptionType.CHANNEL,
                             channel_types=TEXT_CHANNEL_TYPES,
+                        ),
+                    ),
+                ),
+                Sub(
+                    "treasurer",
+                    "Who holds the org's cut when several sellers settle a payroll",
+                    (
+                        Option(
+                            "member",
+                            "A member; leave it out to name nobody",
+                            OptionType.USER,
                         ),
                     ),
                 ),

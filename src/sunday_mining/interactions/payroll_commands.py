@@ -156,6 +156,7 @@ def _names(ctx: Context, version: PayrollVersion) -> Names:
     ids |= {m.added_by for m in version.members if m.added_by}
     ids |= {e.claimant_id for e in version.expenses if e.claimant_id}
     ids |= {f.payee_id for f in version.flats} | {p.payee_id for p in version.percentages}
+    ids |= {line.seller_id for line in version.income if line.seller_id}
     if version.finalized_by:
         ids.add(version.finalized_by)
     try:
@@ -188,7 +189,7 @@ def _view(ctx: Context, version: PayrollVersion, view: str, page: int) -> views.
     if version.is_draft and view in ("f", "o"):
         view = "p"
     if view == "h":
-        return views.haul_view(version, service.current_prices(), ctx.now_ms(), page)
+        return views.haul_view(version, service.current_prices(), ctx.now_ms(), page, names)
     if view == "c":
         return views.cuts_view(version, names)
     if view == "r":
@@ -355,8 +356,12 @@ def paste_open(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
 
 def paste_submit(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     version = _version(ctx, custom_id)
-    entries = parse_haul_list(ctx.interaction.fields.get("list", ""))
-    saved = ctx.services.payroll.set_ores(ctx.guild_id, version.payroll_id, ctx.user_id, entries)
+    fields = ctx.interaction.fields
+    entries = parse_haul_list(fields.get("list", ""))
+    seller = _picked_user(fields, "seller")
+    saved = ctx.services.payroll.set_ores(
+        ctx.guild_id, version.payroll_id, ctx.user_id, entries, seller
+    )
     return _updated(ctx, saved, "h")
 
 
@@ -371,7 +376,45 @@ def sale_submit(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     fields = ctx.interaction.fields
     total = parse_auec(fields.get("total", ""), "The sale total")
     saved = ctx.services.payroll.add_sale(
-        ctx.guild_id, version.payroll_id, ctx.user_id, fields.get("label", ""), total
+        ctx.guild_id,
+        version.payroll_id,
+        ctx.user_id,
+        fields.get("label", ""),
+        total,
+        _picked_user(fields, "seller"),
+    )
+    return _updated(ctx, saved, "h")
+
+
+def _line_index(value: str, draft: PayrollVersion) -> int:
+    index = ascii_number(value, 2)
+    if index is None or not 0 <= index < len(draft.income):
+        raise ValidationError("That line is gone already; pick one from the list.")
+    return index
+
+
+def seller_pick(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    """A line picked in "Who sold a line…": a member select for its seller."""
+    version = _version(ctx, custom_id)
+    draft = ctx.services.payroll.draft(ctx.guild_id, version.payroll_id)
+    values = ctx.interaction.values
+    if len(values) != 1:
+        raise ValidationError("Pick one line.")
+    embeds, components = views.seller_view(draft, _line_index(values[0], draft), _names(ctx, draft))
+    return update(embeds=embeds, components=components)
+
+
+def seller_set(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    """``pslu:<id>:<line>``: the member picked as the line's seller."""
+    version = _version(ctx, custom_id)
+    values = ctx.interaction.values
+    if len(values) != 1 or not is_snowflake(values[0]):
+        raise ValidationError("Pick one member.")
+    index = ascii_number(custom_id.arg(1), 2)
+    if index is None:
+        raise NotFound("That menu is from an older message; run /mining payroll again.")
+    saved = ctx.services.payroll.set_seller(
+        ctx.guild_id, version.payroll_id, ctx.user_id, index, values[0]
     )
     return _updated(ctx, saved, "h")
 
@@ -775,6 +818,8 @@ COMPONENTS: dict[str, Handler] = {
     "ppaste": paste_open,
     "psale": sale_open,
     "prm": income_remove,
+    "pseller": seller_pick,  # :<id>, a line picked: shows the pslu user select
+    "pslu": seller_set,  # :<id>:<line index>, the seller picked
     "pstale": stale_accept,  # :<id>:<fetched_ms of the snapshot accepted>
     "pexp": expense_open,
     "pflat": flat_open,

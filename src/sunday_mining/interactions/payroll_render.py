@@ -575,13 +575,27 @@ def pricing_rule(snapshot: PriceSnapshot) -> str:
     )
 
 
-def haul_view(version: PayrollVersion, snapshot: PriceSnapshot, now_ms: int, ore_page: int) -> View:
+def sold_by(line: IncomeLine, names: Names) -> str:
+    return f" · sold by {who(line.seller_id, names)}" if line.seller_id else ""
+
+
+def haul_view(
+    version: PayrollVersion,
+    snapshot: PriceSnapshot,
+    now_ms: int,
+    ore_page: int,
+    names: Names = NO_NAMES,
+) -> View:
     pid = version.payroll_id
     embed = Embed(_title(version, "haul"), colour=COLOUR_INFO)
-    lines = [f"`{i + 1}.` {income_line(x, snapshot)}" for i, x in enumerate(version.income)]
+    lines = [
+        f"`{i + 1}.` {income_line(x, snapshot)}{sold_by(x, names)}"
+        for i, x in enumerate(version.income)
+    ]
     embed.description = (
         "Step 2 of 4 · pick ores and type their SCU (up to 5 at a time), paste a list, or "
-        f"enter what a terminal paid with **Sale total**. {pricing_rule(snapshot)}\n\n"
+        f"enter what a terminal paid with **Sale total**. {pricing_rule(snapshot)} Each line "
+        "is sold by whoever entered it unless you pick its seller: who holds its aUEC.\n\n"
         + ("\n".join(lines) if lines else "No income yet.")
     )
     stale = snapshot.is_stale(now_ms) and version.stale_accepted_ms != snapshot.fetched_ms
@@ -618,6 +632,18 @@ def haul_view(version: PayrollVersion, snapshot: PriceSnapshot, now_ms: int, ore
                 )
             )
         )
+        components.append(
+            row(
+                select(
+                    custom_ids.make("pseller", pid),
+                    [
+                        (clip(x.name, 80), str(i), clip(sold_by(x, names).lstrip(" ·"), 100))
+                        for i, x in enumerate(version.income)
+                    ],
+                    placeholder="Who sold a line…",
+                )
+            )
+        )
     buttons = [
         button("Paste a list", custom_ids.make("ppaste", pid)),
         button("Sale total", custom_ids.make("psale", pid)),
@@ -634,6 +660,27 @@ def haul_view(version: PayrollVersion, snapshot: PriceSnapshot, now_ms: int, ore
     components.append(row(*buttons))
     components.append(steps_row(version, "h"))
     return [_fit(embed)], components
+
+
+def seller_view(version: PayrollVersion, index: int, names: Names) -> View:
+    """A user select (Discord lists the server's members) for who sold one income line."""
+    pid = version.payroll_id
+    line = version.income[index]
+    embed = Embed(_title(version, "seller"), colour=COLOUR_INFO)
+    embed.description = (
+        f"**{line.name}** — {format_auec(line.value)}{sold_by(line, names)}\n\n"
+        "Pick who sold it and holds its aUEC: a participant of this payroll. When the haul has "
+        "several sellers, the final payroll says who sends whom how much."
+    )
+    picker = {
+        "type": 5,
+        "custom_id": custom_ids.make("pslu", pid, index),
+        "placeholder": "Sold by…",
+        "min_values": 1,
+        "max_values": 1,
+    }
+    back = button("Back to the haul", custom_ids.make("pgo", pid, "h"))
+    return [_fit(embed)], [row(picker), row(back)]
 
 
 def amounts_modal(version: PayrollVersion, picked: Sequence[Ore]) -> dict[str, Any]:
@@ -680,9 +727,16 @@ def paste_modal(version: PayrollVersion) -> dict[str, Any]:
                     placeholder="QUAN 32.5, LARA 120 avg, Gold 8 @ 6100",
                 ),
                 "Separate ores with commas or new lines; no thousands separators.",
-            )
+            ),
+            _sold_by_field(),
         ],
     }
+
+
+def _sold_by_field() -> dict[str, Any]:
+    return user_field(
+        "seller", "Sold by", "Who holds the aUEC; leave empty if you do.", required=False
+    )
 
 
 def sale_modal(version: PayrollVersion) -> dict[str, Any]:
@@ -695,6 +749,7 @@ def sale_modal(version: PayrollVersion) -> dict[str, Any]:
                 text_input("total", "Total paid (aUEC)", placeholder="1250000", max_length=20),
                 "What the terminal actually paid, in whole aUEC.",
             ),
+            _sold_by_field(),
         ],
     }
 

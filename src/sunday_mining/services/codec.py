@@ -59,6 +59,7 @@ def config_to_item(config: GuildConfig) -> Item:
             "report_channel_id": s.report_channel_id,
             "time_zone": s.time_zone,
             "org_name": s.org_name,
+            "treasurer_id": s.treasurer_id,
         },
         "version": config.version,
     }
@@ -79,6 +80,7 @@ def config_from_item(item: Item) -> GuildConfig:
         report_channel_id=raw.get("report_channel_id"),
         time_zone=str(raw.get("time_zone", defaults.time_zone)),
         org_name=raw.get("org_name") or None,
+        treasurer_id=raw.get("treasurer_id") or None,
     )
     return GuildConfig(
         guild_id=str(item["guild_id"]),

@@ -73,3 +73,6 @@ class GuildService:
 
     def set_report_channel(self, guild_id: str, channel_id: str | None) -> GuildConfig:
         return self.change(guild_id, lambda c: c.with_report_channel(channel_id))
+
+    def set_treasurer(self, guild_id: str, user_id: str | None) -> GuildConfig:
+        return self.change(guild_id, lambda c: c.with_treasurer(user_id))

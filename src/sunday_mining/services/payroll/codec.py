@@ -91,8 +91,9 @@ def _member_from_row(row: Sequence[Any]) -> Member:
 
 
 def _income_to(line: IncomeLine) -> dict[str, Any]:
+    seller = {"seller": line.seller_id} if line.seller_id else {}
     if line.sale_total is not None:
-        return {"sale": line.sale_total, "label": line.label}
+        return {"sale": line.sale_total, "label": line.label, **seller}
     return {
         "ore": line.ore_id,
         "name": line.ore_name,
@@ -100,12 +101,15 @@ def _income_to(line: IncomeLine) -> dict[str, Any]:
         "price": line.price_per_scu,
         "source": line.price_source,
         "snapshot_ms": line.snapshot_ms,
+        **seller,
     }
 
 
-def _income_from(raw: Mapping[str, Any]) -> IncomeLine:
+def _income_from(raw: Mapping[str, Any], purser: str) -> IncomeLine:
+    # A line stored before lines had sellers was sold by the officer who opened the version.
+    seller = str(raw.get("seller") or purser)
     if "sale" in raw:
-        return IncomeLine.sale(int(raw["sale"]), str(raw["label"]))
+        return IncomeLine.sale(int(raw["sale"]), str(raw["label"]), seller_id=seller)
     return IncomeLine.ore(
         int(raw["ore"]),
         str(raw["name"]),
@@ -113,6 +117,7 @@ def _income_from(raw: Mapping[str, Any]) -> IncomeLine:
         int(raw["price"]),
         str(raw["source"]),
         raw.get("snapshot_ms"),
+        seller_id=seller,
     )
 
 
@@ -216,7 +221,7 @@ def version_from_item(item: Item) -> PayrollVersion:
         transfer_fee_bp=int(item["transfer_fee_bp"]),
         minimum_s=int(item["minimum_s"]),
         members=tuple(_member_from_row(row) for row in item["members"]),
-        income=tuple(_income_from(raw) for raw in item["income"]),
+        income=tuple(_income_from(raw, str(item["created_by"])) for raw in item["income"]),
         expenses=tuple(Expense(str(a), int(b), c) for a, b, c in item["expenses"]),
         flats=tuple(FlatAmount(str(a), str(b), int(c)) for a, b, c in item["flats"]),
         percentages=tuple(Percentage(str(a), str(b), int(c)) for a, b, c in item["percentages"]),

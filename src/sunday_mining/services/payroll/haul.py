@@ -22,9 +22,17 @@ class HaulEdits(PayrollBase):
     """Income lines of a draft."""
 
     def set_ores(
-        self, guild_id: str, draft_id: str, user_id: str, entries: Sequence[OreEntry]
+        self,
+        guild_id: str,
+        draft_id: str,
+        user_id: str,
+        entries: Sequence[OreEntry],
+        seller_id: str | None = None,
     ) -> PayrollVersion:
-        """Add or replace the lines of these ores, priced now (from the snapshot or as typed)."""
+        """Add or replace the lines of these ores, priced now (from the snapshot or as typed).
+
+        They were sold by ``seller_id``, by default the officer entering them.
+        """
         if not entries:
             raise ValidationError("Pick at least one ore.")
         ids = [e.ore_id for e in entries]
@@ -35,7 +43,10 @@ class HaulEdits(PayrollBase):
         now = self._clock.now_ms()
 
         def change(draft: PayrollVersion) -> PayrollVersion:
-            lines = [price_line(e, snapshot, draft, now) for e in entries]
+            seller = _seller(draft, seller_id or user_id, user_id)
+            lines = [
+                replace(price_line(e, snapshot, draft, now), seller_id=seller) for e in entries
+            ]
             kept = [x for x in draft.income if x.ore_id not in set(ids) or x.is_sale]
             income = tuple(kept + lines)
             if len(income) > MAX_INCOME_LINES:
@@ -60,17 +71,26 @@ class HaulEdits(PayrollBase):
         return self._edit(guild_id, draft_id, user_id, change, "ores", detail)
 
     def add_sale(
-        self, guild_id: str, draft_id: str, user_id: str, label: str, total: int
+        self,
+        guild_id: str,
+        draft_id: str,
+        user_id: str,
+        label: str,
+        total: int,
+        seller_id: str | None = None,
     ) -> PayrollVersion:
+        """A sale total, sold by ``seller_id`` (by default the officer entering it)."""
         name = clean_label(label, "sale")
 
         def change(draft: PayrollVersion) -> PayrollVersion:
+            seller = _seller(draft, seller_id or user_id, user_id)
             kept = [x for x in draft.income if not (x.is_sale and same_label(x.label, name))]
             if len(kept) >= MAX_INCOME_LINES:
                 raise ValidationError(
                     f"A payroll holds at most {MAX_INCOME_LINES} income lines; combine some."
                 )
-            updated = replace(draft, income=(*kept, IncomeLine.sale(total, name)))
+            line = IncomeLine.sale(total, name, seller_id=seller)
+            updated = replace(draft, income=(*kept, line))
             probe(updated)
             return updated
 
@@ -90,6 +110,23 @@ class HaulEdits(PayrollBase):
             return f"removed {draft.income[index].name}" if index < len(draft.income) else ""
 
         return self._edit(guild_id, draft_id, user_id, change, "income", detail)
+
+    def set_seller(
+        self, guild_id: str, draft_id: str, user_id: str, index: int, seller_id: str
+    ) -> PayrollVersion:
+        """Who sold the line at ``index`` and holds its aUEC."""
+
+        def change(draft: PayrollVersion) -> PayrollVersion:
+            if not 0 <= index < len(draft.income):
+                raise ValidationError("That line is gone already; pick one from the list.")
+            line = replace(draft.income[index], seller_id=_seller(draft, seller_id, user_id))
+            return replace(draft, income=(*draft.income[:index], line, *draft.income[index + 1 :]))
+
+        def detail(draft: PayrollVersion) -> str:
+            name = draft.income[index].name if index < len(draft.income) else "a line"
+            return f"{name} sold by {seller_id}"
+
+        return self._edit(guild_id, draft_id, user_id, change, "seller", detail)
 
     def accept_stale_prices(
         self, guild_id: str, draft_id: str, user_id: str, fetched_ms: int
@@ -112,6 +149,15 @@ class HaulEdits(PayrollBase):
         return self._edit(
             guild_id, draft_id, user_id, change, "prices", f"accepted prices {age} old"
         )
+
+
+def _seller(draft: PayrollVersion, seller_id: str, officer_id: str) -> str:
+    """A seller is a participant, or the officer entering the line (who may not have mined)."""
+    if seller_id != officer_id and all(m.user_id != seller_id for m in draft.members):
+        raise ValidationError(
+            "The seller must be a participant of this payroll; add them as a member first."
+        )
+    return seller_id
 
 
 def _ore_name(ore_id: int) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from sunday_mining.domain.clock import Clock
+from sunday_mining.domain.errors import NotFound
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import JobQueue
 from sunday_mining.ports.store import Store
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # loaded on first use (see Services.payroll, .reports and .di
     from sunday_mining.reports.service import Deliverer, ReportService
     from sunday_mining.services.diagnostics import DiagnosticsService
     from sunday_mining.services.payroll import PayrollService
+    from sunday_mining.services.refinery import RefineryService
 
 
 T = TypeVar("T")
@@ -72,6 +74,7 @@ class Services:
     # None: this installation builds no reports.
     make_reports: Callable[[], ReportService] | None = field(default=None, repr=False)
     notices: Notices | None = None  # None: nothing is posted on the app's own initiative
+    make_refinery: Callable[[], RefineryService] | None = field(default=None, repr=False)
 
     @property
     def diagnostics(self) -> DiagnosticsService:
@@ -80,6 +83,12 @@ class Services:
     @property
     def payroll(self) -> PayrollService:
         return self.make_payroll()
+
+    @property
+    def refinery(self) -> RefineryService:
+        if self.make_refinery is None:
+            raise NotFound("Refinery jobs aren't available in this installation.")
+        return self.make_refinery()
 
     @property
     def reports(self) -> ReportService | None:

@@ -96,7 +96,9 @@ def test_a_sessions_jobs_are_listed_with_it(
     refinery: RefineryService, store: Store, clock: FixedClock
 ) -> None:
     guilds = GuildService(store, clock)
-    session = SessionService(store, clock, guilds).start_adhoc(GUILD, "u-lead", "900000000000000002")
+    session = SessionService(store, clock, guilds).start_adhoc(
+        GUILD, "u-lead", "900000000000000002"
+    )
     job = refinery.add(
         GUILD,
         OWNER,
@@ -225,7 +227,9 @@ def test_a_sessions_job_is_announced_in_the_sessions_channel(
     refinery: RefineryService, store: Store, clock: FixedClock, poster: Poster
 ) -> None:
     guilds = GuildService(store, clock)
-    session = SessionService(store, clock, guilds).start_adhoc(GUILD, "u-owner", "900000000000000002")
+    session = SessionService(store, clock, guilds).start_adhoc(
+        GUILD, "u-owner", "900000000000000002"
+    )
     refinery.add(
         GUILD,
         OWNER,

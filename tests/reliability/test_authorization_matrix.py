@@ -53,6 +53,8 @@ POLICY: dict[str, frozenset[str]] = {
     "mining adhoc list": EVERYONE,
     "mining payroll": OFFICERS | {"ana"},
     "mining prices": EVERYONE,
+    "mining refinery add": EVERYONE,  # a job of one's own
+    "mining refinery list": EVERYONE,  # one's own; every job of the org is tested below
     "mining handle set": EVERYONE,  # one's own; another member's is tested below
     "mining handle clear": EVERYONE,
     "mining diagnostics": LEADERS,
@@ -258,6 +260,57 @@ def _payloads(
         fields = {"amount": "10", "label": "x", "list": "Gold 1", "total": "1", "mult": "1"}
         return [sim.payloads.modal_submit(sim.guild.member(role), custom_id, fields)]
     return [raw_component(sim, role, custom_id, []), raw_component(sim, role, custom_id, values)]
+
+
+# --- a refinery job: its owner, leaders and payroll officers ------------------------------------
+
+REFINERY_FIELDS = {"rfcm": {"59": "20", "34": "5"}, "rftm": {"time": "1h"}}
+
+
+def _refinery_job(rig: Rig, guild_id: str, owner: str) -> str:
+    from sunday_mining.domain.refining import method_by_code, parse_ore_amounts
+    from sunday_mining.services.refinery import Actor, Terminal
+
+    job = rig.services.refinery.add(
+        guild_id,
+        Actor(owner),
+        terminal=Terminal(0, "Refinement Processing - MIC-L1"),
+        method=method_by_code("DIN"),
+        ores=parse_ore_amounts("Quantainium 48, Gold 12.5"),
+        cost=25_000,
+        time_left_ms=3_600_000,
+    )
+    return job.job_id
+
+
+def _refinery_payload(sim: DiscordSimulator, role: str, action: str, job: str) -> dict[str, Any]:
+    custom_id = custom_ids.make(action, job)
+    if action in REFINERY_FIELDS:
+        return sim.payloads.modal_submit(sim.guild.member(role), custom_id, REFINERY_FIELDS[action])
+    return raw_component(sim, role, custom_id, [])
+
+
+@pytest.mark.parametrize("action", ["rfc", "rft", "rfx", "rfcm", "rftm"])
+@pytest.mark.parametrize("role", ROLES)
+def test_a_refinery_jobs_buttons_and_forms_by_role(
+    rig: Rig, restored: None, action: str, role: str
+) -> None:
+    """ben's job: ben, leaders and payroll officers (Manage Server counts) get through; the
+    same role of another guild never does, with the job's real id."""
+    job = _refinery_job(rig, rig.sim.guild.id, rig.sim.guild.member("ben").id)
+    answer, changed = send(rig, _refinery_payload(rig.other, role, action, job))
+    check(answer, changed, allowed=False)
+    answer, changed = send(rig, _refinery_payload(rig.sim, role, action, job))
+    check(answer, changed, allowed=role in LEADERS | OFFICERS | {"ben"})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_open_refinery_job_of_the_org_by_role(rig: Rig, role: str) -> None:
+    payload = rig.sim.payloads.command(
+        rig.sim.guild.member(role), "mining refinery list", {"all": True}
+    )
+    answer, changed = send(rig, payload)
+    check(answer, changed, allowed=role in LEADERS | OFFICERS)
 
 
 # --- another guild's objects: refused for everyone, up to that guild's admin -------------------

@@ -62,6 +62,9 @@ def test_building_the_interactions_app_imports_nothing_heavy(tmp_path: Path) -> 
         "sunday_mining.domain.payroll",
         "sunday_mining.services.payroll",
         "sunday_mining.interactions.payroll_commands",
+        "sunday_mining.domain.refining",
+        "sunday_mining.services.refinery",
+        "sunday_mining.interactions.refinery_commands",
         "sunday_mining.reports.service",
         "sunday_mining.reports.data",
         "sunday_mining.reports.model",
@@ -78,6 +81,15 @@ def test_the_router_lists_every_payroll_action_it_loads_on_first_use() -> None:
     assert router.PAYROLL_COMPONENTS.isdisjoint(
         {"status", "stop", "alist"}
     )  # no clash with the session buttons
+
+
+def test_the_router_lists_every_refinery_action_it_loads_on_first_use() -> None:
+    from sunday_mining.interactions import refinery_commands, router
+
+    assert set(refinery_commands.COMPONENTS) == router.REFINERY_COMPONENTS
+    assert set(refinery_commands.MODALS) == router.REFINERY_MODALS
+    loaded_otherwise = set(router.COMPONENTS) - router.REFINERY_COMPONENTS
+    assert router.REFINERY_COMPONENTS.isdisjoint(loaded_otherwise | router.PAYROLL_MODALS)
 
 
 LAMBDA_PROBE = """

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # loaded on first use (see Services.payroll, .reports and .di
     from sunday_mining.reports.service import ReportService
     from sunday_mining.services.diagnostics import DiagnosticsService
     from sunday_mining.services.payroll import PayrollService
+    from sunday_mining.services.refinery import RefineryService
 
 __all__ = ["Once", "ReportSetup", "Services", "build_from_settings", "build_services"]
 
@@ -59,6 +60,13 @@ def build_services(
         return PayrollService(store, clock, guilds, sessions, summaries, prices)
 
     payroll = Once(make_payroll)
+
+    def make_refinery() -> RefineryService:
+        from sunday_mining.services.refinery import RefineryService
+
+        poster = reports.channel_poster if reports is not None else None
+        return RefineryService(store, clock, guilds, sessions, prices, poster)
+
     report_service = _report_service(
         store, clock, guilds, sessions, summaries, payroll, names, reports
     )
@@ -94,6 +102,7 @@ def build_services(
             lambda: _diagnostics_class()(store, clock, guilds, sessions, prices, errors, probes)
         ),
         make_payroll=payroll,
+        make_refinery=Once(make_refinery),
         make_reports=report_service,
     )
 

@@ -114,6 +114,10 @@ _MEMBER_FOR = Option(
     "member", "Officers: a member to do this for (leave out for yourself)", OptionType.USER
 )
 
+_REFINERY_SESSION = Option(
+    "session", "The session the job belongs to", OptionType.STRING, autocomplete=True
+)
+
 MINING = Command(
     "mining",
     "Mining ops: track voice time and pay everyone",
@@ -159,6 +163,30 @@ MINING = Command(
                     ),
                 ),
                 Sub("clear", "Remove your handle", (_MEMBER_FOR,)),
+            ),
+        ),
+        Group(
+            "refinery",
+            "Refinery jobs: a notice when they are ready",
+            (
+                Sub(
+                    "add",
+                    "Add a refinery job (a form follows)",
+                    (
+                        Option(
+                            "terminal", "The refinery, if listed", OptionType.STRING, False, True
+                        ),
+                        _REFINERY_SESSION,
+                    ),
+                ),
+                Sub(
+                    "list",
+                    "Your open refinery jobs",
+                    (
+                        Option("all", "Officers: every open job of the org", OptionType.BOOLEAN),
+                        _REFINERY_SESSION,
+                    ),
+                ),
             ),
         ),
         Sub("diagnostics", "Check every part of the app, with fixes"),

@@ -67,6 +67,33 @@ def _payroll_component(table: str, action: str) -> ComponentHandler:
     return handle
 
 
+# Refinery jobs load on first use too (interactions/refinery_commands.py).
+REFINERY_COMPONENTS = frozenset({"rfl", "rfc", "rft", "rfx"})
+REFINERY_MODALS = frozenset({"rfadd", "rfcm", "rftm"})
+
+
+def _refinery() -> ModuleType:
+    from sunday_mining.interactions import refinery_commands
+
+    return refinery_commands
+
+
+def _refinery_command(name: str) -> CommandHandler:
+    def handle(ctx: Context) -> dict[str, Any]:
+        handler: CommandHandler = getattr(_refinery(), name)
+        return handler(ctx)
+
+    return handle
+
+
+def _refinery_component(table: str, action: str) -> ComponentHandler:
+    def handle(ctx: Context, custom_id: custom_ids.CustomId) -> dict[str, Any]:
+        handlers: dict[str, ComponentHandler] = getattr(_refinery(), table)
+        return handlers[action](ctx, custom_id)
+
+    return handle
+
+
 COMMANDS: dict[str, CommandHandler] = {
     "mining start": session_commands.start,
     "mining stop": session_commands.stop,
@@ -76,6 +103,8 @@ COMMANDS: dict[str, CommandHandler] = {
     "mining adhoc list": session_commands.adhoc_list,
     "mining payroll": _payroll_command("payroll"),
     "mining prices": price_commands.prices,
+    "mining refinery add": _refinery_command("add"),
+    "mining refinery list": _refinery_command("list_jobs"),
     "mining handle set": handle_commands.handle_set,
     "mining handle clear": handle_commands.handle_clear,
     "mining diagnostics": diagnostics_commands.diagnostics,
@@ -100,16 +129,21 @@ COMPONENTS: dict[str, ComponentHandler] = {
     "slist": session_commands.full_list,  # :<session id>[:<page>:<p|n>], the stop summary's list
     # "payroll" (the stop summary's button) and the p* steps
     **{action: _payroll_component("COMPONENTS", action) for action in PAYROLL_COMPONENTS},
+    **{action: _refinery_component("COMPONENTS", action) for action in REFINERY_COMPONENTS},
 }
 
 MODALS: dict[str, ComponentHandler] = {
     **{action: _payroll_component("MODALS", action) for action in PAYROLL_MODALS},
+    **{action: _refinery_component("MODALS", action) for action in REFINERY_MODALS},
 }
 
 AUTOCOMPLETE: dict[tuple[str, str], CommandHandler] = {
     ("mining adhoc load", "session"): session_commands.adhoc_load_autocomplete,
     ("mining prices", "ore"): price_commands.ore_autocomplete,
     ("mining payroll", "session"): _payroll_command("session_autocomplete"),
+    ("mining refinery add", "terminal"): _refinery_command("terminal_autocomplete"),
+    ("mining refinery add", "session"): _refinery_command("session_autocomplete"),
+    ("mining refinery list", "session"): _refinery_command("session_autocomplete"),
 }
 
 STALE = "That button is from an older message; run the command again."

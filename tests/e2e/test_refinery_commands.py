@@ -1,0 +1,148 @@
+"""/mining refinery through the simulator over HTTP: adding a job through its form (with the
+estimate), the list with its buttons, collecting, editing the time left and cancelling, and the
+permission checked again on every button and form. Every answer passes the contract checker."""
+
+from __future__ import annotations
+
+from tests.support.discord_box import Discord
+from tests.support.payroll_flow import components, custom_id, modal_submit
+
+from sunday_mining.domain.prices import OrePrice, PriceSnapshot, TerminalPrice
+from sunday_mining.domain.refining import JobState
+from sunday_mining.services.prices import PriceService
+from sunday_mining_dev.simulator import Exchange
+
+JOB = {
+    "terminal": "Refinement Processing - MIC-L1",
+    "method": "Dinyx",
+    "ores": "Quantainium 48, Gold 12.5",
+    "cost": "25,000",
+    "time": "2h 30m",
+}
+
+
+def add_job(discord: Discord, who: str = "ben", **fields: str) -> Exchange:
+    opened = discord.command(who, "mining refinery add")
+    return modal_submit(discord, who, opened, {**JOB, **fields})
+
+
+def job_id(answer: Exchange) -> str:
+    return custom_id(answer, "sm1:rfc:").rsplit(":", 1)[1]
+
+
+def test_the_form_has_five_inputs_and_the_answer_shows_the_estimate(discord: Discord) -> None:
+    opened = discord.command("ben", "mining refinery add")
+    assert opened.response_type == 9
+    assert len(opened.data["components"]) == 5
+    answer = modal_submit(discord, "ben", opened, JOB)
+    assert answer.ephemeral
+    embed = answer.data["embeds"][0]
+    assert embed["fields"][0]["name"] == "Expected (estimate)"
+    assert embed["fields"][0]["value"] == (
+        "Quantainium: 48 SCU raw → about 21.6 SCU refined, 22 SCU collected\n"
+        "Gold: 12.5 SCU raw → about 5.62 SCU refined, 6 SCU collected"
+    )
+    assert "estimate" in embed["footer"]["text"]
+    assert [c["label"] for c in components(answer)] == ["Collect", "Time left", "Cancel"]
+
+
+def test_a_form_that_cant_be_read_gets_one_sentence_and_nothing_is_stored(
+    discord: Discord,
+) -> None:
+    answer = add_job(discord, method="Boiling")
+    assert answer.ephemeral
+    assert (
+        answer.content == "'Boiling' isn't a refining method; pick one from the list, e.g. Dinyx."
+    )
+    assert discord.services.refinery.mine(discord.guild_id, discord.member("ben").id) == []
+
+
+def test_the_refinery_autocomplete_offers_the_snapshots_refineries(discord: Discord) -> None:
+    snapshot = PriceSnapshot(
+        fetched_ms=discord.clock.now_ms(),
+        game_version="4.5",
+        source="uex",
+        prices={
+            59: OrePrice.from_terminals(
+                59,
+                [
+                    TerminalPrice(242, "Refinement Processing - MIC-L1", 56_000),
+                    TerminalPrice(7, "Area18 TDD", 50_000),
+                ],
+            )
+        },
+    )
+    PriceService(discord.services.store, discord.clock)._save(snapshot, discord.clock.now_ms())
+    offered = discord.autocomplete("ben", "mining refinery add", "terminal", "mic")
+    assert [c["name"] for c in offered.data["choices"]] == ["Refinement Processing - MIC-L1"]
+    add_job(discord, terminal="mic-l1")
+    (job,) = discord.services.refinery.mine(discord.guild_id, discord.member("ben").id)
+    assert (job.terminal_id, job.terminal_name) == (242, "Refinement Processing - MIC-L1")
+
+
+def test_the_list_shows_the_time_left_and_collecting_takes_the_counted_scu(
+    discord: Discord,
+) -> None:
+    add_job(discord)
+    listed = discord.command("ben", "mining refinery list")
+    field = listed.data["embeds"][0]["fields"][0]
+    assert field["name"] == "1 · MIC-L1 · Dinyx Solventation"
+    assert "Quantainium 48, Gold 12.5 SCU raw · ready in 2h 30m" in field["value"]
+    opened = discord.click("ben", listed, custom_id(listed, "sm1:rfc:"))
+    assert [c["component"]["value"] for c in opened.data["components"]] == ["22", "6"]
+    inputs = [c["component"]["custom_id"] for c in opened.data["components"]]
+    done = modal_submit(discord, "ben", opened, dict(zip(inputs, ["21", "6"], strict=True)))
+    assert done.content.startswith("Collected at MIC-L1: Quantainium 21, Gold 6 SCU.")
+    (job,) = discord.services.refinery.all_jobs(discord.guild_id)
+    assert job.state is JobState.COLLECTED
+    assert [o.refined_centi for o in job.ores] == [2_100, 600]
+
+
+def test_another_member_cant_touch_a_job_an_officer_can(discord: Discord) -> None:
+    discord.setup_guild()
+    job = job_id(add_job(discord))
+    listed = discord.command("ben", "mining refinery list")
+    refused = discord.click("cy", listed, f"sm1:rfx:{job}")
+    assert refused.ephemeral
+    assert refused.content.startswith("Only the member who added that job")
+    opened = discord.click("purser", listed, f"sm1:rft:{job}")
+    assert opened.data["components"][0]["component"]["value"] == "2h 30m"
+    moved = modal_submit(discord, "purser", opened, {"time": "45m"})
+    assert moved.content.startswith("The job at MIC-L1 is now ready")
+    cancelled = discord.click("lead", listed, f"sm1:rfx:{job}")
+    assert cancelled.content.startswith("Cancelled the job at MIC-L1 (Quantainium, Gold)")
+    again = discord.click("ben", listed, f"sm1:rfx:{job}")
+    assert again.content == "That job is cancelled already; it can't be cancelled now."
+
+
+def test_a_form_submitted_by_someone_who_may_not_change_the_job_is_refused(
+    discord: Discord,
+) -> None:
+    job = job_id(add_job(discord))
+    listed = discord.command("ben", "mining refinery list")
+    opened = discord.click("ben", listed, f"sm1:rft:{job}")
+    # The form travels to another member (a replayed or forged submit): refused on arrival.
+    refused = modal_submit(discord, "cy", opened, {"time": "1m"})
+    assert refused.content.startswith("Only the member who added that job")
+
+
+def test_every_open_job_of_the_org_is_for_officers(discord: Discord) -> None:
+    discord.setup_guild()
+    add_job(discord)
+    add_job(discord, "cy", time="1h")
+    refused = discord.command("ben", "mining refinery list", all=True)
+    assert refused.content == "Only op leaders and payroll officers can list every job."
+    listed = discord.command("lead", "mining refinery list", all=True)
+    names = [f["value"] for f in listed.data["embeds"][0]["fields"]]
+    assert len(names) == 2
+    assert "ready in 1h" in names[0]
+
+
+def test_a_long_list_is_paged(discord: Discord) -> None:
+    for hours in range(1, 7):
+        add_job(discord, time=f"{hours}h")
+    first = discord.command("ben", "mining refinery list")
+    assert first.data["embeds"][0]["footer"]["text"] == "Page 1 of 2"
+    assert len(first.data["embeds"][0]["fields"]) == 4
+    second = discord.click("ben", first, custom_id(first, "sm1:rfl:", "Next"))
+    assert [f["name"][0] for f in second.data["embeds"][0]["fields"]] == ["5", "6"]

@@ -6,6 +6,7 @@ from tests.e2e.conftest import Discord
 from tests.support.member_view import problems
 
 from sunday_mining.domain.presence import VoiceEvent
+from sunday_mining.interactions.commands import HELP_TOPICS
 from sunday_mining.services.voice import VoiceBatch
 from sunday_mining_dev.simulator.transcript import names_in
 
@@ -337,8 +338,8 @@ def test_a_stale_or_tampered_button_gets_a_polite_answer(discord: Discord) -> No
 
 def test_help_covers_every_topic(discord: Discord) -> None:
     overview = discord.command("ben", "mining help")
-    assert len(overview.data["embeds"][0]["fields"]) == 8
-    for topic in ("start", "stop", "status", "adhoc", "payroll", "prices", "diagnostics", "admin"):
+    assert len(overview.data["embeds"][0]["fields"]) == len(HELP_TOPICS)
+    for topic in HELP_TOPICS:
         page = discord.command("ben", "mining help", topic=topic)
         assert "Example" in page.data["embeds"][0]["description"]
         assert problems(page.data, public=False) == []

@@ -74,6 +74,8 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         refresher.start()
     expiry = ExpirySweeper(build_store(settings))
     expiry.start()
+    refinery = RefineryTimer(services.refinery.notify_all_due)
+    refinery.start()
     try:
         # log_config=None: uvicorn's own lines, the access log included, go through the one
         # redacting handler configure_logging installed, in the same form as the app's.
@@ -83,6 +85,7 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     finally:
         refresher.stop()
         expiry.stop()
+        refinery.stop()
 
 
 def _resume_jobs(services: Services) -> None:
@@ -132,6 +135,40 @@ class ExpirySweeper:
         if gone:
             log.info("expired items deleted", extra={"deleted": gone})
         return gone
+
+    def _run(self) -> None:
+        self.sweep()
+        while not self._stop.wait(self._interval_s):
+            self.sweep()
+
+
+class RefineryTimer:
+    """The embedded default's stand-in for one-time schedules: every minute, the refinery jobs
+    that are due get their notice. The store says whether a notice went out, so a sweep that
+    runs late, twice, or in a process started after a crash sends each notice once."""
+
+    def __init__(self, sweep: Callable[[], int], *, interval_s: float = 60) -> None:
+        self._sweep = sweep
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sm-refinery", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def sweep(self) -> int:
+        """Send what is due now; how many notices went out (0 when the store failed)."""
+        try:
+            sent = self._sweep()
+        except DomainError:
+            log.warning("could not sweep refinery jobs; trying again in a minute")
+            return 0
+        if sent:
+            log.info("refinery notices sent", extra={"notices": sent})
+        return sent
 
     def _run(self) -> None:
         self.sweep()

@@ -109,6 +109,7 @@ _ROLE = Option("role", "A server role", OptionType.ROLE, True)
 
 HELP_TOPICS = (
     *("start", "stop", "status", "adhoc", "payroll", "prices", "handle", "diagnostics", "admin"),
+    "refinery",
 )
 _MEMBER_FOR = Option(
     "member", "Officers: a member to do this for (leave out for yourself)", OptionType.USER

@@ -53,6 +53,13 @@ TOPICS: dict[str, tuple[str, str]] = {
         "Payroll officers and leaders can set or clear one for a member with the `member` "
         "option; the audit log keeps it.",
     ),
+    "refinery": (
+        "/mining refinery add [terminal] [session] · list [all] [session]",
+        "Your refinery jobs: add one through a form (refinery, method, ores with raw SCU, cost, "
+        "time left as the game shows it) and see the refined SCU to expect (an estimate). The "
+        "bot posts once when it is ready. List shows the time left, with Collect, Time left "
+        "and Cancel.\nExample: `/mining refinery add terminal:MIC-L1`",
+    ),
     "diagnostics": (
         "/mining diagnostics",
         "Leaders and admins: checks the database, prices, the voice worker and channel "

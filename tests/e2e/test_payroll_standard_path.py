@@ -17,6 +17,8 @@ from tests.support.payroll_flow import (
     text,
 )
 
+from sunday_mining.reports.csv_export import render_csv
+from sunday_mining.reports.data import build_report_data
 from sunday_mining.services.payroll import PayrollStatus
 from sunday_mining_dev.simulator import Exchange
 
@@ -110,6 +112,34 @@ def test_the_payments_view_shows_each_payees_handle_or_that_they_have_none(
     assert f"{ana.display_name} (Ana\\_Rocks) — **1,200,000 aUEC**" in text(owed)
     assert f"{ben.display_name} (no handle yet) — **600,000 aUEC**" in text(owed)
     assert "the org (" not in text(final) + text(owed)  # nobody pays the org
+
+
+def test_the_report_prints_each_payees_handle_or_that_they_have_none(discord: Discord) -> None:
+    discord.command("ana", "mining handle set", handle="Ana_Rocks")
+    _final(discord)
+    (session,) = discord.services.sessions.recent(discord.guild_id)[0]
+    version = discord.services.payroll.open(discord.guild_id, session.session_id, "0")
+    services = discord.services
+    data = build_report_data(
+        version,
+        session,
+        time_zone="UTC",
+        records=[],
+        gaps=[],
+        lookup_names=services.names.lookup,
+        lookup_handles=services.handles.lookup,
+    )
+    ana, ben = discord.member("ana"), discord.member("ben")
+    by_id = {p.user_id: p for p in data.payees}
+    assert by_id[ana.id].handle == "Ana_Rocks"
+    assert by_id[ben.id].handle is None
+    assert by_id[ana.id].paid_as == f"{ana.display_name} (Ana_Rocks)"
+    assert by_id[ben.id].paid_as == f"{ben.display_name} (no handle yet)"
+    assert by_id["org"].paid_as == "the org"
+    rows = render_csv(data).decode("utf-8-sig").splitlines()
+    assert rows[0].startswith('"payee_id","name","handle",')
+    assert f'"<@{ana.id}>","{ana.display_name}","Ana_Rocks",' in "\n".join(rows)
+    assert f'"<@{ben.id}>","{ben.display_name}","no handle yet",' in "\n".join(rows)
 
 
 def test_menus_forms_and_lists_name_the_members(discord: Discord) -> None:

@@ -150,6 +150,7 @@ def _report_service(
             blobs=setup.blobs,
             links=setup.links,
             lookup_names=names.lookup,
+            lookup_handles=Handles(store, clock).lookup,
             jobs=setup.jobs,
             renderer=render_files,
             metrics=CurrentMetrics(),

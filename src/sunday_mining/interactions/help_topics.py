@@ -48,7 +48,8 @@ TOPICS: dict[str, tuple[str, str]] = {
     "handle": (
         "/mining handle set <handle> · clear",
         "Your Star Citizen handle, printed beside your name where you are paid (the payroll's "
-        "payments and still-owed lists), so the purser sends the aUEC to the right player.\n"
+        "payments and still-owed lists, the PDF and the CSV), so the purser sends the aUEC to "
+        "the right player.\n"
         "Example: `/mining handle set handle:Kite_SC`\n"
         "Payroll officers and leaders can set or clear one for a member with the `member` "
         "option; the audit log keeps it.",

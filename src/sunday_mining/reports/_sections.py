@@ -6,6 +6,7 @@ officers' decisions (the audit trail), the participation timeline and the footer
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from sunday_mining.domain.durations import age_text, duration_text, hms
@@ -66,6 +67,12 @@ def _shown_name(name: str, fallback: str) -> str:
     """The name, or the fallback when nothing of it would show (empty, only spaces or
     invisible characters): a payee line must always say who it is."""
     return name if _fonts.has_visible(_fonts.clean(name)) else fallback
+
+
+def _paid_as(payee: ReportPayee) -> str:
+    """The payee with their in-game handle (or that they have none yet), where they are paid."""
+    shown = _shown_name(payee.name, fallback_name(payee.user_id))
+    return replace(payee, name=shown).paid_as
 
 
 def _heading(doc: Doc, title: str, rows: int) -> None:
@@ -251,7 +258,7 @@ def _payee_row(payee: ReportPayee) -> Row:
     status += "paid" if payee.paid else "owed"
     return Row(
         (
-            _shown_name(payee.name, fallback_name(payee.user_id)),
+            _paid_as(payee),
             hms(payee.credited_s) if payee.credited_s is not None else "—",
             multiplier(payee.multiplier_milli),
             f"{payee.share:,}",

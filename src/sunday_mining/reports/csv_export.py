@@ -11,6 +11,8 @@ mangle accented and non-Latin names. Every field is quoted. What a spreadsheet w
   in Europe) splits a field the file quotes as one, so every part that could be split off on
   ``,``, ``;``, a tab or a line end and then starts like a formula (= + - @) gets an apostrophe
   before it, so it is shown as text, never evaluated.
+- The in-game handle has its own column, the one to pay to; a member who has not set one reads
+  ``no handle yet`` (a handle never holds a space), the org's line is empty.
 - Credited time is given in seconds, the number to compute with, and as h:mm:ss for reading.
   Measured seconds are voice time as measured; credited seconds include the officer's
   adjustments and are what the share was computed from.
@@ -25,11 +27,13 @@ import io
 import re
 
 from sunday_mining.domain.durations import hms
+from sunday_mining.domain.handles import NO_HANDLE
 from sunday_mining.reports.model import ReportData, ReportPayee, fallback_name
 
 HEADER = (
     "payee_id",
     "name",
+    "handle",
     "measured_seconds",
     "credited_seconds_after_adjustments",
     "credited_time_after_adjustments",
@@ -66,6 +70,7 @@ def _row(payee: ReportPayee) -> tuple[str, ...]:
     return (
         payee_cell(payee.user_id),
         _text(payee.name or fallback_name(payee.user_id)),
+        _handle(payee),
         "" if measured is None else str(measured),
         "" if credited is None else str(credited),
         "" if credited is None else hms(credited),
@@ -79,11 +84,19 @@ def _row(payee: ReportPayee) -> tuple[str, ...]:
     )
 
 
+def _handle(payee: ReportPayee) -> str:
+    # A handle never holds a space, so "no handle yet" cannot be mistaken for one.
+    if payee.user_id == "org":
+        return ""
+    return payee.handle or NO_HANDLE
+
+
 def _totals(data: ReportData) -> tuple[str, ...]:
     payees = data.payees
     return (
         "",
         f"{TOTAL} ({len(payees)} payees)",
+        "",
         "",
         "",
         "",

@@ -7,7 +7,7 @@ so a report rebuilt next month shows the same money as the one built at finalize
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 from sunday_mining.domain.durations import duration_text
 from sunday_mining.domain.ids import is_snowflake
@@ -90,9 +90,11 @@ def build_report_data(
     records: Iterable[VoiceRecord],
     gaps: Iterable[Gap],
     lookup_names: NameLookup,
+    lookup_handles: NameLookup | None = None,
     guild_name: str | None = None,
     channel_names: dict[str, str] | None = None,
 ) -> ReportData:
+    """``lookup_handles`` gives the payees' in-game handles, printed where they are paid."""
     result = version.result
     if result is None or version.status is PayrollStatus.DRAFT or version.finalized_ms is None:
         raise ValueError("only a finalized payroll version has a report")
@@ -106,6 +108,9 @@ def build_report_data(
     def name(user_id: str | None) -> str:
         return (names.get(user_id) or fallback_name(user_id)) if user_id else ""
 
+    payee_ids = {line.payee_id for line in result.lines} | {m.user_id for m in version.members}
+    payee_ids.discard(ORG_PAYEE_ID)
+    handles = lookup_handles(version.guild_id, payee_ids) if lookup_handles else {}
     by_hand = {m.user_id for m in version.members if m.added_by_hand}
 
     def member_name(user_id: str) -> str:
@@ -139,7 +144,7 @@ def build_report_data(
         income=tuple(_income(line) for line in version.income),
         gross=result.gross,
         deductions=_deductions(version, result, name),
-        payees=_payees(version, result, member_name),
+        payees=_payees(version, result, member_name, handles),
         unpaid=tuple(
             ReportUnpaid(member_name(u.user_id), unpaid_reason(version, u.user_id, u.reason))
             for u in result.unpaid
@@ -274,7 +279,10 @@ def _deductions(
 
 
 def _payees(
-    version: PayrollVersion, result: PayrollResult, name: Callable[[str], str]
+    version: PayrollVersion,
+    result: PayrollResult,
+    name: Callable[[str], str],
+    handles: Mapping[str, str],
 ) -> tuple[ReportPayee, ...]:
     share: dict[str, int] = defaultdict(int)
     other: dict[str, int] = defaultdict(int)
@@ -305,6 +313,7 @@ def _payees(
                 multiplier_milli=member.multiplier_milli if member else None,
                 donated=bool(member and member.donates),
                 paid=payee in version.paid,
+                handle=handles.get(payee),
             )
         )
     payees.sort(key=lambda p: (-p.payout, p.name.casefold(), p.user_id))

@@ -116,6 +116,7 @@ def _payee(p: ReportPayee) -> Doc:
     return {
         "user_id": p.user_id,
         "name": p.name,
+        "handle": p.handle,
         "payout_auec": p.payout,
         "share_auec": p.share,
         "other_auec": p.other,
@@ -262,6 +263,7 @@ def _payee_from(raw: Mapping[str, Any]) -> ReportPayee:
         donated=_bool(raw["donated"]),
         paid=_bool(raw["paid"]),
         measured_s=_opt(raw["measured_s"]),
+        handle=_opt_str(raw.get("handle")),
     )
 
 
@@ -303,6 +305,10 @@ def _int(value: object) -> int:
 
 def _opt(value: object) -> int | None:
     return None if value is None else _int(value)
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else _str(value)
 
 
 def _bool(value: object) -> bool:

@@ -14,6 +14,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 
+from sunday_mining.domain.handles import NO_HANDLE
 from sunday_mining.domain.session import SessionType
 
 
@@ -67,6 +68,16 @@ class ReportPayee:
     donated: bool = False
     paid: bool = False
     measured_s: int | None = None  # voice time as measured, before the officer's adjustment
+    handle: str | None = None  # in-game handle; None: the member has not set one (or the org)
+
+    @property
+    def paid_as(self) -> str:
+        """How whoever pays them reads the payee: "Name (handle)", or "Name (no handle yet)"
+        so they know whom to ask; the org, which nobody pays, by its name alone."""
+        name = self.name or fallback_name(self.user_id)
+        if self.user_id == "org":
+            return name
+        return f"{name} ({self.handle or NO_HANDLE})"
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.bidi import BidiParagraph
+from fpdf.enums import TextDirection
 
 from sunday_mining.reports import _fonts
 from sunday_mining.reports._layout import RGB, Doc, Op, Rect, Text
@@ -38,8 +39,11 @@ def render_pdf(data: ReportData) -> bytes:
 @lru_cache(maxsize=4096)  # the pure-Python bidi algorithm costs about a millisecond a name
 def _visual_order(text: str) -> str:
     """Right-to-left runs reversed into the order they are seen (fpdf2's Unicode bidi
-    algorithm), since ``FPDF.text`` draws characters left to right as given."""
-    return BidiParagraph(text, preserve_bn_chars=True).get_reordered_string()
+    algorithm), since ``FPDF.text`` draws characters left to right as given. The report reads
+    left to right, so is every line of it: a Hebrew name with its handle reads "שלום
+    (Miner_0008)", not with the brackets turned round as a right-to-left line would have them."""
+    paragraph = BidiParagraph(text, TextDirection.LTR, preserve_bn_chars=True)
+    return paragraph.get_reordered_string()
 
 
 def _draw(doc: Doc, data: ReportData) -> bytes:

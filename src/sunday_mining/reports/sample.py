@@ -108,7 +108,7 @@ def sample_report(payees: int = 12, *, seed: int = 7) -> ReportData:
     other = {"org": org_cut, escort[0]: flat, claimant[0]: expense}
     lines = [
         _payee("org", "the org", donated, other["org"], None, None, paid=True),
-        _payee(escort[0], escort[1], 0, flat, None, None, paid=True),
+        _payee(escort[0], escort[1], 0, flat, None, None, paid=True, handle="Sigma-Wing"),
     ] + [
         _payee(
             uid,
@@ -120,8 +120,9 @@ def sample_report(payees: int = 12, *, seed: int = 7) -> ReportData:
             donated=uid == donor,
             paid=rng.random() < 0.6,
             measured_s=credited[uid] - adjusted.get(uid, (0, ""))[0],
+            handle=_handle(i, uid),
         )
-        for uid, name in members
+        for i, (uid, name) in enumerate(members)
     ]
     lines.sort(key=lambda p: (-p.payout, p.user_id))
     deductions = (
@@ -246,6 +247,7 @@ def _payee(
     donated: bool = False,
     paid: bool = False,
     measured_s: int | None = None,
+    handle: str | None = None,
 ) -> ReportPayee:
     fee = 0 if user_id == "org" else _half_up((share + other) * _FEE_BP, 10_000)
     return ReportPayee(
@@ -260,7 +262,13 @@ def _payee(
         donated,
         paid,
         measured_s,
+        handle,
     )
+
+
+def _handle(i: int, user_id: str) -> str | None:
+    """Most members have set their in-game handle; every fourth has not yet."""
+    return None if i % 4 == 3 else f"Miner_{user_id[-4:]}"
 
 
 def _half_up(numerator: int, denominator: int) -> int:

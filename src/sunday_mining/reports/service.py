@@ -166,6 +166,7 @@ class ReportService:
         blobs: BlobStore,
         links: ReportLinks,
         lookup_names: NameLookup,
+        lookup_handles: NameLookup | None = None,
         jobs: JobQueue | None = None,
         renderer: Renderer,
         metrics: Metrics,
@@ -184,6 +185,7 @@ class ReportService:
         self.blobs = blobs
         self.links = links
         self._lookup_names = lookup_names
+        self._lookup_handles = lookup_handles
         self.jobs = jobs
         self._deliverer = deliverer
         self._renderer = renderer
@@ -352,6 +354,7 @@ class ReportService:
             records=summary.records,
             gaps=gaps_between(self._store, now, session.started_ms, stopped),
             lookup_names=self._lookup_names,
+            lookup_handles=self._lookup_handles,
             guild_name=config.settings.org_name,
             channel_names={c.channel_id: c.name for c in config.channels if c.name},
         )

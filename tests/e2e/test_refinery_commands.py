@@ -5,7 +5,7 @@ permission checked again on every button and form. Every answer passes the contr
 from __future__ import annotations
 
 from tests.support.discord_box import Discord
-from tests.support.payroll_flow import components, custom_id, modal_submit
+from tests.support.payroll_flow import components, custom_id, modal_submit, stopped_op
 
 from sunday_mining.domain.prices import OrePrice, PriceSnapshot, TerminalPrice
 from sunday_mining.domain.refining import JobState
@@ -146,3 +146,55 @@ def test_a_long_list_is_paged(discord: Discord) -> None:
     assert len(first.data["embeds"][0]["fields"]) == 4
     second = discord.click("ben", first, custom_id(first, "sm1:rfl:", "Next"))
     assert [f["name"][0] for f in second.data["embeds"][0]["fields"]] == ["5", "6"]
+
+
+# --- the haul from collected jobs -------------------------------------------------------------
+
+
+def collected_job(discord: Discord, who: str, session_id: str, ores: str, got: list[str]) -> str:
+    opened = discord.command(who, "mining refinery add", session=session_id)
+    added = modal_submit(discord, who, opened, {**JOB, "ores": ores})
+    form = discord.click(who, added, custom_id(added, "sm1:rfc:"))
+    inputs = [c["component"]["custom_id"] for c in form.data["components"]]
+    modal_submit(discord, who, form, dict(zip(inputs, got, strict=True)))
+    return job_id(added)
+
+
+def test_the_haul_step_takes_in_the_sessions_collected_jobs_once(discord: Discord) -> None:
+    ids = {who: discord.member(who).id for who in ("ana", "ben")}
+    session_id = stopped_op(discord, {ids["ana"]: 120, ids["ben"]: 90})
+    collected_job(discord, "ana", session_id, "Quantainium 48", ["22"])
+    collected_job(discord, "ben", session_id, "Quantainium 20, Gold 10", ["9", "5"])
+    add_job(discord, "ben")  # open, and of no session: left out
+    picker = discord.command("purser", "mining payroll")
+    view = discord.select("purser", picker, "sm1:ppick", [session_id])
+    view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Haul"))
+    view = discord.click("purser", view, custom_id(view, "sm1:pstale:"))  # the bundled prices
+    for _ in range(2):  # a second press changes nothing
+        view = discord.click("purser", view, custom_id(view, "sm1:prefj:"))
+        assert view.data.get("components"), view.content
+    draft = discord.services.payroll.get(
+        discord.guild_id, custom_id(view, "sm1:prefj:").split(":")[2]
+    )
+    assert sorted((x.ore_name, x.scu_centi) for x in draft.income) == [
+        ("Gold", 500),
+        ("Quantainium", 3_100),
+    ]
+    assert [(e.label, e.amount, e.claimant_id) for e in draft.expenses] == [
+        ("Refinery fee, MIC-L1", 25_000, ids["ana"]),
+        ("Refinery fee, MIC-L1 (2)", 25_000, ids["ben"]),
+    ]
+
+
+def test_the_haul_step_without_collected_jobs_says_so_and_changes_nothing(
+    discord: Discord,
+) -> None:
+    ids = {who: discord.member(who).id for who in ("ana",)}
+    session_id = stopped_op(discord, {ids["ana"]: 120})
+    picker = discord.command("purser", "mining payroll")
+    view = discord.select("purser", picker, "sm1:ppick", [session_id])
+    view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Haul"))
+    before = discord.store_items()
+    answer = discord.click("purser", view, custom_id(view, "sm1:prefj:"))
+    assert answer.content.startswith("No collected refinery job in this session yet")
+    assert discord.store_items() == before

@@ -429,6 +429,22 @@ def income_remove(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     return _updated(ctx, saved, "h")
 
 
+def refinery_take(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    """``prefj:<id>``: the session's collected refinery jobs become ore lines and expenses."""
+    version = _version(ctx, custom_id)
+    jobs = ctx.services.refinery.of_session(ctx.guild_id, version.session_id)
+    taken = ctx.services.payroll.take_refinery_jobs(
+        ctx.guild_id, version.payroll_id, ctx.user_id, jobs
+    )
+    answer = _updated(ctx, taken.version, "h")
+    if not taken.jobs:
+        answer["data"]["content"] = (
+            "No collected refinery job in this session yet: collect them in "
+            "/mining refinery list first."
+        )
+    return answer
+
+
 def stale_accept(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     version = _version(ctx, custom_id)
     saved = ctx.services.payroll.accept_stale_prices(
@@ -821,6 +837,7 @@ COMPONENTS: dict[str, Handler] = {
     "pseller": seller_pick,  # :<id>, a line picked: shows the pslu user select
     "pslu": seller_set,  # :<id>:<line index>, the seller picked
     "pstale": stale_accept,  # :<id>:<fetched_ms of the snapshot accepted>
+    "prefj": refinery_take,  # :<id>, the session's collected refinery jobs
     "pexp": expense_open,
     "pflat": flat_open,
     "ppct": percentage_open,

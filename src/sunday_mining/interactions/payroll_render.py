@@ -647,6 +647,7 @@ def haul_view(
     buttons = [
         button("Paste a list", custom_ids.make("ppaste", pid)),
         button("Sale total", custom_ids.make("psale", pid)),
+        button("From refinery jobs", custom_ids.make("prefj", pid)),
         button("More ores ▶", custom_ids.make("pv", pid, "h", (ore_page + 1) % len(all_pages))),
     ]
     if stale:

@@ -39,6 +39,7 @@ PAYROLL_COMPONENTS = frozenset(
         *("payroll", "ppick", "ppage", "pgo", "pv", "pmem", "pmset", "padj", "pore", "ppaste"),
         *("psale", "prm", "pstale", "pexp", "pflat", "ppct", "pcut", "pask", "pfin", "ppaid"),
         *("pall", "pallok", "pamend", "prep", "padd", "paddm", "pdel", "pdelok"),
+        "prefj",
         *("pseller", "pslu"),
     }
 )

@@ -10,6 +10,7 @@ from sunday_mining.services.payroll.listing import PayrollListing
 from sunday_mining.services.payroll.members import MemberEdits
 from sunday_mining.services.payroll.opening import PayrollOpening
 from sunday_mining.services.payroll.payments import Payments
+from sunday_mining.services.payroll.refinery_haul import RefineryHaul
 
 
 class PayrollService(
@@ -17,6 +18,7 @@ class PayrollService(
     PayrollOpening,
     MemberEdits,
     HaulEdits,
+    RefineryHaul,
     CutEdits,
     Finalizing,
     Discarding,

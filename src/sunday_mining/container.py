@@ -31,6 +31,7 @@ from sunday_mining.services.worker import WorkerService
 
 if TYPE_CHECKING:  # loaded on first use (see Services.payroll, .reports and .diagnostics)
     from sunday_mining.reports.service import Deliverer, ReportService
+    from sunday_mining.services.books import Books
     from sunday_mining.services.diagnostics import DiagnosticsService
     from sunday_mining.services.payroll import PayrollService
     from sunday_mining.services.refinery import RefineryService
@@ -71,6 +72,7 @@ class Services:
     handles: Handles
     make_diagnostics: Callable[[], DiagnosticsService] = field(repr=False)
     make_payroll: Callable[[], PayrollService] = field(repr=False)
+    make_books: Callable[[], Books] = field(repr=False)
     # None: this installation builds no reports.
     make_reports: Callable[[], ReportService] | None = field(default=None, repr=False)
     notices: Notices | None = None  # None: nothing is posted on the app's own initiative
@@ -83,6 +85,10 @@ class Services:
     @property
     def payroll(self) -> PayrollService:
         return self.make_payroll()
+
+    @property
+    def books(self) -> Books:
+        return self.make_books()
 
     @property
     def refinery(self) -> RefineryService:

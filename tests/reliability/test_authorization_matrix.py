@@ -57,6 +57,7 @@ POLICY: dict[str, frozenset[str]] = {
     "mining refinery list": EVERYONE,  # one's own; every job of the org is tested below
     "mining handle set": EVERYONE,  # one's own; another member's is tested below
     "mining handle clear": EVERYONE,
+    "mining me": EVERYONE,
     "mining diagnostics": LEADERS,
     "mining help": EVERYONE,
     "mining-admin channels add": ADMINS,
@@ -79,7 +80,7 @@ OVERRIDES: dict[str, dict[str, Callable[[SimGuild], Any]]] = {
 }
 # Actions whose arguments are not another object (a page cursor, nothing): they act on the
 # caller's own guild by design, so they are not cross-guild attacks.
-GUILD_LOCAL_ACTIONS = frozenset({"status", "alist", "ppage"})
+GUILD_LOCAL_ACTIONS = frozenset({"status", "alist", "ppage", "me"})
 # Buttons any member of the guild may press: the stop summary's "Everyone's time" list.
 MEMBERS_ACTIONS = frozenset({"slist"})
 

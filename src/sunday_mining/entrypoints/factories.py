@@ -32,6 +32,7 @@ from sunday_mining.services.worker import WorkerService
 
 if TYPE_CHECKING:  # loaded on first use (see Services.payroll, .reports and .diagnostics)
     from sunday_mining.reports.service import ReportService
+    from sunday_mining.services.books import Books
     from sunday_mining.services.diagnostics import DiagnosticsService
     from sunday_mining.services.payroll import PayrollService
     from sunday_mining.services.refinery import RefineryService
@@ -102,9 +103,16 @@ def build_services(
             lambda: _diagnostics_class()(store, clock, guilds, sessions, prices, errors, probes)
         ),
         make_payroll=payroll,
+        make_books=Once(lambda: _books_class()(store, sessions, summaries)),
         make_refinery=Once(make_refinery),
         make_reports=report_service,
     )
+
+
+def _books_class() -> type[Books]:
+    from sunday_mining.services.books import Books
+
+    return Books
 
 
 def _diagnostics_class() -> type[DiagnosticsService]:

@@ -110,6 +110,7 @@ _ROLE = Option("role", "A server role", OptionType.ROLE, True)
 HELP_TOPICS = (
     *("start", "stop", "status", "adhoc", "payroll", "prices", "handle", "diagnostics", "admin"),
     "refinery",
+    "me",
 )
 _MEMBER_FOR = Option(
     "member", "Officers: a member to do this for (leave out for yourself)", OptionType.USER
@@ -149,6 +150,7 @@ MINING = Command(
             "Current ore prices",
             (Option("ore", "An ore", OptionType.STRING, autocomplete=True),),
         ),
+        Sub("me", "Your sessions, your payouts and what you are owed (only you see it)"),
         Group(
             "handle",
             "Your in-game handle, printed where you are paid",

@@ -45,6 +45,12 @@ TOPICS: dict[str, tuple[str, str]] = {
         "Current ore prices from the stored UEX snapshot, with their age.\n"
         "Example: `/mining prices ore:Quantanium`",
     ),
+    "me": (
+        "/mining me",
+        "Your own pay, shown to you alone: what you are still owed and since when, your "
+        "payouts in the final payrolls (paid or owed), your recent sessions with your time, "
+        "and your in-game handle.\nExample: `/mining me`",
+    ),
     "handle": (
         "/mining handle set <handle> · clear",
         "Your Star Citizen handle, printed beside your name where you are paid (the payroll's "

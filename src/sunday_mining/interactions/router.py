@@ -21,6 +21,7 @@ from sunday_mining.interactions import (
     diagnostics_commands,
     handle_commands,
     help_topics,
+    me_commands,
     price_commands,
     session_commands,
 )
@@ -108,6 +109,7 @@ COMMANDS: dict[str, CommandHandler] = {
     "mining refinery list": _refinery_command("list_jobs"),
     "mining handle set": handle_commands.handle_set,
     "mining handle clear": handle_commands.handle_clear,
+    "mining me": me_commands.me,
     "mining diagnostics": diagnostics_commands.diagnostics,
     "mining help": help_topics.help_command,
     "mining-admin channels add": admin_commands.channels_add,
@@ -128,6 +130,7 @@ COMPONENTS: dict[str, ComponentHandler] = {
     "stopfor": session_commands.stop_for_start,  # :<session id>, on a refused /mining start
     "alist": session_commands.adhoc_list_page,
     "slist": session_commands.full_list,  # :<session id>[:<page>:<p|n>], the stop summary's list
+    "me": me_commands.me_page,  # :<page>:<p|n>, the caller's own /mining me
     # "payroll" (the stop summary's button) and the p* steps
     **{action: _payroll_component("COMPONENTS", action) for action in PAYROLL_COMPONENTS},
     **{action: _refinery_component("COMPONENTS", action) for action in REFINERY_COMPONENTS},

@@ -14,8 +14,8 @@ resync snapshot) and a few it simply misses; it snapshots the tracked channels e
 window starts from the seed the session takes from guild presence.
 
 By default the observations are handed over as SummaryService reads them from the store: each
-window's seed, then the window's observations in sort-key order, deduplicated, each decoded
-from its stored JSON. ``--shuffled`` hands them over in random order with 2 % replays, the worst
+window's seed, then the observations from the margin before its start in sort-key order (one
+read where the windows' margins overlap), deduplicated, each decoded from its stored JSON. ``--shuffled`` hands them over in random order with 2 % replays, the worst
 case ``build_records`` accepts.
 
 The quality bar: 10,000 members x 50 records in at most 1 s, on a machine where a 10M-iteration
@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 from operator import itemgetter
 
 from sunday_mining.domain.presence import (
+    POSTSTOP_MARGIN_MS,
     PRESTART_MARGIN_MS,
     Gap,
     Observation,
@@ -193,8 +194,9 @@ def _as_the_summary_reads_them(
     reported: list[Observation], seeds: dict[int, dict[str, tuple[str | None, int]]]
 ) -> list[Observation]:
     """Through ingest and the store and back, as SummaryService does: bots dropped, each item
-    stored as JSON under its sort key, and per window the seed then the window's observations
-    in sort-key order, decoded afresh (the memory layout matters at this size)."""
+    stored as JSON under its sort key, and the windows' observations (from the margin before
+    each start; one read where margins overlap) in sort-key order, decoded afresh (the memory
+    layout matters at this size). The seeds go with the windows."""
     items: list[Item] = []
     for o in reported:
         if isinstance(o, VoiceEvent):
@@ -206,9 +208,16 @@ def _as_the_summary_reads_them(
             items.append(codec.snapshot_to_item(GUILD, stripped, NOW // SECOND))
     stored = sorted((item["sk"], json.dumps(item)) for item in items)
     observations: list[Observation] = []
+    stretches: list[list[int]] = []
     for w in WINDOWS:
-        stop = NOW if w.stop_ms is None else w.stop_ms
-        low, high = keys.time_sk(w.start_ms - PRESTART_MARGIN_MS), keys.time_sk(stop) + "~"
+        start = w.start_ms - PRESTART_MARGIN_MS
+        stop = NOW if w.stop_ms is None else w.stop_ms + POSTSTOP_MARGIN_MS
+        if stretches and start <= stretches[-1][1]:
+            stretches[-1][1] = max(stretches[-1][1], stop)
+        else:
+            stretches.append([start, stop])
+    for start, stop in stretches:
+        low, high = keys.time_sk(start), keys.time_sk(stop) + "~"
         observations += [
             codec.observation_from_item(json.loads(raw)) for sk, raw in stored if low <= sk <= high
         ]

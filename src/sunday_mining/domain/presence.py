@@ -477,7 +477,9 @@ class _Fold:
             opened_by = start_source if start >= span_start else Source.SESSION_START
             member.append((room[0], lo, hi, opened_by, closed_by, gap))
 
-    def finish(self) -> list[VoiceRecord]:
+    def finish(
+        self, flagged: Mapping[str, list[tuple[int, int]]] | None = None
+    ) -> list[VoiceRecord]:
         """Close the stays still running (at a stop, or open at now); records grouped per member.
 
         The records are made here, member after member, so that they lie in memory in the order
@@ -485,6 +487,7 @@ class _Fold:
         makes a new int) rather than shared with the observations they came from, which lie in
         time order. Whoever reads the records next (credited_ms first) then reads memory in
         order instead of hopping about, which at this size costs more than the reading itself.
+        ``flagged``: per member, stretches whose records get the gap flag (_replay_across_gaps).
         """
         members = self.members
         for member in members.values():
@@ -495,6 +498,8 @@ class _Fold:
         zero = repeat(0)
         for user in sorted(members):
             rows = members[user][_RECORDS:]
+            if flagged and user in flagged:
+                rows = [_flag(row, flagged[user]) for row in rows]
             if rows:
                 # The rows are let go of while they are still in the cache, not all at the end.
                 del members[user][_RECORDS:]
@@ -504,6 +509,14 @@ class _Fold:
                 fields = zip(repeat(user), channels, fresh_starts, fresh_ends, opened, closed, gaps)
                 made += map(_record, repeat(VoiceRecord), cast("Iterator[_Fields]", fields))
         return made
+
+
+def _flag(row: tuple[Any, ...], stretches: list[tuple[int, int]]) -> tuple[Any, ...]:
+    """A record row (channel, start, end, opened by, closed by, gap) flagged when it touches one
+    of the stretches."""
+    if row[5] or not any(row[1] <= b and row[2] >= a for a, b in stretches):
+        return row
+    return (*row[:5], True)
 
 
 def build_records(
@@ -529,7 +542,8 @@ def build_records(
     spans = _spans(windows, now_ms)
     times = list(map(_TIME, items))
     if not all(map(le, times, islice(times, 1, None))):
-        # Out of order (windows read apart, a replay): one sort for all windows.
+        # Out of time order (a replay, another reader): one sort for all windows. Within a
+        # millisecond the fold checks the order as it goes (see _window_records).
         items = _in_order(items)
         times = list(map(_TIME, items))
     tracked = frozenset(channels)
@@ -545,32 +559,14 @@ def build_records(
             if stopped:
                 last = _through_resync(items, bisect_right(times, span[1]), last, tracked)
             part = items if first == 0 and last == len(items) else items[first:last]
-            seen = _with_seed(window.seed, part, span[0]) if window.seed else part
-            made += _window_records(channels, span, seen, gap_index)
+            if window.seed:
+                # The seed lies at or before the start: only the margin before it is merged.
+                k = bisect_left(times, span[0], first, last) - first
+                part = [*_in_order([*window.seed, *part[:k]]), *part[k:]]
+            made += _window_records(channels, span, part, gap_index)
     if len(windows) > 1:
         made.sort(key=_USER)  # stable: each member's records stay in time order
     return made
-
-
-def _with_seed(
-    seed: Sequence[Observation], part: list[Observation], start_ms: int
-) -> list[Observation]:
-    """The seed put in its place among the window's observations (in time order), without
-    sorting them all: it lies at or before the start, so only the margin before it merges."""
-    k = bisect_left(list(map(_TIME, part)), start_ms)
-    return [*_in_order([*seed, *part[:k]]), *part[k:]]
-
-
-def _ordered(items: list[Observation]) -> list[Observation]:
-    """``items`` in order: as they are when they already are (the store's order), else sorted."""
-    times = list(map(_TIME, items))
-    if all(map(le, times, islice(times, 1, None))):
-        same = list(map(eq, times, islice(times, 1, None)))
-        firsts = map(_IDENTITY, compress(items, same))
-        seconds = map(_IDENTITY, compress(islice(items, 1, None), same))
-        if all(map(lt, firsts, seconds)):
-            return items
-    return _in_order(items)
 
 
 def _through_resync(
@@ -589,27 +585,27 @@ def _window_records(
     channels: Collection[str], span: _Span, seen: list[Observation], gap_index: _GapIndex
 ) -> list[VoiceRecord]:
     gaps = gap_index.within(span[0], span[1])
+    # What the store returns is in order already (its sort key is the identity) and has no
+    # duplicates: it is replayed as it is. Anything else is put in order first.
     fold = _Fold(channels, [span])
     if not gaps:
-        # What the store returns is in order already (its sort key is the identity) and has no
-        # duplicates: it is replayed as it is. Anything else is put in order first.
-        if not fold.run(seen):
-            fold = _Fold(channels, [span])
-            replayed = fold.run(_in_order(seen))
-            assert replayed, "observations put in order are in order"
+        if fold.run(seen):
+            return fold.finish()
+        fold = _Fold(channels, [span])
+        replayed = fold.run(_in_order(seen))
+        assert replayed, "observations put in order are in order"
         return fold.finish()
-    stretches = _replay_across_gaps(fold, _ordered(seen), gaps)
-    return [
-        r
-        if r[0] not in stretches or r.gap
-        else r._replace(gap=any(r.start_ms <= b and r.end_ms >= a for a, b in stretches[r[0]]))
-        for r in fold.finish()
-    ]
+    flagged = _replay_across_gaps(fold, seen, gaps)
+    if flagged is None:
+        fold = _Fold(channels, [span])
+        flagged = _replay_across_gaps(fold, _in_order(seen), gaps)
+        assert flagged is not None, "observations put in order are in order"
+    return fold.finish(flagged)
 
 
 def _replay_across_gaps(
     fold: _Fold, ordered: list[Observation], gaps: list[tuple[int, int]]
-) -> dict[str, list[tuple[int, int]]]:
+) -> dict[str, list[tuple[int, int]]] | None:
     """Replay ``ordered`` into ``fold`` and find whom each worker gap could have cost time.
 
     A member is flagged for a gap when an observation stamped inside it concerns them, or when
@@ -622,21 +618,27 @@ def _replay_across_gaps(
     who sat in a tracked channel when it began and of whom nothing after it speaks are flagged
     too. Everyone else kept their seat, or their absence, across the gap, which then cannot have
     changed their time. Returns, per flagged member, the stretches (from the gap's start to that
-    first observation) whose records get the flag.
+    first observation) whose records get the flag; None (the fold half done) when the
+    observations turn out not to be in order.
     """
     stretches: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
     times = list(map(_TIME, ordered))
     pos = 0
+    in_order = True
+    previous: Observation | None = None
     for n, (g0, g1) in enumerate(gaps):
         upto = bisect_right(times, g0)
         if upto > pos:
-            fold.run(ordered[pos:upto])
+            in_order &= fold.run(ordered[pos:upto])
             pos = upto
         before = fold.channels_now()
         decided: set[str] = set()
         next_gap = gaps[n + 1][0] if n + 1 < len(gaps) else _FOREVER
         while pos < len(ordered) and ordered[pos].t_ms <= next_gap:
             o = ordered[pos]
+            if previous is not None and o.t_ms == previous.t_ms:
+                in_order &= _IDENTITY(previous) < _IDENTITY(o)
+            previous = o
             inside = o.t_ms < g1
             changes, full = fold.tracked_changes(o)
             for user, tracked in changes.items():
@@ -652,7 +654,7 @@ def _replay_across_gaps(
                         flagged = flagged or was == o.channel_id
                 if flagged:
                     stretches[user].append((g0, max(g1, o.t_ms)))
-            fold.run([o])
+            in_order &= fold.run([o])
             pos += 1
             if full and not inside:
                 break  # a snapshot of every tracked channel speaks for everyone
@@ -661,8 +663,8 @@ def _replay_across_gaps(
             for user, channel in before.items():
                 if channel in fold.tracked and user not in decided:
                     stretches[user].append((g0, _FOREVER))
-    fold.run(ordered[pos:])
-    return dict(stretches)
+    in_order &= fold.run(ordered[pos:])
+    return dict(stretches) if in_order else None
 
 
 # --- credited time ----------------------------------------------------------------------------

@@ -76,15 +76,22 @@ class SummaryService:
         )
 
     def _observations(self, session: Session, now_ms: int) -> list[Observation]:
-        """What the worker observed for each window, from the margin before its start."""
-        found: list[Observation] = []
+        """What the worker observed for the windows, from the margin before each start: one
+        read per stretch of time (windows whose margins overlap are read together), so the
+        observations come back in order and each once, as build_records replays them best."""
+        stretches: list[list[int]] = []
         for window in session.windows:
+            start = window.start_ms - PRESTART_MARGIN_MS
             stop = window.stop_ms + POSTSTOP_MARGIN_MS if window.stop_ms is not None else now_ms
+            if stretches and start <= stretches[-1][1]:
+                stretches[-1][1] = max(stretches[-1][1], stop)
+            else:
+                stretches.append([start, stop])
+        found: list[Observation] = []
+        for start, stop in stretches:
             items = self._store.query_all(
                 keys.observations_pk(session.guild_id),
-                SortKey.between(
-                    keys.time_sk(window.start_ms - PRESTART_MARGIN_MS), keys.time_sk(stop) + "~"
-                ),
+                SortKey.between(keys.time_sk(start), keys.time_sk(stop) + "~"),
             )
             found += [codec.observation_from_item(item) for item in items]
         return found

@@ -15,8 +15,9 @@ window starts from the seed the session takes from guild presence.
 
 By default the observations are handed over as SummaryService reads them from the store: each
 window's seed, then the observations from the margin before its start in sort-key order (one
-read where the windows' margins overlap), deduplicated, each decoded from its stored JSON. ``--shuffled`` hands them over in random order with 2 % replays, the worst
-case ``build_records`` accepts.
+read where the windows' margins overlap), deduplicated, each decoded from its stored JSON.
+``--shuffled`` hands them over in random order with 2 % replays, the worst case
+``build_records`` accepts.
 
 The quality bar: 10,000 members x 50 records in at most 1 s, on a machine where a 10M-iteration
 ``for`` add loop at module level takes about 0.85 s. This machine's time for that loop is

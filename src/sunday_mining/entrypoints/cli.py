@@ -199,13 +199,9 @@ def _register_commands(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    from sunday_mining.adapters.discord_rest import DiscordRest
+    from sunday_mining.entrypoints.report_factories import discord_rest
 
-    rest = DiscordRest(
-        token=settings.discord_bot_token,
-        application_id=settings.discord_application_id,
-        base_url=settings.discord_api_base,
-    )
+    rest = discord_rest(settings)
     registered = rest.bulk_overwrite_commands(commands, guild_id=args.guild)
     where = f"server {args.guild}" if args.guild else "every server (global)"
     print(f"Registered {len(registered)} commands for {where}.")

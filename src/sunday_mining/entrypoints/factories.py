@@ -192,16 +192,18 @@ def build_from_settings(
     *,
     run_jobs: bool = True,
     own_failures: bool = True,
+    store: Store | None = None,
 ) -> Services:
     """``clock``: the system clock unless given (the demo plays a compressed op on its own).
     ``run_jobs`` is False in the reports function, which runs report jobs rather than asks.
     ``own_failures`` is False for a process that runs no jobs worth counting (the status CLI):
-    diagnostics then shows no in-memory failed-jobs line, which would always read empty."""
+    diagnostics then shows no in-memory failed-jobs line, which would always read empty.
+    ``store``: one the root opened already (serve shares one with its timers)."""
     from sunday_mining.adapters.jobs import JobHandler
     from sunday_mining.adapters.system_clock import SystemClock
     from sunday_mining.entrypoints.report_factories import failed_jobs, report_setup
 
-    store = build_store(settings)
+    store = store or build_store(settings)
     clock = clock or SystemClock()
     handlers: dict[str, JobHandler] = {}
     setup = report_setup(settings, clock, handlers, run_jobs=run_jobs, journal=store)
@@ -241,11 +243,9 @@ def build_probes(
     token, app_id = settings.discord_bot_token, settings.discord_application_id
 
     def rest() -> Any:
-        from sunday_mining.adapters.discord_rest import DiscordRest
+        from sunday_mining.entrypoints.report_factories import discord_rest
 
-        return DiscordRest(
-            token=token or "", application_id=app_id or "", base_url=settings.discord_api_base
-        )
+        return discord_rest(settings)
 
     def bot_name() -> str:
         return str(rest().current_user().get("username", "bot"))

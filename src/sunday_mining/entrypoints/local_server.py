@@ -23,12 +23,14 @@ from sunday_mining.schema.migrations import MigrationReport, migrate
 log = logging.getLogger(__name__)
 
 
-def migrate_table(settings: Settings, *, create_table: bool = False) -> MigrationReport:
+def migrate_table(
+    settings: Settings, *, create_table: bool = False, store: Store | None = None
+) -> MigrationReport:
     from sunday_mining.adapters.system_clock import SystemClock
 
     if settings.store == "dynamodb" and create_table:
         _create_dynamodb_table_if_missing(settings)
-    return migrate(build_store(settings), SystemClock())
+    return migrate(store or build_store(settings), SystemClock())
 
 
 def schema_problems(settings: Settings) -> list[str]:
@@ -65,14 +67,15 @@ def _create_dynamodb_table_if_missing(settings: Settings) -> None:
 def serve(settings: Settings, *, host: str, port: int) -> None:
     from sunday_mining.web.app import create_app_from_settings
 
-    migrate_table(settings)
-    services = build_from_settings(settings)
+    store = build_store(settings)  # one store (a connection per thread) for the whole process
+    migrate_table(settings, store=store)
+    services = build_from_settings(settings, store=store)
     _resume_jobs(services)
     app = create_app_from_settings(services, settings)
-    refresher = PriceRefresher(settings, interval_s=settings.price_refresh_s)
+    refresher = PriceRefresher(settings, store, interval_s=settings.price_refresh_s)
     if settings.price_refresh_s:
         refresher.start()
-    expiry = ExpirySweeper(build_store(settings))
+    expiry = ExpirySweeper(store)
     expiry.start()
     refinery = RefineryTimer(services.refinery.notify_all_due)
     refinery.start()
@@ -179,8 +182,9 @@ class RefineryTimer:
 class PriceRefresher:
     """The embedded default's stand-in for the scheduled pricing Lambda: a background timer."""
 
-    def __init__(self, settings: Settings, *, interval_s: int) -> None:
+    def __init__(self, settings: Settings, store: Store, *, interval_s: int) -> None:
         self._settings = settings
+        self._store = store
         self._interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sm-prices", daemon=True)
@@ -196,7 +200,7 @@ class PriceRefresher:
         from sunday_mining.adapters.system_clock import SystemClock
         from sunday_mining.entrypoints.pricing_lambda import build_price_service
 
-        service = build_price_service(build_store(self._settings), SystemClock(), self._settings)
+        service = build_price_service(self._store, SystemClock(), self._settings)
         while not self._stop.is_set():
             outcome = service.refresh()  # a failure is recorded by the service, never raised
             log.info("price refresh", extra={"ok": outcome.ok, "reason": outcome.reason})

@@ -169,13 +169,15 @@ def _rest_factory(settings: Settings) -> Callable[[], DiscordRest]:
     Follow-ups need only the interaction token; posting as the bot needs the bot token
     (without one, Discord refuses that route and the follow-up stays the only one)."""
 
-    def make() -> DiscordRest:
-        from sunday_mining.adapters.discord_rest import DiscordRest
+    return Once(lambda: discord_rest(settings))
 
-        return DiscordRest(
-            token=settings.discord_bot_token or "",
-            application_id=settings.discord_application_id or "",
-            base_url=settings.discord_api_base,
-        )
 
-    return Once(make)
+def discord_rest(settings: Settings) -> DiscordRest:
+    """The Discord REST client as the settings configure it (the one place that makes it)."""
+    from sunday_mining.adapters.discord_rest import DiscordRest
+
+    return DiscordRest(
+        token=settings.discord_bot_token or "",
+        application_id=settings.discord_application_id or "",
+        base_url=settings.discord_api_base,
+    )

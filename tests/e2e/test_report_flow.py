@@ -26,6 +26,7 @@ from sunday_mining.domain.clock import FixedClock
 from sunday_mining.entrypoints.factories import ReportSetup, build_services
 from sunday_mining.entrypoints.local_server import free_port, running_app
 from sunday_mining.interactions.commands import command_json
+from sunday_mining.reports.json_export import read_json
 from sunday_mining.reports.links import ReportLinks
 from sunday_mining.reports.sending import DiscordDeliverer
 from sunday_mining.services.job_kinds import REPORT_JOB
@@ -127,14 +128,24 @@ def test_finalizing_posts_the_pdf_with_a_link_that_opens_it(
     assert pdf is not None
     assert pdf.startswith(b"%PDF")
     files = sorted(p.name for p in reporting.folder.rglob("*") if p.is_file())
-    assert files == ["payroll-halo-run-v1.csv", "payroll-halo-run-v1.pdf"]
+    assert files == [
+        "payroll-halo-run-v1.csv",
+        "payroll-halo-run-v1.json",
+        "payroll-halo-run-v1.pdf",
+    ]
     assert (
         hashlib.sha256(pdf).hexdigest()
         == hashlib.sha256(next(reporting.folder.rglob("*.pdf")).read_bytes()).hexdigest()
     )
 
-    (button,) = [c for row in followup["components"] for c in row["components"]]
-    assert button["style"] == 5
+    button, csv_button, json_button = [
+        c for row in followup["components"] for c in row["components"]
+    ]
+    assert [b["style"] for b in (button, csv_button, json_button)] == [5, 5, 5]
+    assert [csv_button["label"], json_button["label"]] == [
+        "CSV (spreadsheet)",
+        "JSON (for programs)",
+    ]
     link = button["url"]
     assert link.startswith(f"{reporting.app_url}/reports/{discord.guild_id}-")
     opened = httpx.get(link, timeout=5)
@@ -267,3 +278,29 @@ def test_a_lambda_outage_is_named_to_the_officer_and_in_diagnostics_not_the_stor
     lines = shown.data["embeds"][0]["description"].splitlines()
     (recent,) = [line for line in lines if "**Recent errors**" in line]
     assert recent.endswith("— job runner unavailable: 1")
+
+
+def test_the_csv_and_the_json_are_linked_beside_the_pdf_each_by_a_link_of_its_own(
+    reporting: Reporting,
+) -> None:
+    final, _session = finalized(reporting)
+    reporting.jobs.drain()
+    (followup,) = reporting.sink.followup_messages(final.token)
+    by_label = {c["label"]: c["url"] for row in followup["components"] for c in row["components"]}
+    csv_link, json_link = by_label["CSV (spreadsheet)"], by_label["JSON (for programs)"]
+    opened_csv = httpx.get(csv_link, timeout=5)
+    assert opened_csv.status_code == 200
+    assert opened_csv.headers["content-type"] == "text/csv; charset=utf-8"
+    assert opened_csv.headers["content-disposition"].startswith("attachment;")
+    assert opened_csv.content == next(reporting.folder.rglob("*.csv")).read_bytes()
+    opened_json = httpx.get(json_link, timeout=5)
+    assert opened_json.status_code == 200
+    assert opened_json.headers["content-type"] == "application/json"
+    document = read_json(opened_json.content)
+    assert document.session_name == "Halo run"
+    assert {p.handle for p in document.payees} == {None}  # nobody has set a handle here
+    # A link signed for one file opens no other: the kind is part of what is signed.
+    swapped = csv_link.replace("kind=csv", "kind=json")
+    assert httpx.get(swapped, timeout=5).status_code == 403
+    pdf_sig = by_label["Open the report"].split("sig=", 1)[1]
+    assert httpx.get(csv_link.split("sig=", 1)[0] + "sig=" + pdf_sig, timeout=5).status_code == 403

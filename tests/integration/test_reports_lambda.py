@@ -243,9 +243,9 @@ def test_the_reports_handler_builds_into_s3_and_posts_once(
 
     s3 = boto3.client("s3", region_name=REGION)
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"])
-    assert [k.rsplit(".", 1)[1] for k in keys] == ["csv", "pdf"]
+    assert [k.rsplit(".", 1)[1] for k in keys] == ["csv", "json", "pdf"]
     assert all(k.startswith(f"reports/{GUILD}/") and payroll_id in k for k in keys)
-    pdf_key = keys[1]
+    pdf_key = keys[2]
     assert s3.head_object(Bucket=BUCKET, Key=pdf_key)["ServerSideEncryption"] == "AES256"
 
     (followup,) = state.followup_messages(token)  # one message despite two invokes

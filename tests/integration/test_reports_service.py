@@ -38,9 +38,11 @@ from sunday_mining.ports.jobs import Job, JobQueue
 from sunday_mining.ports.store import SortKey
 from sunday_mining.reports.data import split_report_id
 from sunday_mining.reports.delivery import TOKEN_WINDOW_MS
+from sunday_mining.reports.json_export import read_json
 from sunday_mining.reports.links import LinkExpired, ReportLinks
 from sunday_mining.reports.service import (
     MAX_ATTEMPTS,
+    STATE_PREFIX,
     TOKEN_PREFIX,
     DeliveryInProgress,
     ReportFiles,
@@ -123,6 +125,58 @@ def test_a_report_id_names_its_guild_in_ascii_digits_only() -> None:
     ):
         assert split_report_id(odd) is None, odd
     assert split_report_id("1" * 21 + "-01ABC") is None  # longer than any Discord id
+
+
+def test_a_link_is_signed_for_one_kind_of_file() -> None:
+    links = ReportLinks(KEY, "https://sm.example/", valid_days=30)
+    pdf = links.url("1000-abc", now_s=10 * DAY_S)
+    csv = links.url("1000-abc", now_s=10 * DAY_S, kind="csv")
+    assert csv.startswith("https://sm.example/reports/1000-abc?kind=csv&sig=")
+    csv_sig, pdf_sig = csv.split("sig=")[1], pdf.split("sig=")[1]
+    links.check("1000-abc", csv_sig, now_s=10 * DAY_S, kind="csv")
+    for sig, kind in ((csv_sig, "json"), (csv_sig, "pdf"), (pdf_sig, "csv"), (pdf_sig, "exe")):
+        with pytest.raises(PermissionDenied):
+            links.check("1000-abc", sig, now_s=10 * DAY_S, kind=kind)
+
+
+def test_the_csv_and_the_json_are_stored_and_opened_by_links_of_their_kind(
+    services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
+) -> None:
+    final = final_version(services, clock, payroll)
+    deliverer = Recorder()
+    reports = make_service(
+        services, clock, payroll, FolderBlobs(tmp_path), deliverer, CountingRenderer()
+    )
+    reports.run(request_for(final))
+    files = deliverer.sent[0][1]
+    assert [label for label, _url in files.links] == ["CSV (spreadsheet)", "JSON (for programs)"]
+    for (_label, url), kind in zip(files.links, ("csv", "json"), strict=True):
+        report_id, query = url.split("/reports/")[1].split("?kind=")
+        sent_kind, sig = query.split("&sig=")
+        assert sent_kind == kind
+        opened = reports.open(report_id, sig, kind)
+        assert opened.filename == f"payroll-halo-run-v1.{kind}"
+        assert opened.data == (files.csv if kind == "csv" else files.json)
+    assert read_json(files.json).payroll_id == final.payroll_id
+
+
+def test_a_report_built_before_the_json_existed_gets_it_on_the_next_build(
+    services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
+) -> None:
+    final = final_version(services, clock, payroll)
+    renderer = CountingRenderer()
+    reports = make_service(services, clock, payroll, FolderBlobs(tmp_path), Recorder(), renderer)
+    reports.build(GUILD, final.payroll_id)
+    state_key = (keys.guild_pk(GUILD), f"{STATE_PREFIX}{final.payroll_id}")
+    state = services.store.get(state_key)
+    assert state is not None
+    services.store.put({k: v for k, v in state.items() if k != "json_key"})
+    json_link = reports.link_for(GUILD, final.payroll_id, "json")
+    report_id, sig = json_link.split("/reports/")[1].split("?kind=json&sig=")
+    with pytest.raises(NotFound, match="Rebuild report"):
+        reports.open(report_id, sig, "json")
+    rebuilt = reports.build(GUILD, final.payroll_id)
+    assert reports.open(report_id, sig, "json").data == rebuilt.json
 
 
 def test_links_made_the_same_day_are_identical() -> None:

@@ -25,8 +25,8 @@ PDF = b"%PDF-1.7 a whole report"
 class Reports:
     """Opens one report, "r1" with signature "good", as the local folder does: the file."""
 
-    def open(self, identifier: str, sig: str) -> OpenedReport:
-        if (identifier, sig) != ("r1", "good"):
+    def open(self, identifier: str, sig: str, kind: str = "pdf") -> OpenedReport:
+        if (identifier, sig, kind) != ("r1", "good", "pdf"):
             raise PermissionDenied("This report link is not valid.")
         return OpenedReport(data=PDF, filename="payroll.pdf")
 

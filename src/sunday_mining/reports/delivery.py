@@ -77,6 +77,8 @@ class DeliverableReport:
     pdf: bytes = field(repr=False)
     link_url: str
     link_label: str = "Open the report"
+    # The report's other files (the CSV, the JSON), as (label, url): buttons beside the PDF's.
+    more_links: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -256,8 +258,14 @@ def compose(report: DeliverableReport, attachment_size_limit: int) -> ReportMess
 
 def _link_row(report: DeliverableReport) -> dict[str, Any]:
     label = report.link_label[:MAX_BUTTON_LABEL] or "Open the report"
-    button = {"type": 2, "style": 5, "label": label, "url": report.link_url}
-    return {"type": 1, "components": [button]}
+    buttons = [{"type": 2, "style": 5, "label": label, "url": report.link_url}]
+    # A row holds five buttons; a link too long for a button is left to the PDF's page.
+    buttons += [
+        {"type": 2, "style": 5, "label": more[:MAX_BUTTON_LABEL], "url": url}
+        for more, url in report.more_links[:4]
+        if more and len(url) <= MAX_LINK_URL
+    ]
+    return {"type": 1, "components": buttons}
 
 
 def _fit(summary: str, notes: list[str]) -> str:

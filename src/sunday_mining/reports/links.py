@@ -1,9 +1,12 @@
-"""Durable report links: ``/reports/<report id>?sig=<expiry>.<mac>``.
+"""Durable report links: ``/reports/<report id>?sig=<expiry>.<mac>`` opens the PDF, and
+``/reports/<report id>?kind=<csv|json>&sig=<expiry>.<mac>`` the report's other files.
 
 A link button needs a short URL that keeps working for weeks; an S3 presigned URL made with a
 Lambda's temporary credentials dies with them (hours) and is far too long. So the app signs the
 report id and an expiry day with its own key (HMAC-SHA256) and, when the link is opened,
-checks it and redirects to a presigned URL made on the spot (or serves the file locally).
+checks it and redirects to a presigned URL made on the spot (or serves the file locally). The
+kind of file is signed with the id (the PDF's signature is the id's alone, as it always was), so
+a link opens the one file it was made for.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ _DAY_S = 86_400
 # genuine signature respelled in them would be another valid link. Always used with fullmatch.
 _SIG = re.compile(r"([0-9]{1,10})\.([A-Za-z0-9_-]{22,64})")
 _REPORT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+PDF = "pdf"
+KINDS = (PDF, "csv", "json")  # every file a report has, the PDF first
 
 
 class LinkExpired(PermissionDenied):
@@ -38,19 +43,24 @@ class ReportLinks:
     def valid_days(self) -> int:
         return self._valid_s // _DAY_S
 
-    def url(self, report_id: str, *, now_s: int) -> str:
-        """The link, valid until the end of the day ``valid_days`` from now (UTC): rounding to
-        a day keeps every link made for one report on one day identical."""
+    def url(self, report_id: str, *, now_s: int, kind: str = PDF) -> str:
+        """The link to one file of the report (the PDF unless told), valid until the end of the
+        day ``valid_days`` from now (UTC): rounding to a day keeps every link made for one file
+        on one day identical."""
         expires = (now_s // _DAY_S + 1) * _DAY_S + self._valid_s
-        return f"{self._base}/reports/{report_id}?sig={expires}.{self._mac(report_id, expires)}"
+        sig = f"{expires}.{self._mac(report_id, expires, kind)}"
+        if kind == PDF:
+            return f"{self._base}/reports/{report_id}?sig={sig}"
+        return f"{self._base}/reports/{report_id}?kind={kind}&sig={sig}"
 
-    def check(self, report_id: str, sig: str, *, now_s: int) -> None:
-        """Raise PermissionDenied for a tampered or foreign signature, LinkExpired when old."""
+    def check(self, report_id: str, sig: str, *, now_s: int, kind: str = PDF) -> None:
+        """Raise PermissionDenied for a tampered or foreign signature (or one made for another
+        kind of file), LinkExpired when old."""
         match = _SIG.fullmatch(sig or "")
-        if not _REPORT_ID.fullmatch(report_id or "") or match is None:
+        if not _REPORT_ID.fullmatch(report_id or "") or match is None or kind not in KINDS:
             raise PermissionDenied("This report link is not valid.")
         expires = int(match.group(1))
-        if not hmac.compare_digest(match.group(2), self._mac(report_id, expires)):
+        if not hmac.compare_digest(match.group(2), self._mac(report_id, expires, kind)):
             raise PermissionDenied("This report link is not valid.")
         if now_s >= expires:
             raise LinkExpired(
@@ -58,6 +68,7 @@ class ReportLinks:
                 "Rebuild report for a fresh one."
             )
 
-    def _mac(self, report_id: str, expires: int) -> str:
-        digest = hmac.new(self._key, f"{report_id}.{expires}".encode(), hashlib.sha256).digest()
+    def _mac(self, report_id: str, expires: int, kind: str) -> str:
+        signed = f"{report_id}.{expires}" if kind == PDF else f"{report_id}.{kind}.{expires}"
+        digest = hmac.new(self._key, signed.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")

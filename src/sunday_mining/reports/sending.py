@@ -53,7 +53,9 @@ class DiscordDeliverer:
 
     def deliver(self, request: ReportRequest, files: ReportFiles, link: str) -> dict[str, Any]:
         target = _target(request, files.report_channel_id)
-        report = DeliverableReport(files.summary, files.pdf_name, files.pdf, link)
+        report = DeliverableReport(
+            files.summary, files.pdf_name, files.pdf, link, more_links=files.links
+        )
         outcome = self._delivery.deliver(target, report, also_to_channel=request.post_to_channel)
         return {
             "followup_message_id": outcome.followup_message_id,

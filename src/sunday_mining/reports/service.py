@@ -4,7 +4,8 @@ open it later through a signed link.
 Building runs as a job (``REPORT_JOB``), never inside an interaction: fpdf2 and fonts live only
 in the job's import path. The job is idempotent in two steps, each guarded by a store item:
 
-* the files: one PDF and one CSV per payroll version, keyed by guild/session/payroll. Rendering
+* the files: one PDF, one CSV and one JSON per payroll version, keyed by guild/session/payroll
+  (each opened by a signed link of its own kind, see ``links.py``). Rendering
   is deterministic, so a second build writes the same bytes; a build whose content hash is
   already recorded (and whose files exist) is skipped.
 * the message: one per request (the interaction that asked). A delivery marker is created
@@ -57,7 +58,8 @@ from sunday_mining.reports.data import (
     split_report_id,
 )
 from sunday_mining.reports.delivery import TOKEN_WINDOW_MS
-from sunday_mining.reports.links import ReportLinks
+from sunday_mining.reports.files import render_json_file
+from sunday_mining.reports.links import KINDS, PDF, ReportLinks
 from sunday_mining.reports.model import ReportData, content_hash
 from sunday_mining.services import keys
 from sunday_mining.services.guilds import GuildService
@@ -127,6 +129,11 @@ class ReportFiles:
     csv: bytes
     summary: str  # one line for the Discord message
     report_channel_id: str | None
+    json_key: str = ""
+    json_name: str = ""
+    json: bytes = b""
+    # The signed links to the files other than the PDF, (label, url), set when it is delivered.
+    links: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,7 @@ class OpenedReport:
     redirect_url: str | None = None
     data: bytes | None = None
     filename: str = "report.pdf"
+    media_type: str = "application/pdf"
 
 
 class Renderer(Protocol):
@@ -293,18 +301,22 @@ class ReportService:
         stem = f"payroll-{_slug(version.session_name)}-v{version.number}"
         state = self._store.get(_state_key(guild_id, payroll_id)) or {}
         pdf_key, csv_key = f"{base}/{stem}.pdf", f"{base}/{stem}.csv"
-        cached = state.get("hash") == digest and state.get("pdf_key") == pdf_key
+        json_key = f"{base}/{stem}.json"
+        cached = state.get("hash") == digest and state.get("json_key") == json_key
         pdf = self.blobs.get(pdf_key) if cached else None
         csv = self.blobs.get(csv_key) if cached else None
-        if pdf is None or csv is None:
+        doc = self.blobs.get(json_key) if cached else None
+        if pdf is None or csv is None or doc is None:
             started = time.perf_counter()
             pdf_bytes, csv_bytes = self._renderer(data)
+            json_bytes = render_json_file(data)
             self._emit(
                 Metric("ReportsBuilt", "Count", 1),
                 Metric("ReportBuildMs", "Milliseconds", (time.perf_counter() - started) * 1000),
             )
             self.blobs.put(pdf_key, pdf_bytes, "application/pdf")
             self.blobs.put(csv_key, csv_bytes, "text/csv; charset=utf-8")
+            self.blobs.put(json_key, json_bytes, JSON_MEDIA_TYPE)
             self._store.update(
                 _state_key(guild_id, payroll_id),
                 Update(
@@ -312,6 +324,7 @@ class ReportService:
                         "hash": digest,
                         "pdf_key": pdf_key,
                         "csv_key": csv_key,
+                        "json_key": json_key,
                         "pdf_bytes": len(pdf_bytes),
                         "built_ms": self._clock.now_ms(),
                         "session_id": version.session_id,
@@ -319,7 +332,7 @@ class ReportService:
                 ),
             )
         else:
-            pdf_bytes, csv_bytes = pdf.data, csv.data
+            pdf_bytes, csv_bytes, json_bytes = pdf.data, csv.data, doc.data
         return ReportFiles(
             report_id=data.report_id,
             pdf_key=pdf_key,
@@ -330,6 +343,9 @@ class ReportService:
             csv=csv_bytes,
             summary=_summary(data),
             report_channel_id=self._report_channel(version),
+            json_key=json_key,
+            json_name=f"{stem}.json",
+            json=json_bytes,
         )
 
     def _report_channel(self, version: PayrollVersion) -> str | None:
@@ -390,6 +406,7 @@ class ReportService:
             log.info("report delivery resumed", extra={"payroll_id": request.payroll_id})
             request = replace(request, resumed=True)
         link = self.links.url(files.report_id, now_s=now // 1000)
+        files = replace(files, links=self._other_links(files.report_id, now // 1000))
         try:
             outcome = self._deliverer.deliver(request, files, link)
         except Exception:
@@ -499,12 +516,23 @@ class ReportService:
 
     # --- links --------------------------------------------------------------------------------
 
-    def link_for(self, guild_id: str, payroll_id: str) -> str:
-        return self.links.url(report_id(guild_id, payroll_id), now_s=self._clock.now_ms() // 1000)
+    def link_for(self, guild_id: str, payroll_id: str, kind: str = PDF) -> str:
+        return self.links.url(
+            report_id(guild_id, payroll_id), now_s=self._clock.now_ms() // 1000, kind=kind
+        )
 
-    def open(self, identifier: str, sig: str) -> OpenedReport:
-        """Check the signature, then find the file: PermissionDenied / NotFound otherwise."""
-        self.links.check(identifier, sig, now_s=self._clock.now_ms() // 1000)
+    def _other_links(self, identifier: str, now_s: int) -> tuple[tuple[str, str], ...]:
+        """The signed links to the CSV and the JSON, delivered beside the PDF's."""
+        return tuple(
+            (_LINK_LABELS[kind], self.links.url(identifier, now_s=now_s, kind=kind))
+            for kind in KINDS
+            if kind != PDF
+        )
+
+    def open(self, identifier: str, sig: str, kind: str = PDF) -> OpenedReport:
+        """Check the signature, then find the file of that kind: PermissionDenied / NotFound
+        otherwise."""
+        self.links.check(identifier, sig, now_s=self._clock.now_ms() // 1000, kind=kind)
         parts = split_report_id(identifier)
         if parts is None or not is_id(parts[1]):
             raise NotFound("There is no such report.")
@@ -512,19 +540,30 @@ class ReportService:
         missing = NotFound(
             f"This report is not available any more; to make it again, {REBUILD_HINT}."
         )
-        if not state or "pdf_key" not in state:
+        # A report built before it had a JSON has no json_key: a rebuild adds it.
+        if not state or f"{kind}_key" not in state:
             raise missing
-        key = str(state["pdf_key"])
+        key = str(state[f"{kind}_key"])
         filename = key.rsplit("/", 1)[-1]
+        media = _MEDIA_TYPES[kind]
         if not self.blobs.exists(key):
             raise missing
         url = self.blobs.presigned_url(key, filename=filename, expires_s=LINK_REDIRECT_S)
         if url is not None:
-            return OpenedReport(redirect_url=url, filename=filename)
+            return OpenedReport(redirect_url=url, filename=filename, media_type=media)
         blob = self.blobs.get(key)
         if blob is None:
             raise missing
-        return OpenedReport(data=blob.data, filename=filename)
+        return OpenedReport(data=blob.data, filename=filename, media_type=media)
+
+
+JSON_MEDIA_TYPE = "application/json"  # json_export.MEDIA_TYPE; the app's builds leave it out
+_MEDIA_TYPES = {
+    "pdf": "application/pdf",
+    "csv": "text/csv; charset=utf-8",
+    "json": JSON_MEDIA_TYPE,
+}
+_LINK_LABELS = {"csv": "CSV (spreadsheet)", "json": "JSON (for programs)"}
 
 
 def _state_key(guild_id: str, payroll_id: str) -> tuple[str, str]:

@@ -1,4 +1,5 @@
-"""``GET /reports/{id}?sig=…``: the durable report link a Discord button points at.
+"""``GET /reports/{id}?sig=…``: the durable report link a Discord button points at (the PDF;
+``&kind=csv`` or ``&kind=json`` for the report's other files, each signed for its kind).
 
 ``HEAD`` is answered like ``GET`` without the body: link previews ask with it first.
 
@@ -46,8 +47,9 @@ def reports_router(reports: Callable[[], ReportService]) -> APIRouter:
     def _answer(request: Request) -> Response:
         report_id = str(request.path_params.get("report_id", ""))
         sig = request.query_params.get("sig", "")[:_MAX_SIG]
+        kind = request.query_params.get("kind", "pdf")[:8]
         try:
-            opened = reports().open(report_id[:100], sig)
+            opened = reports().open(report_id[:100], sig, kind)
         except PermissionDenied as error:
             return PlainTextResponse(error.message, status_code=403, headers=_NO_STORE)
         except NotFound as error:
@@ -60,12 +62,14 @@ def reports_router(reports: Callable[[], ReportService]) -> APIRouter:
             )
         if opened.redirect_url is not None:
             return RedirectResponse(opened.redirect_url, status_code=302, headers=_NO_STORE)
+        # The PDF opens in the browser; the CSV and the JSON are files to save.
+        shown = "inline" if opened.media_type == "application/pdf" else "attachment"
         return Response(
             opened.data or b"",
-            media_type="application/pdf",
+            media_type=opened.media_type,
             headers={
                 **_NO_STORE,
-                "Content-Disposition": f'inline; filename="{opened.filename}"',
+                "Content-Disposition": f'{shown}; filename="{opened.filename}"',
             },
         )
 

@@ -252,9 +252,11 @@ def test_a_whole_op_and_its_report_on_dynamodb_and_s3_over_the_network(served: S
 
     listed = served.s3.list_objects_v2(Bucket=BUCKET, Prefix="reports/")
     stored = sorted(item["Key"].rsplit(".", 1)[-1] for item in listed.get("Contents", []))
-    assert stored == ["csv", "pdf"]
+    assert stored == ["csv", "json", "pdf"]
 
-    (button,) = [c for row in followup["components"] for c in row["components"]]
+    # The report's link first, then the CSV's and the JSON's.
+    button, *others = [c for row in followup["components"] for c in row["components"]]
+    assert [b["url"].rsplit("kind=", 1)[-1].split("&")[0] for b in others] == ["csv", "json"]
     assert button["url"].startswith(f"{served.base_url}/reports/")
     opened = httpx.get(button["url"], follow_redirects=True, timeout=10)
     assert opened.status_code == 200

@@ -256,4 +256,4 @@ def test_the_report_job_event_builds_the_report_into_the_bucket_and_posts_it(
         Bucket=env["SM_REPORTS_BUCKET"], Prefix="reports/"
     )
     names = sorted(item["Key"] for item in listed.get("Contents", []))
-    assert [re.sub(r".*\.", "", name) for name in names] == ["csv", "pdf"]
+    assert [re.sub(r".*\.", "", name) for name in names] == ["csv", "json", "pdf"]

@@ -131,6 +131,7 @@ def ben_command(rig: Rig, path: str) -> dict[str, Any]:
         "name": "org-cut",
         "value": "5",
         "session": world.adhoc_stopped,
+        "handle": "Ben_Rocks",
     }
     definition = _leaf_definition(path)
     options = {o["name"]: values[o["name"]] for o in definition if o.get("required")}

@@ -199,4 +199,4 @@ def test_report_storage_down_fails_each_attempt_tells_on_the_last_and_a_rebuild_
     outcome = rig.reports.run(request_for(rig.final, "int-rebuild", token="t"))
     assert outcome["delivered"]
     assert len(rig.deliverer.sent) == 1
-    assert sorted(name.rsplit(".", 1)[1] for name in rig.files()) == ["csv", "pdf"]
+    assert sorted(name.rsplit(".", 1)[1] for name in rig.files()) == ["csv", "json", "pdf"]

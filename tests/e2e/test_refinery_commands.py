@@ -164,6 +164,9 @@ def test_the_haul_step_takes_in_the_sessions_collected_jobs_once(discord: Discor
     ids = {who: discord.member(who).id for who in ("ana", "ben")}
     session_id = stopped_op(discord, {ids["ana"]: 120, ids["ben"]: 90})
     collected_job(discord, "ana", session_id, "Quantainium 48", ["22"])
+    # Collected a minute apart: lines come in order of collection (at one instant, the ids'
+    # random part would decide which fee is "(2)").
+    discord.clock.set(discord.clock.now_ms() + 60_000)
     collected_job(discord, "ben", session_id, "Quantainium 20, Gold 10", ["9", "5"])
     add_job(discord, "ben")  # open, and of no session: left out
     picker = discord.command("purser", "mining payroll")

@@ -35,8 +35,6 @@ from dataclasses import dataclass, replace
 from operator import itemgetter
 
 from sunday_mining.domain.presence import (
-    POSTSTOP_MARGIN_MS,
-    PRESTART_MARGIN_MS,
     Gap,
     Observation,
     VoiceEvent,
@@ -44,6 +42,7 @@ from sunday_mining.domain.presence import (
     Window,
     build_records,
     credited_ms,
+    read_ranges,
     seed_events,
 )
 from sunday_mining.ports.store import Item
@@ -209,15 +208,7 @@ def _as_the_summary_reads_them(
             items.append(codec.snapshot_to_item(GUILD, stripped, NOW // SECOND))
     stored = sorted((item["sk"], json.dumps(item)) for item in items)
     observations: list[Observation] = []
-    stretches: list[list[int]] = []
-    for w in WINDOWS:
-        start = w.start_ms - PRESTART_MARGIN_MS
-        stop = NOW if w.stop_ms is None else w.stop_ms + POSTSTOP_MARGIN_MS
-        if stretches and start <= stretches[-1][1]:
-            stretches[-1][1] = max(stretches[-1][1], stop)
-        else:
-            stretches.append([start, stop])
-    for start, stop in stretches:
+    for start, stop in read_ranges([(w.start_ms, w.stop_ms) for w in WINDOWS], NOW):
         low, high = keys.time_sk(start), keys.time_sk(stop) + "~"
         observations += [
             codec.observation_from_item(json.loads(raw)) for sk, raw in stored if low <= sk <= high

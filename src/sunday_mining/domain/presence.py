@@ -139,6 +139,26 @@ PRESTART_MARGIN_MS = 15 * 60_000
 POSTSTOP_MARGIN_MS = 3 * 60_000
 
 
+def read_range(start_ms: int, stop_ms: int | None, now_ms: int) -> tuple[int, int]:
+    """The stamps of the observations a window reads: from the margin before its start to the
+    margin after its stop (to now while it runs)."""
+    high = now_ms if stop_ms is None else stop_ms + POSTSTOP_MARGIN_MS
+    return start_ms - PRESTART_MARGIN_MS, high
+
+
+def read_ranges(windows: Iterable[tuple[int, int | None]], now_ms: int) -> list[tuple[int, int]]:
+    """The windows' read ranges (start, stop pairs in time order), merged where they overlap:
+    read one by one, they give every observation once and in order."""
+    merged: list[tuple[int, int]] = []
+    for start, stop in windows:
+        low, high = read_range(start, stop, now_ms)
+        if merged and low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
+
+
 def seed_events(
     start_ms: int, seated: Mapping[str, tuple[str | None, int]]
 ) -> tuple[VoiceEvent, ...]:
@@ -221,16 +241,12 @@ def _spans(windows: Sequence[Window], now_ms: int) -> list[_Span]:
 
 
 class _GapIndex:
-    """Worker gaps merged and sorted, so one lookup tells whether a stretch overlaps any."""
+    """Worker gaps merged and sorted, so one lookup finds those a stretch overlaps."""
 
     def __init__(self, gaps: Sequence[Gap]) -> None:
         merged = _merge(sorted((g.start_ms, g.end_ms) for g in gaps if g.end_ms > g.start_ms))
         self.starts = [s for s, _ in merged]
         self.ends = [e for _, e in merged]
-
-    def overlaps(self, start_ms: int, end_ms: int) -> bool:
-        i = bisect_right(self.ends, start_ms)
-        return i < len(self.starts) and self.starts[i] < end_ms
 
     def within(self, start_ms: int, end_ms: int) -> list[tuple[int, int]]:
         """The gaps that overlap [start_ms, end_ms], as (start, end), in order."""
@@ -240,12 +256,6 @@ class _GapIndex:
             found.append((self.starts[i], self.ends[i]))
             i += 1
         return found
-
-    def last_end_before(self, t_ms: int) -> int:
-        """The end of the last gap that starts before ``t_ms``: since merged gaps are apart, a
-        stretch ending at ``t_ms`` overlaps a gap exactly when it starts before that end."""
-        i = bisect_left(self.starts, t_ms)
-        return self.ends[i - 1] if i else -_FOREVER
 
 
 @contextmanager
@@ -553,8 +563,7 @@ def build_records(
             if span is None:
                 continue  # a window of no length counts nothing
             stopped = window.stop_ms is not None
-            low = span[0] - PRESTART_MARGIN_MS
-            high = span[1] + POSTSTOP_MARGIN_MS if stopped else span[1]
+            low, high = read_range(span[0], window.stop_ms, span[1])
             first, last = bisect_left(times, low), bisect_right(times, high)
             if stopped:
                 last = _through_resync(items, bisect_right(times, span[1]), last, tracked)

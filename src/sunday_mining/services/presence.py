@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sunday_mining.domain.presence import (
-    POSTSTOP_MARGIN_MS,
     PRESTART_MARGIN_MS,
     VoiceEvent,
     VoiceSnapshot,
+    read_ranges,
 )
 from sunday_mining.domain.session import Session
 from sunday_mining.ports.store import Item, ItemAbsent, Store, TxPut, eq
@@ -27,6 +28,7 @@ from sunday_mining.services import keys
 # After a window stops, observations stamped inside it are still kept for this long: a worker
 # that could not reach the app holds its batches back (its spool) and sends them late.
 TRACKING_HORIZON_MS = 86_400_000
+_NEVER_STOPPED = 2**62  # "now" for a running window: it reads whatever comes
 
 
 @dataclass(frozen=True)
@@ -36,13 +38,13 @@ class Tracked:
     channels: tuple[str, ...]
     windows: tuple[tuple[int, int | None], ...]
 
+    @cached_property
+    def _ranges(self) -> list[tuple[int, int]]:
+        return read_ranges(self.windows, _NEVER_STOPPED)
+
     def covers(self, t_ms: int) -> bool:
         """Whether an observation stamped ``t_ms`` is read with one of the windows."""
-        return any(
-            start - PRESTART_MARGIN_MS <= t_ms
-            and (stop is None or t_ms <= stop + POSTSTOP_MARGIN_MS)
-            for start, stop in self.windows
-        )
+        return any(low <= t_ms <= high for low, high in self._ranges)
 
     def last_stop(self) -> int | None:
         return self.windows[-1][1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from sunday_mining.domain.clock import Clock
@@ -137,9 +138,8 @@ class SessionService:
         name: str,
     ) -> Session:
         self._explain_conflicts(guild_id, session_type, channel_ids)
-        for _ in range(_PRESENCE_ATTEMPTS):
-            now = self._clock.now_ms()
-            presence = load_presence(self._store, guild_id)
+
+        def started(presence: GuildPresence, now: int) -> tuple[Session, list[TxOp]]:
             session = new_session(
                 guild_id=guild_id,
                 session_id=new_id(now),
@@ -151,32 +151,48 @@ class SessionService:
                 name=name,
             )
             ops: list[TxOp] = [TxPut(codec.session_to_item(session), ItemAbsent())]
-            ops += self._lock_ops(session)
-            try:
-                self._write_with_presence(ops, presence, session, now)
-            except ConditionFailed:
-                # Someone started a session between our check and our write; say who.
-                self._explain_conflicts(guild_id, session_type, channel_ids)
-                if self._presence_moved(presence):
-                    continue
-                raise StateConflict(
-                    "Another session started at the same moment; try again."
-                ) from None
-            return session
-        raise _busy()
+            return session, ops + self._lock_ops(session)
 
-    def _write_with_presence(
-        self, ops: list[TxOp], presence: GuildPresence, session: Session, now_ms: int
-    ) -> None:
+        def conflict() -> StateConflict:
+            # Someone started a session between our check and our write; say who.
+            self._explain_conflicts(guild_id, session_type, channel_ids)
+            return StateConflict("Another session started at the same moment; try again.")
+
+        return self._with_presence(guild_id, started, conflict)
+
+    def _with_presence(
+        self,
+        guild_id: str,
+        change: Callable[[GuildPresence, int], tuple[Session, list[TxOp]]],
+        conflict: Callable[[], StateConflict],
+    ) -> Session:
+        """Write ``change`` (the session and its ops, made from the presence read and now) with
+        the guild's presence item in one transaction; a voice batch that moved the presence in
+        between makes it fail, and it is simply done again. ``conflict`` says (or raises) why a
+        failure that was not the presence's is refused."""
+        for _ in range(_PRESENCE_ATTEMPTS):
+            now = self._clock.now_ms()
+            presence = load_presence(self._store, guild_id)
+            session, ops = change(presence, now)
+            self.take_in_running(presence)
+            presence.track(session)
+            try:
+                self._store.transact([*ops, presence_put(presence, now)])
+            except ConditionFailed:
+                refused = conflict()
+                if load_presence(self._store, guild_id).version != presence.version:
+                    continue
+                raise refused from None
+            return session
+        raise StateConflict("Voice updates for this server are arriving too fast; try again.")
+
+    def take_in_running(self, presence: GuildPresence) -> None:
+        """A presence item written before sessions were kept in it takes in the running ones
+        (its next write keeps them there)."""
         if presence.tracking is None:
-            # An item from before sessions were kept in it: take in the running ones first.
+            presence.tracking = {}
             for running in self.active(presence.guild_id):
                 presence.track(running)
-        presence.track(session)
-        self._store.transact([*ops, presence_put(presence, now_ms)])
-
-    def _presence_moved(self, read: GuildPresence) -> bool:
-        return load_presence(self._store, read.guild_id).version != read.version
 
     def _lock_ops(self, session: Session) -> list[TxOp]:
         lock = {"session_id": session.session_id, "name": session.name}
@@ -220,60 +236,43 @@ class SessionService:
         at_ms: int | None = None,
     ) -> Session:
         session = self.get(guild_id, session_id)
-        for _ in range(_PRESENCE_ATTEMPTS):
-            now = self._clock.now_ms()
+
+        def stopped(_: GuildPresence, now: int) -> tuple[Session, list[TxOp]]:
             when = now if at_ms is None else at_ms
             if when > now:
                 raise ValidationError("A session cannot stop in the future.")
-            stopped = replace(session.stop(when, reason), version=session.version + 1)
-            ops: list[TxOp] = [
-                TxPut(codec.session_to_item(stopped), eq("version", session.version))
-            ]
+            done = replace(session.stop(when, reason), version=session.version + 1)
+            ops: list[TxOp] = [TxPut(codec.session_to_item(done), eq("version", session.version))]
             for key in self._lock_keys(session):
                 ops.append(TxDelete(key, Or(ItemAbsent(), eq("session_id", session.session_id))))
-            presence = load_presence(self._store, guild_id)
-            try:
-                self._write_with_presence(ops, presence, stopped, now)
-            except ConditionFailed:
-                if self._presence_moved(presence):
-                    continue
-                raise StateConflict(
-                    f"'{session.name}' changed while stopping it (stopped by someone else?); "
-                    "check /mining status."
-                ) from None
-            return stopped
-        raise _busy()
+            return done, ops
+
+        def conflict() -> StateConflict:
+            return StateConflict(
+                f"'{session.name}' changed while stopping it (stopped by someone else?); "
+                "check /mining status."
+            )
+
+        return self._with_presence(guild_id, stopped, conflict)
 
     def reopen(self, guild_id: str, session_id: str) -> Session:
         session = self.get(guild_id, session_id)
         self._explain_conflicts(guild_id, session.type, session.channel_ids)
-        for _ in range(_PRESENCE_ATTEMPTS):
-            now = self._clock.now_ms()
-            presence = load_presence(self._store, guild_id)
+
+        def reopened(presence: GuildPresence, now: int) -> tuple[Session, list[TxOp]]:
             seed = presence.seated(session.channel_ids, now)
-            reopened = replace(session.reopen(now, seed), version=session.version + 1)
-            ops: list[TxOp] = [
-                TxPut(codec.session_to_item(reopened), eq("version", session.version))
-            ]
-            ops += self._lock_ops(reopened)
-            try:
-                self._write_with_presence(ops, presence, reopened, now)
-            except ConditionFailed:
-                self._explain_conflicts(guild_id, session.type, session.channel_ids)
-                if self._presence_moved(presence):
-                    continue
-                raise StateConflict(
-                    f"'{session.name}' changed at the same moment; try again."
-                ) from None
-            return reopened
-        raise _busy()
+            again = replace(session.reopen(now, seed), version=session.version + 1)
+            ops: list[TxOp] = [TxPut(codec.session_to_item(again), eq("version", session.version))]
+            return again, ops + self._lock_ops(again)
+
+        def conflict() -> StateConflict:
+            self._explain_conflicts(guild_id, session.type, session.channel_ids)
+            return StateConflict(f"'{session.name}' changed at the same moment; try again.")
+
+        return self._with_presence(guild_id, reopened, conflict)
 
     def _lock_keys(self, session: Session) -> list[tuple[str, str]]:
         found = [keys.channel_lock_key(session.guild_id, c) for c in session.channel_ids]
         if session.type is SessionType.SUNDAY:
             found.append(keys.sunday_lock_key(session.guild_id))
         return found
-
-
-def _busy() -> StateConflict:
-    return StateConflict("Voice updates for this server are arriving too fast; try again.")

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 
 from sunday_mining.domain.clock import Clock
 from sunday_mining.domain.presence import (
-    POSTSTOP_MARGIN_MS,
-    PRESTART_MARGIN_MS,
     Observation,
     Participant,
     VoiceRecord,
     Window,
     build_records,
+    read_ranges,
     seed_events,
     summarize,
 )
@@ -79,16 +78,9 @@ class SummaryService:
         """What the worker observed for the windows, from the margin before each start: one
         read per stretch of time (windows whose margins overlap are read together), so the
         observations come back in order and each once, as build_records replays them best."""
-        stretches: list[list[int]] = []
-        for window in session.windows:
-            start = window.start_ms - PRESTART_MARGIN_MS
-            stop = window.stop_ms + POSTSTOP_MARGIN_MS if window.stop_ms is not None else now_ms
-            if stretches and start <= stretches[-1][1]:
-                stretches[-1][1] = max(stretches[-1][1], stop)
-            else:
-                stretches.append([start, stop])
         found: list[Observation] = []
-        for start, stop in stretches:
+        windows = [(w.start_ms, w.stop_ms) for w in session.windows]
+        for start, stop in read_ranges(windows, now_ms):
             items = self._store.query_all(
                 keys.observations_pk(session.guild_id),
                 SortKey.between(keys.time_sk(start), keys.time_sk(stop) + "~"),

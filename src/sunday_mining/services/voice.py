@@ -178,12 +178,7 @@ class VoiceIngestService:
         raise StateConflict("Voice updates for this server are arriving too fast; retry.")
 
     def _tracking(self, presence: GuildPresence) -> _Tracking:
-        if presence.tracking is None:
-            # Written before sessions were kept in the presence item: take in the running ones
-            # (this batch's write then keeps them there).
-            presence.tracking = {}
-            for session in self._sessions.active(presence.guild_id):
-                presence.track(session)
+        self._sessions.take_in_running(presence)
         now = self._clock.now_ms()
         return _Tracking(
             tuple(

@@ -20,6 +20,7 @@ from sunday_mining.reports.links import ReportLinks
 from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.handles import Handles
+from sunday_mining.services.member_prefs import MemberPrefs
 from sunday_mining.services.names import MemberNames
 from sunday_mining.services.notices import ChannelPoster, Notices
 from sunday_mining.services.prices import PriceService
@@ -70,6 +71,7 @@ class Services:
     names: MemberNames
     seen: SeenInteractions
     handles: Handles
+    prefs: MemberPrefs
     make_diagnostics: Callable[[], DiagnosticsService] = field(repr=False)
     make_payroll: Callable[[], PayrollService] = field(repr=False)
     make_books: Callable[[], Books] = field(repr=False)

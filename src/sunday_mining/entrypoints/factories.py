@@ -20,6 +20,7 @@ from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.handles import Handles
 from sunday_mining.services.job_kinds import NOTICE_JOB, REPORT_JOB
+from sunday_mining.services.member_prefs import MemberPrefs
 from sunday_mining.services.names import MemberNames
 from sunday_mining.services.notices import Notices
 from sunday_mining.services.prices import PriceService
@@ -88,6 +89,7 @@ def build_services(
         names=names,
         seen=SeenInteractions(store, clock),
         handles=Handles(store, clock),
+        prefs=MemberPrefs(store, clock),
         worker=WorkerService(
             store,
             clock,

@@ -83,6 +83,14 @@ def handle_key(guild_id: str, user_id: str) -> Key:
     return members_pk(guild_id), f"{HANDLE_PREFIX}{user_id}"
 
 
+PREFS_PREFIX = "PREFS#"
+
+
+def prefs_key(guild_id: str, user_id: str) -> Key:
+    """A member's own choices about what the bot tells them (services/member_prefs.py)."""
+    return members_pk(guild_id), f"{PREFS_PREFIX}{user_id}"
+
+
 def worker_heartbeat_key() -> Key:
     return "WORKER", "HEARTBEAT"
 

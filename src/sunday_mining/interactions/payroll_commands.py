@@ -159,8 +159,12 @@ def _names(ctx: Context, version: PayrollVersion) -> Names:
     ids |= {e.claimant_id for e in version.expenses if e.claimant_id}
     ids |= {f.payee_id for f in version.flats} | {p.payee_id for p in version.percentages}
     ids |= {line.seller_id for line in version.income if line.seller_id}
-    if version.settlement is not None and version.settlement.treasurer_id:
-        ids.add(version.settlement.treasurer_id)
+    # The treasurer holds the org's cut in a plan: the one stored, or for a draft the guild's.
+    treasurer = ctx.config.settings.treasurer_id
+    if version.settlement is not None:
+        treasurer = version.settlement.treasurer_id
+    if treasurer:
+        ids.add(treasurer)
     if version.finalized_by:
         ids.add(version.finalized_by)
     try:

@@ -71,9 +71,7 @@ def test_every_page_of_transfers_posted_for_the_senders_fits_one_phone_screen() 
             )
         )
         assert problems(shown, public=True) == []
-        (ticks,) = [
-            c for r in shown["components"] for c in r["components"] if c.get("type") == 3
-        ]
+        (ticks,) = [c for r in shown["components"] for c in r["components"] if c.get("type") == 3]
         seen += [option["value"] for option in ticks["options"]]
     # Every transfer is on exactly one page, by its place in the plan.
     assert sorted(seen, key=int) == [str(i) for i in range(9)]

@@ -21,6 +21,7 @@ from sunday_mining.domain.guild import Role
 from sunday_mining.domain.ids import ascii_number, is_id, is_snowflake
 from sunday_mining.domain.ores import Ore
 from sunday_mining.domain.session import SessionType
+from sunday_mining.domain.settlement import SettlementPlan
 from sunday_mining.interactions import payroll_render as views
 from sunday_mining.interactions import payroll_transfers as transfer_views
 from sunday_mining.interactions import permissions
@@ -736,10 +737,17 @@ def _may_mark_any(ctx: Context, version: PayrollVersion) -> bool:
     return True
 
 
-def _transfers(ctx: Context, version: PayrollVersion, view: str, page: int) -> views.View:
+def _plan(ctx: Context, version: PayrollVersion) -> SettlementPlan:
     plan = settlement_of(version)
     if plan is None:
+        # Only those who may run the payroll learn how it is paid.
+        _require(ctx, version.session_type, version.session_creator)
         raise ValidationError("This payroll is paid payee by payee; run /mining payroll.")
+    return plan
+
+
+def _transfers(ctx: Context, version: PayrollVersion, view: str, page: int) -> views.View:
+    plan = _plan(ctx, version)
     names, handles = _names(ctx, version), _handles(ctx, version)
     shown = transfer_views.SHARED if view == transfer_views.SHARED else transfer_views.OFFICER
     return transfer_views.transfers_view(version, plan, page, names, handles, view=shown)
@@ -760,9 +768,7 @@ def transfers_paid(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     """Ticks on a page of transfers: a sender marks their own, an officer any of them."""
     version = ctx.services.payroll.get(ctx.guild_id, custom_id.arg(0))
     view, page = custom_id.arg(1), _int(custom_id.arg(2))
-    plan = settlement_of(version)
-    if plan is None:
-        raise ValidationError("This payroll is paid payee by payee; run /mining payroll.")
+    plan = _plan(ctx, version)
     start = page * transfer_views.TRANSFERS_PAGE
     listed = transfer_views.by_sender(plan)[start : start + transfer_views.TRANSFERS_PAGE]
     chosen = [ascii_number(value, 4) for value in ctx.interaction.values]

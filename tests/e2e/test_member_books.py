@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 from tests.e2e.conftest import Discord
+from tests.support.books_flow import finalized, second_op
 from tests.support.member_view import problems
 from tests.support.payroll_flow import (
-    Crew,
     custom_id,
     member_action,
     modal_submit,
@@ -26,32 +26,6 @@ _TIME = re.compile(r"<t:\d+:[dR]>")
 def shown(answer: Exchange) -> str:
     """What the member reads, with Discord's timestamps as <t> (their values are checked apart)."""
     return _TIME.sub("<t>", text(answer))
-
-
-def finalized(discord: Discord, session_id: str, total: str) -> Exchange:
-    view = discord.command("purser", "mining payroll", session=session_id)
-    view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Haul"))
-    opened = discord.click("purser", view, custom_id(view, "sm1:psale:"))
-    view = modal_submit(discord, "purser", opened, {"label": "ARC-L1", "total": total})
-    view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Preview"))
-    confirm = discord.click("purser", view, custom_id(view, "sm1:pask:"))
-    return discord.click("purser", confirm, custom_id(confirm, "sm1:pfin:"))
-
-
-def second_op(discord: Discord, minutes: dict[str, int], name: str) -> str:
-    """Another op after the first (stopped_op sets the guild up once)."""
-    discord.clock.advance(minutes=60 * 24)
-    crew = Crew(discord)
-    crew.seq = discord.clock.now_ms() // 1000  # above every earlier batch's number
-    crew.move(list(minutes), discord.sim.guild.channel("Mining 1").id)
-    discord.command("lead", "mining start", name=name)
-    start = discord.clock.now_ms()
-    for user, length in sorted(minutes.items(), key=lambda item: item[1]):
-        discord.clock.set(start + length * 60_000)
-        crew.move([user], None)
-    discord.command("lead", "mining stop")
-    (session, *_) = discord.services.sessions.recent(discord.guild_id)[0]
-    return session.session_id
 
 
 def test_a_member_with_no_payroll_yet_sees_their_sessions_and_is_asked_for_a_handle(

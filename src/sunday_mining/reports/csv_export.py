@@ -115,6 +115,11 @@ def payee_cell(user_id: str) -> str:
     return f"<@{user_id}>" if user_id.isdigit() else _text(user_id)
 
 
+def text_cell(value: str) -> str:
+    """A cell of untrusted text, shown as typed by every spreadsheet (see the module's notes)."""
+    return _text(value)
+
+
 def _decimal_milli(milli: int) -> str:
     whole, frac = divmod(milli, 1000)
     return f"{whole}.{frac:03d}".rstrip("0").rstrip(".")

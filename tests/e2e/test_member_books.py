@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tests.e2e.conftest import Discord
-from tests.support.books_flow import finalized, second_op
+from tests.support.books_flow import finalized, golden_books, second_op
 from tests.support.member_view import problems
 from tests.support.payroll_flow import (
     custom_id,
@@ -111,3 +111,42 @@ def test_many_payouts_are_paged_and_the_pager_shows_the_pressers_own(discord: Di
     discord.command("ben", "mining handle set", handle="Ben_SC")
     assert "`Ben_SC`" in text(discord.click("ben", answer, older))
     assert "`Ben_SC`" not in text(discord.click("ana", answer, older))
+
+
+def test_the_golden_member_across_three_payrolls_one_amended_one_partly_paid(
+    discord: Discord,
+) -> None:
+    """The golden example (tests/support/books_flow.py), as Ben and Ana read it."""
+    golden = golden_books(discord)
+    ben = discord.command("ben", "mining me")
+    assert shown(ben) == (
+        "Still owed to you: **870,000 aUEC** from 3 payrolls. You have no in-game handle yet: "
+        "set one with `/mining handle set` so the purser knows where to send your aUEC. Final "
+        "payrolls have given you **1,320,000 aUEC** in 3 payrolls.\n"
+        "Your recent sessions\n"
+        "**Third run** · <t> · 0:30:00 · payroll final\n"
+        "**Second run** · <t> · 1:00:00 · payroll final\n"
+        "**Halo run** · <t> · 1:30:00 · payroll final\n"
+        "Your payouts\n"
+        "**Third run** · <t> — **270,000 aUEC** · ⏳ owed since <t>\n"
+        "**Second run** · <t> — **450,000 aUEC** · ⏳ owed since <t>\n"
+        "**Halo run** v2 · <t> — **600,000 aUEC** · 450,000 aUEC paid earlier, "
+        "⏳ **150,000 aUEC** still owed since <t>"
+    )
+    assert f"still owed since <t:{golden.amended_ms // 1000}:R>" in text(ben)
+    ana = discord.command("ana", "mining me")
+    assert shown(ana) == (
+        "Still owed to you: **810,000 aUEC** from 1 payroll. You have no in-game handle yet: "
+        "set one with `/mining handle set` so the purser knows where to send your aUEC. Final "
+        "payrolls have given you **2,060,000 aUEC** in 3 payrolls.\n"
+        "Your recent sessions\n"
+        "**Third run** · <t> · 1:30:00 · payroll final\n"
+        "**Second run** · <t> · 1:00:00 · payroll final\n"
+        "**Halo run** · <t> · 2:00:00 · payroll final\n"
+        "Your payouts\n"
+        "**Third run** · <t> — **810,000 aUEC** · ⏳ owed since <t>\n"
+        "**Second run** · <t> — **450,000 aUEC** · ✅ paid <t>\n"
+        "**Halo run** v2 · <t> — **800,000 aUEC** · over-paid 100,000 aUEC earlier: settle it "
+        "in game"
+    )
+    assert f"paid <t:{golden.second_ms // 1000}:R>" in text(ana)

@@ -45,7 +45,8 @@ def shown(answer: Exchange) -> str:
 def refused(answer: Exchange) -> str:
     """A refusal: one short ephemeral sentence and nothing else."""
     assert answer.ephemeral
-    assert not answer.data.get("embeds") and not answer.data.get("components")
+    assert not answer.data.get("embeds")
+    assert not answer.data.get("components")
     return str(answer.data["content"])
 
 

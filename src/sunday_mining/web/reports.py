@@ -25,7 +25,7 @@ from sunday_mining.domain.errors import (
     PermissionDenied,
     StoreError,
 )
-from sunday_mining.reports.links import BOOKS, LinkExpired
+from sunday_mining.reports.links import LinkExpired
 
 if TYPE_CHECKING:
     from sunday_mining.container import Services
@@ -102,7 +102,7 @@ def books_router(services: Services) -> APIRouter:
         try:
             if reports is None:
                 raise NotFound("This installation keeps no report links.")
-            reports.links.check(books_id, sig, now_s=services.clock.now_ms() // 1000, kind=BOOKS)
+            reports.links.check_books(books_id, sig, now_s=services.clock.now_ms() // 1000)
             guild_id, month = ledger_csv.parse_books_id(books_id) or ("", None)
             if not guild_id:
                 raise NotFound("There is no such ledger.")

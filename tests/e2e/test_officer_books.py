@@ -225,6 +225,22 @@ def test_a_line_paid_in_the_payroll_meanwhile_makes_the_pick_stale(
     assert shown(stale).startswith("⚠️ Nothing was picked: the list changed since it was shown")
 
 
+def test_a_stale_note_names_three_lines_and_counts_the_rest(
+    discord: Discord, golden: Golden
+) -> None:
+    listed = discord.command("purser", "mining owed")
+    values = owed_values(listed)
+    asked = discord.select("purser", listed, "sm1:bown:0", values)
+    first = discord.click("purser", asked, custom_id(asked, "sm1:bpay:", "Mark paid"))
+    assert shown(first).startswith("✅ Marked 4 lines paid (1,680,000 aUEC).")
+    again = discord.click("purser", asked, custom_id(asked, "sm1:bpay:", "Mark paid"))
+    assert shown(again).startswith(
+        "⚠️ Nothing was marked: 4 lines changed since you picked it (already marked paid, or "
+        "its payroll amended): Ben in Halo run, Ben in Second run, Ana in Third run and 1 more. "
+        "Pick again below."
+    )
+
+
 def test_back_from_the_confirmation_marks_nothing(discord: Discord, golden: Golden) -> None:
     listed = discord.command("purser", "mining owed")
     asked = discord.select("purser", listed, "sm1:bown:0", owed_values(listed)[:1])

@@ -55,6 +55,7 @@ ALL = "all"
 _NAME_CHARS = 40
 _MARKDOWN = str.maketrans({c: f"\\{c}" for c in "\\*_~|`>#[]()<:"})
 _NO_HANDLE = "⚠️ no handle — ask them"
+_STALE_NAMED = 3  # the list below the note names them all; the note stays short
 
 View = tuple[list[Embed], list[dict[str, Any]]]
 Handler = Callable[[Context, custom_ids.CustomId], dict[str, Any]]
@@ -318,8 +319,10 @@ def _marked_note(ctx: Context, pick: Pick, done: Marked) -> str:
     sessions = _session_names(ctx, done.stale)
     changed = ", ".join(
         f"{who(x.payee_id, names)} in {sessions.get(x.payroll_id, 'an amended payroll')}"
-        for x in done.stale
+        for x in done.stale[:_STALE_NAMED]
     )
+    if len(done.stale) > _STALE_NAMED:
+        changed += f" and {len(done.stale) - _STALE_NAMED:,} more"
     return (
         f"⚠️ Nothing was marked: {_count(len(done.stale), 'line')} changed since you picked "
         f"it (already marked paid, or its payroll amended): {changed}. Pick again below."

@@ -1,9 +1,9 @@
 """The org's ledger as a spreadsheet: one row per payroll, a total row per month, and the total.
 
-The same rules as the payroll's CSV (reports/csv_export.py): UTF-8 with a byte-order mark, every
-field quoted, RFC 4180 line ends, and a session's name (typed by members) guarded so that no
-spreadsheet reads it as a formula. Amounts are whole aUEC. The first column says what a row is,
-so a sheet can filter the payrolls from the totals.
+The same rules as the payroll's CSV (reports/csv_export.py): UTF-8 with a byte-order mark,
+every field quoted, RFC 4180 line ends, and a session's name (typed by members) guarded so that
+no spreadsheet reads it as a formula (reports/cells.py). Amounts are whole aUEC. The first
+column says what a row is, so a sheet can filter the payrolls from the totals.
 
 A link names the ledger it opens by a books id, ``ledger-<guild id>-<YYYY-MM | all>``, signed by
 reports/links.py; the CSV is made when the link is opened, from the final payrolls as they are
@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sunday_mining.domain.books import Ledger, LedgerAmounts
-from sunday_mining.reports.csv_export import text_cell
+from sunday_mining.reports.cells import text_cell
 
 HEADER = (
     "row",

@@ -209,6 +209,24 @@ def test_an_op_sold_by_three_members_settles_in_discord(discord: Discord) -> Non
         "⏳ 16,080 → cy (no handle yet), who gets 16,000",
     ]
 
+    # Across payrolls, Cy is owed what the two unsent transfers bring him, not his whole payout:
+    # 200,000 of it sits with him from his own sale. The same for Cy himself in /mining me.
+    books = seen(discord.command("purser", "mining owed"))
+    assert "1 line still owed, **142,000 aUEC** in all" in text(books)
+    assert "**cy** (⚠️ no handle — ask them) — **142,000 aUEC** · " in text(books)
+    mine = seen(discord.command("cy", "mining me"))
+    assert "Still owed to you: **142,000 aUEC** from 1 payroll." in text(mine)
+    # The ledger counts the plan's fees, paid by the senders on top: 955 + 633 + 503 + 80.
+    ledger = seen(discord.command("purser", "mining ledger"))
+    assert "transfer fees 2,171." in text(ledger)
+    # Marking Cy's line paid from there marks the transfers that pay him, as an officer would.
+    (menu,) = books.data["components"][0]["components"]
+    asked = seen(discord.select("purser", books, menu["custom_id"], [menu["options"][0]["value"]]))
+    done = click(discord, "purser", asked, "sm1:bpay:", "Mark paid")
+    assert "✅ Marked 1 line paid (142,000 aUEC)." in text(done)
+    assert [paid for *_t, paid in transfers(version_of(discord, listed))] == [True] * 4
+    assert ids["cy"] in version_of(discord, listed).paid
+
     # An amendment that changes one payee: Cy's load fetched 20,000 more, which goes to the
     # escort. Ana -> Mo is unchanged and keeps Ana's mark; Ben -> Dee changed and starts unpaid.
     draft = click(discord, "purser", owed, "sm1:pgo:", "Back to payments")

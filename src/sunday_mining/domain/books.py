@@ -72,6 +72,10 @@ class FinalPayroll:
     paid_before: Mapping[str, EarlierPayment] = field(default_factory=dict)
     supersedes: str | None = None
     superseded_by: str | None = None
+    # Paid by a settlement plan: per payee, what the transfers not sent yet still bring them
+    # (the rest of their payout sits with them from the sale); None when paid payee by payee.
+    unsent: Mapping[str, int] | None = None
+    transfer_fees: int = 0  # the plan's fees, paid by its senders on top (none per payee then)
 
     def payouts(self) -> dict[str, int]:
         """Net aUEC per payee: what arrives after the transfer fee."""
@@ -161,7 +165,8 @@ class LedgerAmounts:
 
     ``org_cut``: the org's percentages and flat amounts; ``donations``: time shares donated to
     the org; ``reimbursed``: expenses paid back to whoever claimed them; ``fees``: transfer fees
-    of every payee (the org's own included), lost to the game.
+    of every payee (the org's own included), or of a settlement plan's transfers, lost to the
+    game.
     """
 
     gross: int = 0
@@ -219,6 +224,7 @@ def ledger_amounts(payroll: FinalPayroll, org_payee_id: str = ORG_PAYEE_ID) -> L
             org_cut += line.amount
         elif line.payee_id == org_payee_id and line.kind is LineKind.DONATION_RECEIVED:
             donations += line.amount
+    fees += payroll.transfer_fees
     return LedgerAmounts(payroll.gross, org_cut, donations, reimbursed, fees)
 
 
@@ -280,6 +286,7 @@ class PayeeLine:
     paid_ms: int | None = None  # marked paid, then
     paid_before: int = 0  # paid under an earlier version whose amount this one changed
     owed_since_ms: int | None = None  # finalized with this payee unpaid, then
+    unsent: int | None = None  # paid by transfers: what those not sent yet still bring them
 
     @property
     def paid(self) -> bool:
@@ -287,8 +294,11 @@ class PayeeLine:
 
     @property
     def due(self) -> int:
-        """Still to pay; below zero when an earlier version paid more than this one gives."""
-        return 0 if self.paid else self.payout - self.paid_before
+        """Still to pay; below zero when an earlier version paid more than this one gives.
+        Paid by transfers, what the unsent ones bring: the rest already sits with the payee."""
+        if self.paid:
+            return 0
+        return self.unsent if self.unsent is not None else self.payout - self.paid_before
 
     @property
     def owed(self) -> int:
@@ -323,6 +333,7 @@ def _lines_of(payroll: FinalPayroll, by_id: Mapping[str, FinalPayroll]) -> list[
             nets.get(payee, 0),
             paid_ms,
             before.amount if before else 0,
+            unsent=None if payroll.unsent is None else payroll.unsent.get(payee, 0),
         )
         if line.owed:
             line = _with_owed_since(line, payroll, by_id)

@@ -29,6 +29,7 @@ from sunday_mining.domain.books import (
 )
 from sunday_mining.domain.errors import NotFound
 from sunday_mining.domain.ids import is_id, new_id
+from sunday_mining.domain.payroll import ORG_PAYEE_ID
 from sunday_mining.domain.session import PayrollState, Session
 from sunday_mining.ports.store import SortKey, Store
 from sunday_mining.services import keys
@@ -171,7 +172,13 @@ class Books:
         for line in pick.lines:
             payees[line.payroll_id].append(line.payee_id)
         for payroll_id, chosen in payees.items():
-            payments.set_paid(guild_id, payroll_id, user_id, chosen, chosen)
+            version = payments.get(guild_id, payroll_id)
+            if version.settlement is None:
+                payments.set_paid(guild_id, payroll_id, user_id, chosen, chosen)
+                continue
+            # Paid by transfers: a payee is paid once every transfer to their holder is sent.
+            sent = incoming_transfers(version, chosen)
+            payments.set_transfers_paid(guild_id, payroll_id, user_id, sent, sent, officer=True)
         return Marked(marked=pick.lines)
 
     def _starts(self, guild_id: str, session_ids: Iterable[str]) -> dict[str, int]:
@@ -214,6 +221,21 @@ class Books:
         return mine[0] if mine else None
 
 
+def incoming_transfers(version: PayrollVersion, payees: Iterable[str]) -> list[int]:
+    """The places in the version's plan of the unsent transfers to the members holding the
+    payouts of ``payees`` (themselves, or the treasurer for the org's cut)."""
+    kept = version.settlement
+    if kept is None:
+        return []
+    holders = {ORG_PAYEE_ID: kept.treasurer_id} if kept.treasurer_id else {}
+    receivers = {holders.get(payee, payee) for payee in payees}
+    return [
+        index
+        for index, t in enumerate(kept.transfers)
+        if t.receiver in receivers and (t.sender, t.receiver) not in kept.marks
+    ]
+
+
 def _pick_key(guild_id: str, pick_id: str) -> tuple[str, str]:
     return keys.guild_pk(guild_id), f"{PICK_PREFIX}{pick_id}"
 
@@ -250,4 +272,29 @@ def to_final(version: PayrollVersion, op_ms: int) -> FinalPayroll:
         },
         supersedes=version.supersedes,
         superseded_by=version.superseded_by,
+        unsent=unsent_transfers(version),
+        transfer_fees=sum(t.fee for t in version.settlement.transfers) if version.settlement else 0,
     )
+
+
+def unsent_transfers(version: PayrollVersion) -> dict[str, int] | None:
+    """Paid by a settlement plan: per payee, what the transfers not sent yet still bring them.
+    What reaches a member counts towards their own payout first, then towards the payouts they
+    hold for others (the org's cut, with the treasurer). None when paid payee by payee."""
+    kept, result = version.settlement, version.result
+    if kept is None or result is None:
+        return None
+    holders = {ORG_PAYEE_ID: kept.treasurer_id} if kept.treasurer_id else {}
+    coming: dict[str, int] = defaultdict(int)
+    for t in kept.transfers:
+        if (t.sender, t.receiver) not in kept.marks:
+            coming[t.receiver] += t.amount_received
+    payouts = result.payouts_by_payee()
+    # each member's own payout first, then what they hold for others
+    order = sorted(payouts, key=lambda payee: (payee in holders, payee))
+    unsent: dict[str, int] = {}
+    for payee in order:
+        holder = holders.get(payee, payee)
+        unsent[payee] = min(coming[holder], payouts[payee])
+        coming[holder] -= unsent[payee]
+    return unsent

@@ -19,7 +19,7 @@ from sunday_mining.services.diagnostic_probes import Check, FailedJobs, Probes, 
 from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.handles import Handles
-from sunday_mining.services.job_kinds import NOTICE_JOB, REPORT_JOB
+from sunday_mining.services.job_kinds import NOTICE_JOB, PAYOUT_NOTICE_JOB, REPORT_JOB
 from sunday_mining.services.member_prefs import MemberPrefs
 from sunday_mining.services.names import MemberNames
 from sunday_mining.services.notices import Notices
@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # loaded on first use (see Services.payroll, .reports and .di
     from sunday_mining.reports.service import ReportService
     from sunday_mining.services.books import Books
     from sunday_mining.services.diagnostics import DiagnosticsService
+    from sunday_mining.services.payout_notices import PayoutNotices
     from sunday_mining.services.payroll import PayrollService
     from sunday_mining.services.refinery import RefineryService
 
@@ -108,7 +109,39 @@ def build_services(
         make_books=Once(lambda: _books_class()(store, sessions, summaries)),
         make_refinery=Once(make_refinery),
         make_reports=report_service,
+        make_payout_notices=_payout_notices(store, clock, guilds, payroll, reports),
     )
+
+
+def _payout_notices(
+    store: Store,
+    clock: Clock,
+    guilds: GuildService,
+    payroll: Callable[[], PayrollService],
+    setup: ReportSetup | None,
+) -> Callable[[], PayoutNotices] | None:
+    """Payout notices, made on first use (None when Discord can't be reached as the bot)."""
+    if setup is None or setup.messenger is None:
+        return None
+    messenger = setup.messenger
+
+    def make() -> PayoutNotices:
+        from sunday_mining.services.payout_notices import PayoutNotices
+
+        prefs, handles = MemberPrefs(store, clock), Handles(store, clock)
+        return PayoutNotices(
+            store,
+            clock,
+            guilds,
+            prefs,
+            handles,
+            payroll,
+            setup.jobs,
+            messenger,
+            sole_sender=setup.sole_sender,
+        )
+
+    return Once(make)
 
 
 def _books_class() -> type[Books]:
@@ -217,6 +250,8 @@ def build_from_settings(
         handlers[REPORT_JOB] = lambda job: make_reports().run_job(job)
     if services.notices is not None:
         handlers[NOTICE_JOB] = services.notices.run_job
+    if (make_notices := services.make_payout_notices) is not None:
+        handlers[PAYOUT_NOTICE_JOB] = lambda job: make_notices().run_job(job)
     return services
 
 

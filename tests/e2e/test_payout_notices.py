@@ -210,6 +210,15 @@ def test_a_member_who_turned_payout_messages_off_is_not_sent_one(box: Box) -> No
     assert "1 member turned payout messages off." in officer_note(box, final)
 
 
+def test_the_switch_in_mining_me_keeps_the_member_from_being_sent_one(box: Box) -> None:
+    me = box.discord.command("ana", "mining me")
+    box.discord.click("ana", me, custom_id(me, "sm1:mepref:", "Turn payout messages off"))
+    final = finalize(box)
+    assert box.dms("ana") == []
+    assert len(box.dms("ben")) == 1
+    assert "1 member turned payout messages off." in officer_note(box, final)
+
+
 def test_an_amendment_tells_only_the_payee_whose_amount_changed(box: Box) -> None:
     final = finalize(box)
     # Ben donates his share to the org: ana's line is what it was, ben's is now nothing.

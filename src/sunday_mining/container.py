@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # loaded on first use (see Services.payroll, .reports and .di
     from sunday_mining.services.payout_notices import NoticeRest, PayoutNotices
     from sunday_mining.services.payroll import PayrollService
     from sunday_mining.services.refinery import RefineryService
+    from sunday_mining.services.unpaid_reminder import UnpaidReminder
 
 
 T = TypeVar("T")
@@ -82,6 +83,8 @@ class Services:
     make_refinery: Callable[[], RefineryService] | None = field(default=None, repr=False)
     # None: payees are never told their line by direct message here.
     make_payout_notices: Callable[[], PayoutNotices] | None = field(default=None, repr=False)
+    # None: no weekly reminder of unpaid lines (nothing can post as the bot).
+    make_unpaid_reminder: Callable[[], UnpaidReminder] | None = field(default=None, repr=False)
 
     @property
     def payout_notices(self) -> PayoutNotices | None:

@@ -152,28 +152,6 @@ def _payout_notices(
     return Once(make)
 
 
-def _unpaid_reminder(
-    store: Store,
-    clock: Clock,
-    guilds: GuildService,
-    sessions: SessionService,
-    summaries: SummaryService,
-    setup: ReportSetup | None,
-) -> Callable[[], UnpaidReminder] | None:
-    """The weekly reminder of unpaid lines, made on first use (None: nothing posts as the bot)."""
-    if setup is None or setup.channel_poster is None:
-        return None
-    poster = setup.channel_poster
-
-    def make() -> UnpaidReminder:
-        from sunday_mining.services.unpaid_reminder import UnpaidReminder
-
-        books = Once(lambda: _books_class()(store, sessions, summaries))
-        return UnpaidReminder(store, clock, guilds, books, Handles(store, clock), poster)
-
-    return Once(make)
-
-
 def _books_class() -> type[Books]:
     from sunday_mining.services.books import Books
 
@@ -230,6 +208,28 @@ def _report_service(
             deliverer=setup.deliverer,
             sole_sender=setup.sole_sender,
         )
+
+    return Once(make)
+
+
+def _unpaid_reminder(
+    store: Store,
+    clock: Clock,
+    guilds: GuildService,
+    sessions: SessionService,
+    summaries: SummaryService,
+    setup: ReportSetup | None,
+) -> Callable[[], UnpaidReminder] | None:
+    """The weekly reminder of unpaid lines, made on first use (None: nothing posts as the bot)."""
+    if setup is None or setup.channel_poster is None:
+        return None
+    poster = setup.channel_poster
+
+    def make() -> UnpaidReminder:
+        from sunday_mining.services.unpaid_reminder import UnpaidReminder
+
+        books = Once(lambda: _books_class()(store, sessions, summaries))
+        return UnpaidReminder(store, clock, guilds, books, Handles(store, clock), poster)
 
     return Once(make)
 

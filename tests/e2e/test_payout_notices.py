@@ -167,6 +167,33 @@ def test_a_member_with_closed_dms_could_not_be_told_and_is_not_retried(box: Box)
     assert outcome.told == (box.id("ana"),)
 
 
+def still_owed(box: Box, view: Exchange) -> dict[str, str]:
+    """The Still owed view's line of each payee, by name."""
+    owed = box.discord.click("purser", view, custom_id(view, "sm1:pgo:", "Still owed"))
+    assert problems(owed.data, public=False) == []
+    lines = text(owed).splitlines()
+    return {line.split(" ", 1)[0]: line for line in lines if " — " in line}
+
+
+def test_still_owed_shows_the_purser_who_could_not_be_told(box: Box) -> None:
+    box.sink.close_dms(box.id("ben"))
+    final = finalize(box)
+    lines = still_owed(box, final)
+    assert lines["Ben"].endswith(" · ✉️ could not be told")
+    assert "could not be told" not in lines["Ana"]
+
+
+def test_an_amendment_that_keeps_a_line_keeps_its_could_not_be_told(box: Box) -> None:
+    box.sink.close_dms(box.id("ben"))
+    final = finalize(box)
+    # Ana donates her share to the org: ben's line is what it was, so he is not told again.
+    view = box.discord.click("purser", final, custom_id(final, "sm1:pamend:"))
+    view = member_action(box.discord, "purser", view, box.id("ana"), "Donates their share")
+    second = confirm(box, view)
+    assert box.dm_attempts("ben") == [403]
+    assert still_owed(box, second)["Ben"].endswith(" · ✉️ could not be told")
+
+
 def test_a_rate_limit_is_waited_out_and_each_member_still_gets_one_message(box: Box) -> None:
     box.sink.inject(Route.CREATE_MESSAGE, 429, retry_after=0.05)
     finalize(box)

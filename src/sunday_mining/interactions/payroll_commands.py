@@ -26,7 +26,7 @@ from sunday_mining.interactions import permissions
 from sunday_mining.interactions.context import Context
 from sunday_mining.interactions.custom_ids import CustomId
 from sunday_mining.interactions.member_names import interaction_names
-from sunday_mining.interactions.payout_notices import tell_payees
+from sunday_mining.interactions.payout_notices import could_not_be_told, tell_payees
 from sunday_mining.interactions.payroll_names import Names
 from sunday_mining.interactions.responses import choices, message, modal, update
 from sunday_mining.services.names import clean_name
@@ -199,7 +199,8 @@ def _view(ctx: Context, version: PayrollVersion, view: str, page: int) -> views.
         version, owed, total = service.still_owed(ctx.guild_id, version.payroll_id)
         handles = _handles(ctx, version)
         if view == "o":
-            return views.owed_view(version, owed, total, page, names, handles)
+            untold = could_not_be_told(ctx, version)
+            return views.owed_view(version, owed, total, page, names, handles, untold)
         return views.final_view(
             version, page, total, names=names, handles=handles, reports=_reports_on(ctx)
         )

@@ -51,6 +51,7 @@ TOKEN_TTL_AFTER_MS = 20 * 60_000
 # Longer than a job may run, shorter than the retries take (as reports' SEND_LEASE_MS).
 SEND_LEASE_MS = 150_000
 MAX_ATTEMPTS = 3
+MAX_VERSIONS_READ = 10  # amendments read back for who could not be told
 _NAMES_SHOWN = 10
 
 
@@ -213,6 +214,23 @@ class PayoutNotices:
         if item is None:
             return None
         return Told(*(tuple(str(u) for u in item.get(k, [])) for k in Told.__dataclass_fields__))
+
+    def could_not_be_told(self, version: PayrollVersion) -> frozenset[str]:
+        """The payees of this version whose line Discord refused to deliver: for this version,
+        or for an earlier one whose amount it kept (the newest notice a payee got decides)."""
+        reached: dict[str, bool] = {}
+        payroll_id: str | None = version.payroll_id
+        for _ in range(MAX_VERSIONS_READ):
+            if payroll_id is None:
+                break
+            told = self.outcome(version.guild_id, payroll_id)
+            for payee in told.told if told else ():
+                reached.setdefault(payee, True)
+            for payee in told.not_told if told else ():
+                reached.setdefault(payee, False)
+            payroll_id = self._payroll().get(version.guild_id, payroll_id).supersedes
+        payees = {payee for payee, _ in version.payees()}
+        return frozenset(p for p, ok in reached.items() if not ok and p in payees)
 
     def _outcome_item(self, version: PayrollVersion, told: Told) -> Item:
         pk, sk = _outcome_key(version.guild_id, version.payroll_id)

@@ -34,8 +34,10 @@ if TYPE_CHECKING:  # loaded on first use (see Services.payroll, .reports and .di
     from sunday_mining.reports.service import Deliverer, ReportService
     from sunday_mining.services.books import Books
     from sunday_mining.services.diagnostics import DiagnosticsService
+    from sunday_mining.services.payout_notices import NoticeRest, PayoutNotices
     from sunday_mining.services.payroll import PayrollService
     from sunday_mining.services.refinery import RefineryService
+    from sunday_mining.services.unpaid_reminder import UnpaidReminder
 
 
 T = TypeVar("T")
@@ -79,6 +81,14 @@ class Services:
     make_reports: Callable[[], ReportService] | None = field(default=None, repr=False)
     notices: Notices | None = None  # None: nothing is posted on the app's own initiative
     make_refinery: Callable[[], RefineryService] | None = field(default=None, repr=False)
+    # None: payees are never told their line by direct message here.
+    make_payout_notices: Callable[[], PayoutNotices] | None = field(default=None, repr=False)
+    # None: no weekly reminder of unpaid lines (nothing can post as the bot).
+    make_unpaid_reminder: Callable[[], UnpaidReminder] | None = field(default=None, repr=False)
+
+    @property
+    def payout_notices(self) -> PayoutNotices | None:
+        return None if self.make_payout_notices is None else self.make_payout_notices()
 
     @property
     def diagnostics(self) -> DiagnosticsService:
@@ -114,5 +124,7 @@ class ReportSetup:
     deliverer: Deliverer | None = None
     # Posts as the bot (notices such as "this adhoc session stopped"); made on first use.
     channel_poster: Callable[[], ChannelPoster] | None = None
+    # Direct messages to members and follow-ups (payout notices); made on first use.
+    messenger: Callable[[], NoticeRest] | None = None
     # Only this process delivers reports (see reports.service.ReportService).
     sole_sender: bool = False

@@ -21,6 +21,9 @@ from sunday_mining.interactions.me_commands import LINES_PAGE
 from sunday_mining_dev.simulator import Exchange
 
 _TIME = re.compile(r"<t:\d+:[dR]>")
+SWITCHES_ON = (
+    "Your messages\nDirect messages from the bot — payouts: **on**, refinery jobs: **on**."
+)
 
 
 def shown(answer: Exchange) -> str:
@@ -40,9 +43,14 @@ def test_a_member_with_no_payroll_yet_sees_their_sessions_and_is_asked_for_a_han
         "No final payroll pays you yet. You have no in-game handle yet: set one with "
         "`/mining handle set` so the purser knows where to send your aUEC.\n"
         "Your recent sessions\n"
-        "**Halo run** · <t> · 0:45:00 · stopped, not paid yet"
+        "**Halo run** · <t> · 0:45:00 · stopped, not paid yet\n"
+        f"{SWITCHES_ON}"
     )
-    assert answer.data["components"] == []
+    (switches,) = answer.data["components"]
+    assert [b["label"] for b in switches["components"]] == [
+        "Turn payout messages off",
+        "Turn refinery messages off",
+    ]
 
 
 def test_a_member_across_payrolls_one_paid_one_partly_paid_one_owed(discord: Discord) -> None:
@@ -78,7 +86,8 @@ def test_a_member_across_payrolls_one_paid_one_partly_paid_one_owed(discord: Dis
         "Your payouts\n"
         "**Second run** · <t> — **450,000 aUEC** · ⏳ owed since <t>\n"
         "**Halo run** v2 · <t> — **771,429 aUEC** · 600,000 aUEC paid earlier, "
-        "⏳ **171,429 aUEC** still owed since <t>"
+        "⏳ **171,429 aUEC** still owed since <t>\n"
+        f"{SWITCHES_ON}"
     )
     payouts = answer.data["embeds"][0]["fields"][1]["value"]
     assert f"still owed since <t:{amended_ms // 1000}:R>" in payouts

@@ -17,14 +17,20 @@ from typing import Any
 import boto3
 import httpx
 import pytest
-from tests.support.aws import REGION, aws_env, moto_account
+from tests.support.aws import REGION, TABLE_NAME, aws_env, moto_account
 from tests.support.iam import allowed, recorded_calls
 from tests.support.lambda_events import LambdaContext, url_event
+from tests.support.payroll import GUILD, OFFICER, fresh_prices, ready_draft
+from tests.support.template import TEMPLATE, load_template
 from tests.support.uex import FakeUex
 
-from sunday_mining.entrypoints import pricing_lambda
+from sunday_mining.adapters.dynamodb_store import DynamoDbStore
+from sunday_mining.domain.clock import FixedClock
+from sunday_mining.entrypoints import pricing_lambda, reports_lambda
+from sunday_mining.entrypoints.factories import build_services
 from sunday_mining.ports.worker_protocol import sign
-from sunday_mining_dev.simulator import DevKeyPair, PayloadFactory, sample_guild
+from sunday_mining_dev.simulator import DevKeyPair, PayloadFactory, SinkState, sample_guild
+from sunday_mining_dev.simulator.rest_sink import running_sink
 
 APP_ID = "1300000000000000001"
 WORKER_SECRET = "w" * 48
@@ -124,3 +130,44 @@ def test_every_call_the_pricing_function_makes_is_allowed_by_its_role(
         assert handler({"source": "schedule"}, LambdaContext())["ok"] is True
     assert {"dynamodb:PutItem", "secretsmanager:GetSecretValue"} <= made  # the recording is real
     assert made <= allowed("PricingRefreshFunction"), made - allowed("PricingRefreshFunction")
+
+
+def test_every_call_the_weekly_unpaid_reminder_makes_is_allowed_by_its_role(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The schedule's event, as the template sends it, to the reports function that runs it:
+    a guild with a line unpaid for two weeks gets its reminder in the report channel."""
+    from functions.reports.handler import handler
+
+    token, channel = "reminder-bot-token", "555000000000000002"
+    schedule = load_template()["Resources"]["UnpaidReminderSchedule"]["Properties"]
+    event = json.loads(schedule["Target"]["Input"])
+    # The sample event sam local invokes is the one the schedule sends.
+    assert json.loads((TEMPLATE.parent / "events" / "unpaid-reminder.json").read_text()) == event
+    sink = SinkState(application_id=APP_ID, bot_token=token)
+    with running_sink(sink) as sink_url:
+        aws_env(
+            monkeypatch,
+            unset=["SM_REPORTS_FUNCTION"],
+            SM_REPORTS_BUCKET=BUCKET,
+            SM_DISCORD_API_BASE=sink_url,
+            DISCORD_APPLICATION_ID=APP_ID,
+        )
+        monkeypatch.setattr(reports_lambda, "_services", None)
+        secret = {"DISCORD_BOT_TOKEN": token, "SM_LINK_SIGNING_KEY": "l" * 48}
+        with moto_account(monkeypatch, secret):
+            store = DynamoDbStore(boto3.client("dynamodb", region_name=REGION), TABLE_NAME)
+            clock = FixedClock(int(time.time() * 1000) - 14 * 86_400_000)
+            services = build_services(store, clock)
+            payroll = fresh_prices(services, clock)
+            draft = ready_draft(services, clock, payroll)
+            payroll.finalize(GUILD, draft.payroll_id, OFFICER, expected_rev=draft.rev)
+            services.guilds.set_setting(GUILD, "unpaid-reminder-days", "7")
+            services.guilds.set_report_channel(GUILD, channel)
+            with recorded_calls() as made:
+                answer = handler(event, LambdaContext())
+    assert answer == {"ok": True, "posted": 1}
+    (posted,) = sink.channel_messages(channel)
+    assert "Unpaid for more than 7 days" in posted["content"]
+    assert {"dynamodb:Query", "secretsmanager:GetSecretValue"} <= made  # the recording is real
+    assert made <= allowed("ReportsFunction"), made - allowed("ReportsFunction")

@@ -49,6 +49,8 @@ class GuildSettings:
     time_zone: str = "UTC"
     org_name: str | None = None  # the heading of payroll reports
     treasurer_id: str | None = None  # the member who holds the org's cut when payrolls settle
+    payout_dms: bool = False  # payees are told their line by direct message
+    unpaid_reminder_days: int = 0  # weekly list of lines unpaid this long; 0: no reminder
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,15 @@ SETTING_SPECS: dict[str, SettingSpec] = {
             48,
             3600,
             "An adhoc session stops itself after running this long.",
+        ),
+        SettingSpec(
+            "unpaid-reminder-days",
+            "unpaid_reminder_days",
+            "days",
+            0,
+            90,
+            1,
+            "Once a week, the report channel lists lines unpaid this long (0: never).",
         ),
     )
 }
@@ -240,6 +251,8 @@ class GuildConfig:
             settings = replace(settings, time_zone=parse_time_zone(raw))
         elif name == "org-name":
             settings = replace(settings, org_name=parse_org_name(raw))
+        elif name == "payout-dms":
+            settings = replace(settings, payout_dms=parse_switch(name, raw))
         else:
             raise ValidationError(f"There is no setting called '{name[:40]}'.")
         return replace(self, settings=settings)
@@ -247,7 +260,7 @@ class GuildConfig:
 
 # Typed with /mining-admin settings set; the report channel and the treasurer are picked from a
 # list instead (/mining-admin settings report-channel, … treasurer), so nobody copies an id.
-SETTING_NAMES = (*SETTING_SPECS, "donation-policy", "time-zone", "org-name")
+SETTING_NAMES = (*SETTING_SPECS, "donation-policy", "time-zone", "org-name", "payout-dms")
 MAX_ORG_NAME = 60
 
 
@@ -261,3 +274,12 @@ def parse_org_name(raw: str) -> str | None:
     if len(name) > MAX_ORG_NAME:
         raise ValidationError(f"Keep org-name to {MAX_ORG_NAME} characters.")
     return name
+
+
+def parse_switch(name: str, raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in {"on", "yes", "true"}:
+        return True
+    if word in {"off", "no", "false"}:
+        return False
+    raise ValidationError(f"{name} must be 'on' or 'off'.")

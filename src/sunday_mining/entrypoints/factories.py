@@ -19,7 +19,12 @@ from sunday_mining.services.diagnostic_probes import Check, FailedJobs, Probes, 
 from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.handles import Handles
-from sunday_mining.services.job_kinds import NOTICE_JOB, REPORT_JOB
+from sunday_mining.services.job_kinds import (
+    NOTICE_JOB,
+    PAYOUT_NOTICE_JOB,
+    REPORT_JOB,
+    UNPAID_REMINDER_JOB,
+)
 from sunday_mining.services.member_prefs import MemberPrefs
 from sunday_mining.services.names import MemberNames
 from sunday_mining.services.notices import Notices
@@ -32,11 +37,14 @@ from sunday_mining.services.voice import VoiceIngestService
 from sunday_mining.services.worker import WorkerService
 
 if TYPE_CHECKING:  # loaded on first use (see Services.payroll, .reports and .diagnostics)
+    from sunday_mining.ports.jobs import Job
     from sunday_mining.reports.service import ReportService
     from sunday_mining.services.books import Books
     from sunday_mining.services.diagnostics import DiagnosticsService
+    from sunday_mining.services.payout_notices import PayoutNotices
     from sunday_mining.services.payroll import PayrollService
     from sunday_mining.services.refinery import RefineryService
+    from sunday_mining.services.unpaid_reminder import UnpaidReminder
 
 __all__ = ["Once", "ReportSetup", "Services", "build_from_settings", "build_services"]
 
@@ -108,7 +116,40 @@ def build_services(
         make_books=Once(lambda: _books_class()(store, sessions, summaries)),
         make_refinery=Once(make_refinery),
         make_reports=report_service,
+        make_payout_notices=_payout_notices(store, clock, guilds, payroll, reports),
+        make_unpaid_reminder=_unpaid_reminder(store, clock, guilds, sessions, summaries, reports),
     )
+
+
+def _payout_notices(
+    store: Store,
+    clock: Clock,
+    guilds: GuildService,
+    payroll: Callable[[], PayrollService],
+    setup: ReportSetup | None,
+) -> Callable[[], PayoutNotices] | None:
+    """Payout notices, made on first use (None when Discord can't be reached as the bot)."""
+    if setup is None or setup.messenger is None:
+        return None
+    messenger = setup.messenger
+
+    def make() -> PayoutNotices:
+        from sunday_mining.services.payout_notices import PayoutNotices
+
+        prefs, handles = MemberPrefs(store, clock), Handles(store, clock)
+        return PayoutNotices(
+            store,
+            clock,
+            guilds,
+            prefs,
+            handles,
+            payroll,
+            setup.jobs,
+            messenger,
+            sole_sender=setup.sole_sender,
+        )
+
+    return Once(make)
 
 
 def _books_class() -> type[Books]:
@@ -171,6 +212,28 @@ def _report_service(
     return Once(make)
 
 
+def _unpaid_reminder(
+    store: Store,
+    clock: Clock,
+    guilds: GuildService,
+    sessions: SessionService,
+    summaries: SummaryService,
+    setup: ReportSetup | None,
+) -> Callable[[], UnpaidReminder] | None:
+    """The weekly reminder of unpaid lines, made on first use (None: nothing posts as the bot)."""
+    if setup is None or setup.channel_poster is None:
+        return None
+    poster = setup.channel_poster
+
+    def make() -> UnpaidReminder:
+        from sunday_mining.services.unpaid_reminder import UnpaidReminder
+
+        books = Once(lambda: _books_class()(store, sessions, summaries))
+        return UnpaidReminder(store, clock, guilds, books, Handles(store, clock), poster)
+
+    return Once(make)
+
+
 def build_store(settings: Settings) -> Store:
     """The configured store adapter (imports boto3 only when DynamoDB is asked for)."""
     if settings.store == "dynamodb":
@@ -217,6 +280,14 @@ def build_from_settings(
         handlers[REPORT_JOB] = lambda job: make_reports().run_job(job)
     if services.notices is not None:
         handlers[NOTICE_JOB] = services.notices.run_job
+    if (make_notices := services.make_payout_notices) is not None:
+        handlers[PAYOUT_NOTICE_JOB] = lambda job: make_notices().run_job(job)
+    if (make_reminder := services.make_unpaid_reminder) is not None:
+
+        def remind(_: Job) -> None:
+            make_reminder().remind_all()
+
+        handlers[UNPAID_REMINDER_JOB] = remind
     return services
 
 

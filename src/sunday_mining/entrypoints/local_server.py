@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import httpx
 import uvicorn
@@ -19,6 +20,9 @@ from sunday_mining.domain.errors import DomainError, Unavailable
 from sunday_mining.entrypoints.factories import build_from_settings, build_store
 from sunday_mining.ports.store import Store
 from sunday_mining.schema.migrations import MigrationReport, migrate
+
+if TYPE_CHECKING:
+    from sunday_mining.services.unpaid_reminder import UnpaidReminder
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,8 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
     expiry.start()
     refinery = RefineryTimer(services.refinery.notify_all_due)
     refinery.start()
+    reminder = UnpaidReminderTimer(services.make_unpaid_reminder)
+    reminder.start()
     try:
         # log_config=None: uvicorn's own lines, the access log included, go through the one
         # redacting handler configure_logging installed, in the same form as the app's.
@@ -89,6 +95,7 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         refresher.stop()
         expiry.stop()
         refinery.stop()
+        reminder.stop()
 
 
 def _resume_jobs(services: Services) -> None:
@@ -172,6 +179,45 @@ class RefineryTimer:
         if sent:
             log.info("refinery notices sent", extra={"notices": sent})
         return sent
+
+    def _run(self) -> None:
+        self.sweep()
+        while not self._stop.wait(self._interval_s):
+            self.sweep()
+
+
+class UnpaidReminderTimer:
+    """The embedded default's stand-in for the weekly reminder's schedule: every hour it asks;
+    the service posts at most once a week per guild (the store keeps which week it posted), so
+    restarts and a late first run change nothing. Nothing runs without a reminder service."""
+
+    def __init__(
+        self, make: Callable[[], UnpaidReminder] | None, *, interval_s: float = 3600
+    ) -> None:
+        self._make = make
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sm-reminder", daemon=True)
+
+    def start(self) -> None:
+        if self._make is not None:
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def sweep(self) -> int:
+        """Post the reminders due now; how many (0 when the store or Discord failed)."""
+        if self._make is None:
+            return 0
+        try:
+            posted = self._make().remind_all()
+        except DomainError:
+            log.warning("could not send the unpaid reminders; trying again in an hour")
+            return 0
+        if posted:
+            log.info("unpaid reminders posted", extra={"reminders": posted})
+        return posted
 
     def _run(self) -> None:
         self.sweep()

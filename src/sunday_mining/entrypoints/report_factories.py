@@ -66,6 +66,7 @@ def report_setup(
         # to the reports function (which is the one that needs it).
         deliverer=None if isinstance(jobs, LambdaJobs) else _deliverer(rest, clock),
         channel_poster=rest,
+        messenger=rest,
         # serve's own job threads are the only senders: what a killed serve left half-sent is
         # taken over at once when it starts again.
         sole_sender=isinstance(jobs, InProcessJobs),

@@ -1,6 +1,7 @@
 """The composition root of the reports Lambda: an async invoke from the interactions function
 carries one job; this builds the report (fpdf2 loads here, and only here) and delivers it, or
-posts a notice as the bot (an adhoc session that stopped itself).
+posts a notice as the bot (an adhoc session that stopped itself), or tells payees their line by
+direct message. The weekly reminder of unpaid lines comes here too, from its schedule.
 
 A failed attempt raises, so Lambda retries it (``MaximumRetryAttempts`` in the template) and,
 after the last, sends the event to the on-failure queue; the job itself has told the user how to
@@ -20,7 +21,12 @@ _services: Services | None = None
 def reports_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _services  # noqa: PLW0603 - reused by a warm container
     from sunday_mining.adapters.jobs import job_from_event
-    from sunday_mining.services.job_kinds import NOTICE_JOB, REPORT_JOB
+    from sunday_mining.services.job_kinds import (
+        NOTICE_JOB,
+        PAYOUT_NOTICE_JOB,
+        REPORT_JOB,
+        UNPAID_REMINDER_JOB,
+    )
 
     if _services is None:
         from sunday_mining.adapters.aws_secrets import load_secrets
@@ -35,6 +41,10 @@ def reports_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         _services.reports.run_job(job)
     elif job.kind == NOTICE_JOB and _services.notices is not None:
         _services.notices.run_job(job)
+    elif job.kind == PAYOUT_NOTICE_JOB and _services.payout_notices is not None:
+        _services.payout_notices.run_job(job)
+    elif job.kind == UNPAID_REMINDER_JOB and _services.make_unpaid_reminder is not None:
+        return {"ok": True, "posted": _services.make_unpaid_reminder().remind_all()}
     else:
         return {"ok": False, "reason": f"no runner for '{job.kind}' here"}
     return {"ok": True, "key": job.key}

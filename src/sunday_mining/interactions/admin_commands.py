@@ -213,4 +213,7 @@ def setting_values(settings: GuildSettings) -> dict[str, str]:
     shown["org-name"] = settings.org_name or "none (reports show the server id)"
     treasurer = settings.treasurer_id
     shown["treasurer"] = f"<@{treasurer}>" if treasurer else "none"
+    shown["payout-dms"] = "on" if settings.payout_dms else "off"
+    if not settings.unpaid_reminder_days:
+        shown["unpaid-reminder-days"] = "off"
     return shown

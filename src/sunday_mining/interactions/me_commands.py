@@ -4,6 +4,10 @@ recent sessions and their lines in the final payrolls, newest first, a page at a
 The books load on first use (they bring the payroll's stored versions and the engine's types),
 like payroll's handlers. The pager's buttons carry only a page number: whoever presses one sees
 their own books, read from the signed payload, so a forwarded button shows nobody else's pay.
+
+Two switches sit under the view: payout messages (their line by direct message when a payroll
+becomes final or an amendment changes it) and refinery messages. A switch's button carries which
+switch and the state it sets, never whose: it changes the presser's own, from the signed payload.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sunday_mining.domain.durations import hms
+from sunday_mining.domain.errors import ValidationError
 from sunday_mining.domain.prices import format_auec
 from sunday_mining.interactions import custom_ids
 from sunday_mining.interactions.context import Context
@@ -47,6 +52,43 @@ def me_page(ctx: Context, custom_id: custom_ids.CustomId) -> dict[str, Any]:
     return update(embeds=embeds, components=components)
 
 
+def me_switch(ctx: Context, custom_id: custom_ids.CustomId) -> dict[str, Any]:
+    """``mepref:<pay|ref>:<on|off>:<page>``: turn one of the caller's own messages on or off."""
+    switch, state = custom_id.arg(0), custom_id.arg(1)
+    if switch not in _SWITCHES or state not in ("on", "off"):
+        raise ValidationError("That button is from an older message; run /mining me again.")
+    ctx.services.prefs.set(ctx.guild_id, ctx.user_id, **{_SWITCHES[switch]: state == "on"})
+    page = custom_id.arg(2)
+    embeds, components = _view(ctx, int(page) if page.isdigit() else 0)
+    return update(embeds=embeds, components=components)
+
+
+_SWITCHES = {"pay": "payout_dms", "ref": "refinery_dms"}
+
+
+def _switches(ctx: Context, page: int) -> tuple[str, dict[str, Any]]:
+    """The sentence saying how the caller's messages stand, and the buttons that change them."""
+    prefs = ctx.services.prefs.get(ctx.guild_id, ctx.user_id)
+
+    def said(on: bool) -> str:
+        return "on" if on else "off"
+
+    sentence = (
+        f"Direct messages from the bot — payouts: **{said(prefs.payout_dms)}**, "
+        f"refinery jobs: **{said(prefs.refinery_dms)}**."
+    )
+    buttons = row(
+        _switch_button("payout", "pay", prefs.payout_dms, page),
+        _switch_button("refinery", "ref", prefs.refinery_dms, page),
+    )
+    return sentence, buttons
+
+
+def _switch_button(what: str, switch: str, on: bool, page: int) -> dict[str, Any]:
+    label = f"Turn {what} messages {'off' if on else 'on'}"
+    return button(label, custom_ids.make("mepref", switch, "off" if on else "on", page))
+
+
 def _view(ctx: Context, page: int) -> View:
     books = ctx.services.books.member(ctx.guild_id, ctx.user_id)
     handle = ctx.services.handles.get(ctx.guild_id, ctx.user_id)
@@ -81,13 +123,15 @@ def _view(ctx: Context, page: int) -> View:
     if shown:
         title = "Your payouts" + (f" ({page + 1}/{pages})" if pages > 1 else "")
         embed.add(title, "\n".join(_line(line) for line in shown))
+    sentence, switches = _switches(ctx, page)
+    embed.add("Your messages", sentence)
     if pages == 1:
-        return [embed], []
+        return [embed], [switches]
     pager = row(
         button("◀ Newer", custom_ids.make("me", page - 1, "p"), disabled=page == 0),
         button("Older ▶", custom_ids.make("me", page + 1, "n"), disabled=page >= pages - 1),
     )
-    return [embed], [pager]
+    return [embed], [pager, switches]
 
 
 def _owed_sentence(owed: int, payrolls: int, paid_ever: bool) -> str:

@@ -28,6 +28,7 @@ from sunday_mining.interactions import permissions
 from sunday_mining.interactions.context import Context
 from sunday_mining.interactions.custom_ids import CustomId
 from sunday_mining.interactions.member_names import interaction_names
+from sunday_mining.interactions.payout_notices import could_not_be_told, tell_payees
 from sunday_mining.interactions.payroll_names import Names
 from sunday_mining.interactions.responses import choices, message, modal, update
 from sunday_mining.services.names import clean_name
@@ -231,7 +232,8 @@ def _payments(
     if plan is not None and view == "o":
         return transfer_views.owed_view(version, plan, page, names, handles)
     if view == "o":
-        return views.owed_view(version, owed, total, page, names, handles)
+        untold = could_not_be_told(ctx, version)
+        return views.owed_view(version, owed, total, page, names, handles, untold)
     return _final(ctx, version, page, names, handles, total)
 
 
@@ -606,7 +608,7 @@ def finalize_confirm(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
         ctx.guild_id, version.payroll_id, ctx.user_id, expected_rev=_int(custom_id.arg(1), -1)
     )
     observability.count("PayrollsFinalized")
-    note = _request_report(ctx, final, post_to_channel=True)
+    note = tell_payees(ctx, final, _request_report(ctx, final, post_to_channel=True))
     # Rendered from what finalize() wrote, not read back: a store hiccup after the commit must
     # not tell the officer to try again (the retry would answer that it is already final).
     total = owed_total(owed_of(final, final.paid_before or {}))

@@ -1221,11 +1221,16 @@ def owed_view(
     page: int,
     names: Names = NO_NAMES,
     handles: Names = NO_NAMES,
+    untold: frozenset[str] = frozenset(),
 ) -> View:
+    """``untold``: payees a payout message could not reach (direct messages closed)."""
     count = pages(len(owed), MEMBERS_PAGE)
     page = clamp_page(page, len(owed), MEMBERS_PAGE)
     start = page * MEMBERS_PAGE
-    lines = [_owed_line(o, names, handles) for o in owed[start : start + MEMBERS_PAGE]]
+    lines = [
+        _owed_line(o, names, handles) + (UNTOLD if o.payee_id in untold else "")
+        for o in owed[start : start + MEMBERS_PAGE]
+    ]
     owing = sum(1 for o in owed if o.due > 0)
     over = [o for o in owed if o.due < 0]
     embed = Embed(view_title(version, "still owed"), colour=COLOUR_WARN if owed else COLOUR_OK)
@@ -1250,6 +1255,9 @@ def owed_view(
         buttons.insert(0, button("Mark all paid…", custom_ids.make("pall", pid), style=SUCCESS))
     components.append(row(*buttons))
     return [_fit(embed)], components
+
+
+UNTOLD = " · ✉️ could not be told"
 
 
 def _owed_line(o: Owed, names: Names, handles: Names) -> str:

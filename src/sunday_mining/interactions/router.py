@@ -148,6 +148,7 @@ COMPONENTS: dict[str, ComponentHandler] = {
     "alist": session_commands.adhoc_list_page,
     "slist": session_commands.full_list,  # :<session id>[:<page>:<p|n>], the stop summary's list
     "me": me_commands.me_page,  # :<page>:<p|n>, the caller's own /mining me
+    "mepref": me_commands.me_switch,  # :<pay|ref>:<on|off>:<page>, the caller's own switches
     # "payroll" (the stop summary's button) and the p* steps
     **{action: _payroll_component("COMPONENTS", action) for action in PAYROLL_COMPONENTS},
     **{action: _refinery_component("COMPONENTS", action) for action in REFINERY_COMPONENTS},

@@ -29,14 +29,12 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 from sunday_mining.domain.clock import Clock
 from sunday_mining.domain.errors import (
-    ConditionFailed,
     DomainError,
     JobsUnavailable,
     NotFound,
@@ -50,7 +48,7 @@ from sunday_mining.domain.wording import counted
 from sunday_mining.ports.blobs import BlobStore
 from sunday_mining.ports.jobs import Job, JobQueue
 from sunday_mining.ports.metrics import Metric, Metrics
-from sunday_mining.ports.store import And, Compare, Item, ItemAbsent, Key, Or, Store, Update, eq
+from sunday_mining.ports.store import Key, Store, Update
 from sunday_mining.reports.data import (
     NameLookup,
     build_report_data,
@@ -65,6 +63,7 @@ from sunday_mining.services import keys
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.job_kinds import REPORT_JOB
 from sunday_mining.services.payroll import PayrollService, PayrollStatus, PayrollVersion
+from sunday_mining.services.send_once import FAILED, SENT, Claim, SendOnce
 from sunday_mining.services.sessions import SessionService
 from sunday_mining.services.summary import SummaryService
 from sunday_mining.services.worker import gaps_between
@@ -85,7 +84,6 @@ MAX_ATTEMPTS = 3  # the reports Lambda: the first try and two retries (template.
 # function may run (its Timeout, 120 s, in template.yaml), so a live attempt is never overtaken;
 # shorter than Lambda's retries take (1 min, then 2 more), so the last retry may claim it.
 SEND_LEASE_MS = 150_000
-MARK_TRIES = 3  # updates of the delivery marker, before leaving it as it is
 LINK_REDIRECT_S = 300  # a presigned URL only needs to live long enough to be followed
 _SLUG = re.compile(r"[^a-z0-9]+")
 REBUILD_HINT = (
@@ -198,8 +196,7 @@ class ReportService:
         self._deliverer = deliverer
         self._renderer = renderer
         self._metrics = metrics
-        self._sole_sender = sole_sender
-        self._holder = secrets.token_hex(8)  # this process, in the markers it claims
+        self._send_once = SendOnce(store, clock, lease_ms=SEND_LEASE_MS, sole_sender=sole_sender)
 
     def _emit(self, *points: Metric, **dimensions: str) -> None:
         """A metric must never fail the work it measures."""
@@ -380,29 +377,17 @@ class ReportService:
             return {"delivered": False, "reason": "no Discord delivery configured"}
         now = self._clock.now_ms()
         marker = (keys.guild_pk(request.guild_id), _delivery_sk(request))
-        claimable = Or(
-            ItemAbsent(),
-            eq("state", "failed"),
-            And(eq("state", "sending"), Compare("claimed_ms", "<", now - SEND_LEASE_MS)),
-        )
-        claim = {
-            "pk": marker[0],
-            "sk": marker[1],
-            "state": "sending",
-            "claimed_ms": now,
-            "holder": self._holder,
-        }
-        try:
-            self._store.put(claim, condition=claimable)
-        except ConditionFailed:
-            found = self._store.get(marker) or {}
-            if found.get("state") == "sent":
-                log.info("report already delivered", extra={"payroll_id": request.payroll_id})
-                return {"delivered": False, "reason": "already delivered for this request"}
-            if not self._took_over(found, claim):
-                # Another attempt claimed it moments ago (a duplicated invoke) and may still
-                # be sending: neither send again nor call it done; the runner retries later.
-                raise DeliveryInProgress() from None
+        claimed = self._send_once.claim(marker)
+        if claimed.claim is Claim.DONE:
+            log.info("report already delivered", extra={"payroll_id": request.payroll_id})
+            return {"delivered": False, "reason": "already delivered for this request"}
+        if claimed.claim is Claim.BUSY:
+            # Another attempt claimed it moments ago (a duplicated invoke) and may still be
+            # sending: neither send again nor call it done; the runner retries later.
+            raise DeliveryInProgress()
+        if claimed.claim is Claim.RESUMED:
+            # The message the dead attempt may have sent is deduplicated by its nonce
+            # (reports/sending.py).
             log.info("report delivery resumed", extra={"payroll_id": request.payroll_id})
             request = replace(request, resumed=True)
         link = self.links.url(files.report_id, now_s=now // 1000)
@@ -410,41 +395,12 @@ class ReportService:
         try:
             outcome = self._deliverer.deliver(request, files, link)
         except Exception:
-            self._mark(request, marker, {"state": "failed"})
+            self._send_once.mark(marker, FAILED)
             raise
         # Sent: whatever happens to the marker now, this attempt succeeded (a failure here would
         # have the runner retry, and the retry send it twice).
-        self._mark(request, marker, {"state": "sent", "sent_ms": self._clock.now_ms()})
+        self._send_once.mark(marker, SENT, sent_ms=self._clock.now_ms())
         return {"delivered": True, "link": link, **outcome}
-
-    def _took_over(self, found: Item, claim: Item) -> bool:
-        """Claim a "sending" marker whose holder died, when only this process sends (see
-        ``sole_sender``); whether it was claimed. The message it may have sent is deduplicated
-        by its nonce (reports/sending.py)."""
-        if not self._sole_sender or found.get("state") != "sending":
-            return False
-        if found.get("holder") == self._holder:
-            return False  # this process's own attempt, on another thread: still alive
-        previous = (eq("state", "sending"), eq("claimed_ms", found.get("claimed_ms")))
-        try:
-            self._store.put(claim, condition=And(*previous))
-        except ConditionFailed:
-            return False
-        return True
-
-    def _mark(self, request: ReportRequest, marker: Key, fields: dict[str, Any]) -> None:
-        """Record how the delivery went, trying a few times; when the store stays down, a
-        "sending" marker is left, which a later attempt may claim once SEND_LEASE_MS is over."""
-        for attempt in range(1, MARK_TRIES + 1):
-            try:
-                self._store.update(marker, Update(set=fields))
-                return
-            except DomainError:
-                if attempt == MARK_TRIES:
-                    log.warning(
-                        "report delivery marker not updated",
-                        extra={"payroll_id": request.payroll_id, "state": fields["state"]},
-                    )
 
     def _failed(self, request: ReportRequest, error: Exception, *, final: bool) -> None:
         kind = type(error).__name__

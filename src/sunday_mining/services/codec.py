@@ -60,6 +60,8 @@ def config_to_item(config: GuildConfig) -> Item:
             "time_zone": s.time_zone,
             "org_name": s.org_name,
             "treasurer_id": s.treasurer_id,
+            "payout_dms": s.payout_dms,
+            "unpaid_reminder_days": s.unpaid_reminder_days,
         },
         "version": config.version,
     }
@@ -81,6 +83,8 @@ def config_from_item(item: Item) -> GuildConfig:
         time_zone=str(raw.get("time_zone", defaults.time_zone)),
         org_name=raw.get("org_name") or None,
         treasurer_id=raw.get("treasurer_id") or None,
+        payout_dms=bool(raw.get("payout_dms", defaults.payout_dms)),
+        unpaid_reminder_days=int(raw.get("unpaid_reminder_days", defaults.unpaid_reminder_days)),
     )
     return GuildConfig(
         guild_id=str(item["guild_id"]),

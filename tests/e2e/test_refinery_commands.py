@@ -201,3 +201,42 @@ def test_the_haul_step_without_collected_jobs_says_so_and_changes_nothing(
     answer = discord.click("purser", view, custom_id(view, "sm1:prefj:"))
     assert answer.content.startswith("No collected refinery job in this session yet")
     assert discord.store_items() == before
+
+
+def _stored_snapshot_with_yields(discord: Discord) -> None:
+    snapshot = PriceSnapshot(
+        fetched_ms=discord.clock.now_ms(),
+        game_version="4.5",
+        source="uex",
+        prices={
+            59: OrePrice.from_terminals(
+                59, [TerminalPrice(242, "Refinement Processing - MIC-L1", 56_000)]
+            )
+        },
+        yields={242: {59: 10}},  # invented for the test
+    )
+    PriceService(discord.services.store, discord.clock)._save(snapshot, discord.clock.now_ms())
+
+
+def test_the_estimate_uses_the_refinerys_uex_bonus_when_the_prices_have_it(
+    discord: Discord,
+) -> None:
+    _stored_snapshot_with_yields(discord)
+    answer = add_job(discord, terminal="MIC-L1")
+    embed = answer.data["embeds"][0]
+    # Quantainium +10 %: 4,800 x 0.85 x 1.10 x 0.5293 = 2,375.498 cSCU; Gold has no row: none.
+    assert embed["fields"][0]["value"] == (
+        "Quantainium: 48 SCU raw → about 23.75 SCU refined, 24 SCU collected\n"
+        "Gold: 12.5 SCU raw → about 5.62 SCU refined, 6 SCU collected"
+    )
+    assert "MIC-L1's refinery bonus from UEX" in embed["footer"]["text"]
+
+
+def test_without_yield_figures_the_estimate_says_it_uses_no_bonus(discord: Discord) -> None:
+    answer = add_job(discord)  # the bundled sample prices: no refinery yields in them
+    footer = answer.data["embeds"][0]["footer"]["text"]
+    assert footer == (
+        "Refined SCU is an estimate (game 4.5 method yields, default ore factor, no refinery "
+        "bonus, as the stored prices have no UEX yield figures for MIC-L1); type what you "
+        "actually collect."
+    )

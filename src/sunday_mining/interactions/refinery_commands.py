@@ -115,11 +115,19 @@ def add_submitted(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
         session_id=session_id,
     )
     embed = _job_embed(ctx, job, title="Refinery job added")
-    embed.footer = (
-        f"Refined SCU is an estimate (game {refining.GAME_VERSION}, default ore factor); "
-        "type what you actually collect."
-    )
+    embed.footer = _estimate_note(job)
     return message(embeds=[embed], components=[_job_row(job)], ephemeral=True)
+
+
+def _estimate_note(job: RefineryJob) -> str:
+    basis = f"game {refining.GAME_VERSION} method yields, default ore factor"
+    if job.bonus_known:
+        bonus = f"{_place(job)}'s refinery bonus from UEX"
+    else:
+        bonus = (
+            f"no refinery bonus, as the stored prices have no UEX yield figures for {_place(job)}"
+        )
+    return f"Refined SCU is an estimate ({basis}, {bonus}); type what you actually collect."
 
 
 def terminal_autocomplete(ctx: Context) -> dict[str, Any]:

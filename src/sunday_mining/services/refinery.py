@@ -126,6 +126,13 @@ class RefineryService:
                 return terminal
         return Terminal(0, name[:100])
 
+    def yield_bonuses(self, terminal: Terminal) -> dict[int, int] | None:
+        """The refinery's UEX yield bonus per raw ore id from the stored prices, or None when
+        they have none for it (a typed refinery, the bundled sample, an unreported one)."""
+        if terminal.terminal_id == 0:
+            return None
+        return self._prices.current().refinery_bonuses(terminal.terminal_id)
+
     # --- adding and reading -------------------------------------------------------------------
 
     def add(
@@ -152,7 +159,7 @@ class RefineryService:
             terminal_name=terminal.name,
             method=method,
             ores=ores,
-            bonuses={},  # the stored snapshot carries no refinery yield bonuses yet
+            bonuses=self.yield_bonuses(terminal),
             cost=cost,
             now_ms=now,
             time_left_ms=time_left_ms,

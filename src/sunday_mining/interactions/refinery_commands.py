@@ -305,7 +305,8 @@ def _job_embed(ctx: Context, job: RefineryJob, *, title: str) -> Embed:
     for (name, job_ore), estimate in zip(_named(job), job.estimate(), strict=True):
         lines.append(
             f"{name}: {_scu(job_ore.raw_centi)} SCU raw → about "
-            f"{_scu(estimate.refined_centi)} SCU refined, {estimate.collected_scu} SCU collected"
+            f"{_scu(estimate.refined_centi)} SCU refined, "
+            f"about {estimate.collected_scu} SCU to collect (estimate)"
         )
     embed.add("Expected (estimate)", "\n".join(lines))
     return embed

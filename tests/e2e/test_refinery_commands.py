@@ -30,6 +30,15 @@ def job_id(answer: Exchange) -> str:
     return custom_id(answer, "sm1:rfc:").rsplit(":", 1)[1]
 
 
+def confirmation(answer: Exchange) -> tuple[str, str]:
+    """A success answer's title and text: one private embed, never bare content (the shape
+    every refusal takes)."""
+    assert answer.ephemeral
+    assert not answer.content
+    (embed,) = answer.data["embeds"]
+    return embed["title"], embed["description"]
+
+
 def test_the_form_has_five_inputs_and_the_answer_shows_the_estimate(discord: Discord) -> None:
     opened = discord.command("ben", "mining refinery add")
     assert opened.response_type == 9
@@ -102,7 +111,11 @@ def test_the_list_shows_the_time_left_and_collecting_takes_the_counted_scu(
     assert [c["component"]["value"] for c in opened.data["components"]] == ["22", "6"]
     inputs = [c["component"]["custom_id"] for c in opened.data["components"]]
     done = modal_submit(discord, "ben", opened, dict(zip(inputs, ["21", "6"], strict=True)))
-    assert done.content.startswith("Collected at MIC-L1: Quantainium 21, Gold 6 SCU.")
+    assert confirmation(done) == (
+        "Refinery job collected",
+        "MIC-L1 (Quantainium, Gold): collected Quantainium 21, Gold 6 SCU. The payroll of its "
+        "session can take it in.",
+    )
     (job,) = discord.services.refinery.all_jobs(discord.guild_id)
     assert job.state is JobState.COLLECTED
     assert [o.refined_centi for o in job.ores] == [2_100, 600]
@@ -118,11 +131,38 @@ def test_another_member_cant_touch_a_job_an_officer_can(discord: Discord) -> Non
     opened = discord.click("purser", listed, f"sm1:rft:{job}")
     assert opened.data["components"][0]["component"]["value"] == "2h 30m"
     moved = modal_submit(discord, "purser", opened, {"time": "45m"})
-    assert moved.content.startswith("The job at MIC-L1 is now ready")
+    assert confirmation(moved)[0] == "Refinery job: time left changed"
+    assert confirmation(moved)[1].startswith("MIC-L1 (Quantainium, Gold) is now ready <t:")
     cancelled = discord.click("lead", listed, f"sm1:rfx:{job}")
-    assert cancelled.content.startswith("Cancelled the job at MIC-L1 (Quantainium, Gold)")
+    assert confirmation(cancelled) == (
+        "Refinery job cancelled",
+        "MIC-L1 (Quantainium, Gold): no notice will come.",
+    )
     again = discord.click("ben", listed, f"sm1:rfx:{job}")
     assert again.content == "That job is cancelled already; it can't be cancelled now."
+
+
+def test_collect_time_left_and_cancel_confirm_while_a_refusal_stays_one_sentence(
+    discord: Discord,
+) -> None:
+    first, second = job_id(add_job(discord)), job_id(add_job(discord, time="1h"))
+    listed = discord.command("ben", "mining refinery list")
+    opened = discord.click("ben", listed, f"sm1:rfc:{first}")
+    inputs = [c["component"]["custom_id"] for c in opened.data["components"]]
+    collected = modal_submit(discord, "ben", opened, dict(zip(inputs, ["21", "6"], strict=True)))
+    opened = discord.click("ben", listed, f"sm1:rft:{second}")
+    moved = modal_submit(discord, "ben", opened, {"time": "45m"})
+    cancelled = discord.click("ben", listed, f"sm1:rfx:{second}")
+    titles = [confirmation(a)[0] for a in (collected, moved, cancelled)]
+    assert titles == [
+        "Refinery job collected",
+        "Refinery job: time left changed",
+        "Refinery job cancelled",
+    ]
+    refused = discord.click("ben", listed, f"sm1:rfx:{second}")
+    assert refused.ephemeral
+    assert "embeds" not in refused.data
+    assert refused.content == "That job is cancelled already; it can't be cancelled now."
 
 
 def test_a_form_submitted_by_someone_who_may_not_change_the_job_is_refused(

@@ -252,9 +252,9 @@ def collect_submitted(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     refined = {o.ore_id: _collected(fields.get(str(o.ore_id), ""), name) for name, o in _named(job)}
     done = _service(ctx).collect(ctx.guild_id, job.job_id, _actor(ctx), refined)
     got = ", ".join(f"{name} {_scu(o.refined_centi or 0)}" for name, o in _named(done))
-    return message(
-        f"Collected at {_place(done)}: {got} SCU. The payroll of its session can take it in.",
-        ephemeral=True,
+    return _done(
+        "Refinery job collected",
+        f"{_what(done)}: collected {got} SCU. The payroll of its session can take it in.",
     )
 
 
@@ -272,20 +272,16 @@ def time_submitted(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     job = _job(ctx, custom_id)
     time_left = refining.parse_time_left(ctx.interaction.fields.get("time", ""))
     changed = _service(ctx).edit_time_left(ctx.guild_id, job.job_id, _actor(ctx), time_left)
-    return message(
-        f"The job at {_place(changed)} is now ready <t:{changed.due_ms // 1000}:R>; "
-        "you'll get a notice then.",
-        ephemeral=True,
+    return _done(
+        "Refinery job: time left changed",
+        f"{_what(changed)} is now ready <t:{changed.due_ms // 1000}:R>; you'll get a notice then.",
     )
 
 
 def cancel_button(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     job = _job(ctx, custom_id)
     _service(ctx).cancel(ctx.guild_id, job.job_id, _actor(ctx))
-    return message(
-        f"Cancelled the job at {_place(job)} ({ore_names(job)}); no notice will come.",
-        ephemeral=True,
-    )
+    return _done("Refinery job cancelled", f"{_what(job)}: no notice will come.")
 
 
 COMPONENTS = {"rfl": list_page, "rfc": collect_button, "rft": time_button, "rfx": cancel_button}
@@ -310,6 +306,16 @@ def _job_embed(ctx: Context, job: RefineryJob, *, title: str) -> Embed:
         )
     embed.add("Expected (estimate)", "\n".join(lines))
     return embed
+
+
+def _done(title: str, said: str) -> dict[str, Any]:
+    # An embed, not bare content: bare content is the shape of a refusal.
+    return message(embeds=[Embed(title, said, COLOUR_OK)], ephemeral=True)
+
+
+def _what(job: RefineryJob) -> str:
+    """The job as its owner knows it: "MIC-L1 (Quantainium, Gold)"."""
+    return f"{_place(job)} ({ore_names(job)})"
 
 
 def _named(job: RefineryJob) -> list[tuple[str, refining.JobOre]]:

@@ -113,8 +113,8 @@ def test_the_list_shows_the_time_left_and_collecting_takes_the_counted_scu(
     done = modal_submit(discord, "ben", opened, dict(zip(inputs, ["21", "6"], strict=True)))
     assert confirmation(done) == (
         "Refinery job collected",
-        "MIC-L1 (Quantainium, Gold): collected Quantainium 21, Gold 6 SCU. The payroll of its "
-        "session can take it in.",
+        "Collected at MIC-L1: Quantainium 21, Gold 6 SCU. The payroll of its session can take it "
+        "in.",
     )
     (job,) = discord.services.refinery.all_jobs(discord.guild_id)
     assert job.state is JobState.COLLECTED
@@ -132,11 +132,11 @@ def test_another_member_cant_touch_a_job_an_officer_can(discord: Discord) -> Non
     assert opened.data["components"][0]["component"]["value"] == "2h 30m"
     moved = modal_submit(discord, "purser", opened, {"time": "45m"})
     assert confirmation(moved)[0] == "Refinery job: time left changed"
-    assert confirmation(moved)[1].startswith("MIC-L1 (Quantainium, Gold) is now ready <t:")
+    assert confirmation(moved)[1].startswith("The job at MIC-L1 (Quantainium, Gold) is now ready")
     cancelled = discord.click("lead", listed, f"sm1:rfx:{job}")
     assert confirmation(cancelled) == (
         "Refinery job cancelled",
-        "MIC-L1 (Quantainium, Gold): no notice will come.",
+        "Cancelled the job at MIC-L1 (Quantainium, Gold); no notice will come.",
     )
     again = discord.click("ben", listed, f"sm1:rfx:{job}")
     assert again.content == "That job is cancelled already; it can't be cancelled now."

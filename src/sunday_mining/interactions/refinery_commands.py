@@ -254,7 +254,7 @@ def collect_submitted(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     got = ", ".join(f"{name} {_scu(o.refined_centi or 0)}" for name, o in _named(done))
     return _done(
         "Refinery job collected",
-        f"{_what(done)}: collected {got} SCU. The payroll of its session can take it in.",
+        f"Collected at {_place(done)}: {got} SCU. The payroll of its session can take it in.",
     )
 
 
@@ -274,14 +274,17 @@ def time_submitted(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     changed = _service(ctx).edit_time_left(ctx.guild_id, job.job_id, _actor(ctx), time_left)
     return _done(
         "Refinery job: time left changed",
-        f"{_what(changed)} is now ready <t:{changed.due_ms // 1000}:R>; you'll get a notice then.",
+        f"The job at {_what(changed)} is now ready <t:{changed.due_ms // 1000}:R>; "
+        "you'll get a notice then.",
     )
 
 
 def cancel_button(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     job = _job(ctx, custom_id)
     _service(ctx).cancel(ctx.guild_id, job.job_id, _actor(ctx))
-    return _done("Refinery job cancelled", f"{_what(job)}: no notice will come.")
+    return _done(
+        "Refinery job cancelled", f"Cancelled the job at {_what(job)}; no notice will come."
+    )
 
 
 COMPONENTS = {"rfl": list_page, "rfc": collect_button, "rft": time_button, "rfx": cancel_button}

@@ -50,7 +50,3 @@ class MessagePoster(Protocol):
         components: list[dict[str, Any]] | None = None,
         nonce: str | None = None,
     ) -> str: ...
-
-
-class DirectMessenger(Protocol):
-    def send_direct_message(self, user_id: str, *, content: str) -> str: ...

@@ -35,7 +35,9 @@ class Messenger:
         self.attempts = 0
         self.refuse: Exception | None = None
 
-    def send_channel_message(self, channel_id: str, *, content: str) -> str:
+    def send_channel_message(
+        self, channel_id: str, *, content: str, ping_users: tuple[str, ...] = ()
+    ) -> str:
         self.posted.append((channel_id, content))
         return "m1"
 
@@ -142,7 +144,9 @@ def test_a_client_without_direct_messages_still_posts_in_the_channel(
     posted: list[str] = []
 
     class ChannelOnly:
-        def send_channel_message(self, channel_id: str, *, content: str) -> str:
+        def send_channel_message(
+            self, channel_id: str, *, content: str, ping_users: tuple[str, ...] = ()
+        ) -> str:
             posted.append(content)
             return "m1"
 

@@ -1,5 +1,5 @@
 """A small Discord REST client (API v10) for the few calls the app makes as itself or on behalf of
-an interaction (follow-ups), including messages with one file attached.
+an interaction (follow-ups), including messages with one file attached and direct messages.
 
 Retries only what Discord documents or is known to fix itself: a 429 waits out its Retry-After,
 a 5xx is tried again twice, and a follow-up's 404 Unknown Webhook (10015) right after a defer is
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ SERVER_ERROR_BACKOFF_S = (1.0, 2.0)
 # hammering a 404 webhook gets an IP restricted, so the retries are few and short (3.5 s in all).
 UNKNOWN_WEBHOOK_BACKOFF_S = (0.5, 1.0, 2.0)
 UNKNOWN_WEBHOOK = 10015
+UNKNOWN_CHANNEL = 10003
 EPHEMERAL = 1 << 6
 # Reports name people; they must never ping anyone (discord.md §1.5).
 NO_MENTIONS: dict[str, list[str]] = {"parse": []}
@@ -97,6 +99,10 @@ class DiscordRest:
         self._client = client
         self._bot_headers = {"Authorization": f"Bot {token}", "User-Agent": USER_AGENT}
         self._sleep = sleep
+        # user id -> their DM channel: Discord hands back the same channel every time, so one
+        # call per member per process is enough.
+        self._dm_channels: dict[str, str] = {}
+        self._dm_lock = threading.Lock()
 
     def bulk_overwrite_commands(
         self, commands: list[dict[str, Any]], *, guild_id: str | None = None
@@ -144,18 +150,61 @@ class DiscordRest:
         file: MessageFile | None = None,
         components: list[dict[str, Any]] | None = None,
         nonce: str | None = None,
+        ping_users: tuple[str, ...] = (),
     ) -> str:
         """POST a message as the bot, for when no interaction token is left; returns its id.
 
         With ``nonce`` (at most 25 characters) Discord enforces it: the same nonce posted again
-        in the channel within a few minutes gets the first message back, not a second one."""
+        in the channel within a few minutes gets the first message back, not a second one.
+        ``ping_users``: the members the message pings (their mentions in ``content``); nobody
+        else, never @everyone or a role."""
         payload = message_payload(content, file, components, 0)
+        if ping_users:
+            payload["allowed_mentions"] = {"parse": [], "users": list(ping_users)}
         if nonce is not None:
             payload.update(nonce=nonce, enforce_nonce=True)
         path = f"/channels/{channel_id}/messages"
         return _message_id(
             self._send(_Outgoing("POST", path, "the channel message", payload, file))
         )
+
+    def send_direct_message(self, user_id: str, *, content: str) -> str:
+        """Open (or reuse) the DM channel with a member and post ``content`` there; returns the
+        message id. A member who closed their DMs gets Discord's 403, code 50007, raised as
+        ``DiscordApiError`` like any other refusal."""
+        channel_id = self._dm_channel(user_id)
+        request = _Outgoing(
+            "POST",
+            f"/channels/{channel_id}/messages",
+            "the direct message",
+            message_payload(content, None, None, 0),
+        )
+        try:
+            return _message_id(self._send(request))
+        except DiscordApiError as error:
+            if error.code != UNKNOWN_CHANNEL:
+                raise
+        # The cached channel is gone (it happens to DM channels): open it again, once.
+        with self._dm_lock:
+            self._dm_channels.pop(user_id, None)
+        channel_id = self._dm_channel(user_id)
+        request = _Outgoing(
+            "POST", f"/channels/{channel_id}/messages", request.what, request.json_body
+        )
+        return _message_id(self._send(request))
+
+    def _dm_channel(self, user_id: str) -> str:
+        with self._dm_lock:
+            known = self._dm_channels.get(user_id)
+        if known is not None:
+            return known
+        opened = self._send(
+            _Outgoing("POST", "/users/@me/channels", "the DM channel", {"recipient_id": user_id})
+        )
+        channel_id = _message_id(opened)  # a channel object: its id, like a message's
+        with self._dm_lock:
+            self._dm_channels[user_id] = channel_id
+        return channel_id
 
     def _send(self, request: _Outgoing) -> Any:
         budget = _RetryBudget(list(UNKNOWN_WEBHOOK_BACKOFF_S) if request.webhook else [])

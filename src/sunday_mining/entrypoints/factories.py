@@ -68,9 +68,13 @@ def build_services(
     payroll = Once(make_payroll)
 
     def make_refinery() -> RefineryService:
-        from sunday_mining.services.refinery import Announcing, RefineryService
+        from sunday_mining.services.refinery import Announcing, NoticePoster, RefineryService
 
-        poster = reports.channel_poster if reports is not None else None
+        # The bot's REST client (DiscordRest) also pings the owner and sends direct messages.
+        poster = cast(
+            "Callable[[], NoticePoster] | None",
+            reports.channel_poster if reports is not None else None,
+        )
         announcing = Announcing(
             timers=refinery_timers,
             prefs=MemberPrefs(store, clock),

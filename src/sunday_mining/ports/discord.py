@@ -1,5 +1,6 @@
 """What the app needs of Discord's REST API to post messages and files: the types every caller
-shares and the calls report delivery makes. ``adapters/discord_rest.py`` implements it."""
+shares, the calls report delivery makes and direct messages to members.
+``adapters/discord_rest.py`` implements it."""
 
 from __future__ import annotations
 
@@ -50,3 +51,10 @@ class MessagePoster(Protocol):
         components: list[dict[str, Any]] | None = None,
         nonce: str | None = None,
     ) -> str: ...
+
+
+class DirectMessenger(Protocol):
+    """A direct message to one member, as the bot: returns the message's id. Raises
+    ``DiscordApiError`` with code 50007 when the member does not take messages from the bot."""
+
+    def send_direct_message(self, user_id: str, *, content: str) -> str: ...

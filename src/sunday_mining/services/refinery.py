@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sunday_mining.domain import ores as ore_catalogue
 from sunday_mining.domain import refining
@@ -53,7 +54,6 @@ from sunday_mining.services import keys
 from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.member_prefs import MemberPrefs
-from sunday_mining.services.notices import ChannelPoster
 from sunday_mining.services.prices import PriceService
 from sunday_mining.services.refinery_codec import job_from_item, job_to_item, version_of
 from sunday_mining.services.sessions import SessionService
@@ -62,6 +62,15 @@ log = logging.getLogger(__name__)
 
 DMS_CLOSED = 50007  # Discord: cannot send messages to this user
 _CHANGED = "That job changed while you were working on it; run /mining refinery list again."
+
+
+class NoticePoster(Protocol):
+    """Posts a job's ready notice in a channel; it pings ``ping_users`` (the owner) and nobody
+    else. ``adapters.discord_rest.DiscordRest`` has this call."""
+
+    def send_channel_message(
+        self, channel_id: str, *, content: str, ping_users: tuple[str, ...] = ()
+    ) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -98,7 +107,7 @@ class RefineryService:
         guilds: GuildService,
         sessions: SessionService,
         prices: PriceService,
-        poster: Callable[[], ChannelPoster] | None = None,
+        poster: Callable[[], NoticePoster] | None = None,
         announcing: Announcing | None = None,
     ) -> None:
         self._store = store
@@ -339,7 +348,9 @@ class RefineryService:
             log.info("refinery notice has no channel", extra={"job_id": job.job_id})
         else:
             try:
-                self._poster().send_channel_message(channel, content=notice_text(job))
+                self._poster().send_channel_message(
+                    channel, content=notice_text(job), ping_users=(job.owner_id,)
+                )
             except DomainError as failure:
                 log.warning("refinery notice not posted: %s", failure.message)
         self._direct_message(job)

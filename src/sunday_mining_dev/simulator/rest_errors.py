@@ -24,6 +24,7 @@ class Route(StrEnum):
     GET_GUILD_COMMANDS = "commands.get_guild"
     CREATE_MESSAGE = "channel.create_message"
     GET_CURRENT_USER = "users.me"
+    CREATE_DM = "users.create_dm"
     GET_ATTACHMENT = "attachment.get"
     UNKNOWN = "unknown"
 
@@ -74,6 +75,15 @@ def invalid_webhook_token() -> DiscordError:
 
 def already_acknowledged() -> DiscordError:
     return DiscordError(400, 40060, "Interaction has already been acknowledged.")
+
+
+def cannot_message_user() -> DiscordError:
+    """A member who does not take direct messages from the bot (privacy settings, blocked)."""
+    return DiscordError(403, 50007, "Cannot send messages to this user")
+
+
+def invalid_recipient() -> DiscordError:
+    return DiscordError(400, 50033, "Invalid Recipient(s)")
 
 
 def empty_message() -> DiscordError:

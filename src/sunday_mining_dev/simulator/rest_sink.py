@@ -220,6 +220,13 @@ def _bot_routes(state: SinkState, api: APIRouter) -> None:
 
         return await call(request, Route.CREATE_MESSAGE).run(run, bot=True, body=True)
 
+    @api.post("/users/@me/channels")
+    async def create_dm(request: Request) -> Response:
+        def run(payload: Any, _: list[UploadedFile]) -> Reply:
+            return _ok(state.create_dm(payload))
+
+        return await call(request, Route.CREATE_DM).run(run, bot=True, body=True)
+
     @api.get("/users/@me")
     async def current_user(request: Request) -> Response:
         def run(_: Any, __: list[UploadedFile]) -> Reply:

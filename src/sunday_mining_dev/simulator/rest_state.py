@@ -29,7 +29,9 @@ from sunday_mining_dev.simulator.rest_errors import (
     Fault,
     Route,
     already_acknowledged,
+    cannot_message_user,
     invalid_form_body,
+    invalid_recipient,
     invalid_webhook_token,
     unauthorized,
     unknown_interaction,
@@ -79,6 +81,9 @@ class SinkState:
         # (channel, nonce) -> (message id, when): an enforced nonce seen again within
         # NONCE_WINDOW_S returns the first message instead of posting a second one.
         self._nonces: dict[tuple[str, str], tuple[str, float]] = {}
+        # Direct messages: user -> their DM channel, and who refuses messages from the bot.
+        self._dm_channels: dict[str, str] = {}
+        self._closed_dms: set[str] = set()
 
     @property
     def base_url(self) -> str | None:
@@ -97,6 +102,8 @@ class SinkState:
             self._interactions.clear()
             self._faults.clear()
             self._nonces.clear()
+            self._dm_channels.clear()
+            self._closed_dms.clear()
             self.log.clear()
 
     # -- faults and auth -------------------------------------------------------------------
@@ -359,6 +366,9 @@ class SinkState:
                 "nonce", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."
             )
         with self._lock:
+            recipient = self._dm_recipient(channel_id)
+            if recipient is not None and recipient in self._closed_dms:
+                raise cannot_message_user()
             key = (channel_id, str(nonce))
             if nonce is not None and payload.get("enforce_nonce"):
                 seen = self._nonces.get(key)
@@ -370,6 +380,43 @@ class SinkState:
             if nonce is not None:
                 self._nonces[key] = (str(message["id"]), self._now_s())
             return copy.deepcopy(message)
+
+    # -- direct messages ----------------------------------------------------------------------
+
+    def close_dms(self, user_id: str, closed: bool = True) -> None:
+        """The member refuses direct messages from the bot (Discord's 50007) until reopened."""
+        with self._lock:
+            if closed:
+                self._closed_dms.add(user_id)
+            else:
+                self._closed_dms.discard(user_id)
+
+    def create_dm(self, payload: Any) -> JSON:
+        """POST /users/@me/channels: the same DM channel for the same member every time.
+        Opening one always works; Discord refuses the message, not the channel."""
+        recipient = payload.get("recipient_id") if isinstance(payload, dict) else None
+        if not isinstance(recipient, str | int) or not str(recipient).isdigit():
+            raise invalid_recipient()
+        user_id = str(recipient)
+        with self._lock:
+            channel_id = self._dm_channels.get(user_id)
+            if channel_id is None:
+                channel_id = self._dm_channels[user_id] = str(self.ids.next())
+        return {
+            "id": channel_id,
+            "type": 1,
+            "last_message_id": None,
+            "recipients": [{"id": user_id, "username": f"user{user_id[-4:]}", "bot": False}],
+        }
+
+    def direct_messages(self, user_id: str) -> list[JSON]:
+        """What the bot sent this member by DM, oldest first."""
+        with self._lock:
+            channel_id = self._dm_channels.get(user_id)
+        return [] if channel_id is None else self.channel_messages(channel_id)
+
+    def _dm_recipient(self, channel_id: str) -> str | None:
+        return next((u for u, c in self._dm_channels.items() if c == channel_id), None)
 
     def current_user(self) -> JSON:
         user = bot_user(self.application_id or "0", self._store.bot_name)

@@ -79,9 +79,8 @@ OVERRIDES: dict[str, dict[str, Callable[[SimGuild], Any]]] = {
     "mining handle set": {"handle": lambda _: "Miner_01"},
 }
 # Actions whose arguments are not another object (a page cursor, nothing): they act on the
-# caller's own guild by design, so they are not cross-guild attacks. ``rfdm`` switches the
-# presser's own refinery DMs.
-GUILD_LOCAL_ACTIONS = frozenset({"status", "alist", "ppage", "me", "rfdm"})
+# caller's own guild by design, so they are not cross-guild attacks.
+GUILD_LOCAL_ACTIONS = frozenset({"status", "alist", "ppage", "me"})
 # Buttons any member of the guild may press: the stop summary's "Everyone's time" list.
 MEMBERS_ACTIONS = frozenset({"slist"})
 

@@ -65,8 +65,8 @@ TOPICS: dict[str, tuple[str, str]] = {
         "Your refinery jobs: add one through a form (refinery, method, ores with raw SCU, cost, "
         "time left as the game shows it) and see the refined SCU to expect (an estimate, with "
         "the refinery's UEX bonus). When it is ready the bot posts once, pinging you, and DMs "
-        "you. List shows the time left, with Collect, Time left and Cancel, and your switch "
-        "for those DMs.\nExample: `/mining refinery add terminal:MIC-L1`",
+        "you (turn that off in /mining me). List shows the time left, with Collect, Time left "
+        "and Cancel.\nExample: `/mining refinery add terminal:MIC-L1`",
     ),
     "diagnostics": (
         "/mining diagnostics",

@@ -1,6 +1,5 @@
 """/mining refinery add and list, and the buttons and modals of a job: collect, edit the time
-left, cancel; and on a member's own list, the switch for their ready-to-collect DMs. Loaded on
-first use by the router (``REFINERY_COMPONENTS``, ``REFINERY_MODALS``).
+left, cancel. Loaded on first use by the router (``REFINERY_COMPONENTS``, ``REFINERY_MODALS``).
 
 Every button and modal reads the job again and re-checks who asks: the job's owner, a leader or
 a payroll officer may change it; anyone may add jobs of their own and list them.
@@ -184,28 +183,22 @@ def _page(ctx: Context, scope: str, page: int) -> tuple[Embed, list[dict[str, An
     page = min(page, pages - 1)
     shown = jobs[page * PAGE : (page + 1) * PAGE]
     embed = Embed(title, colour=COLOUR_INFO)
+    if not jobs:
+        embed.description = "No open jobs. Add one with /mining refinery add."
+        return embed, []
     now = ctx.now_ms()
     for number, job in enumerate(shown, start=page * PAGE + 1):
         embed.add(f"{number} · {_place(job)} · {job.method.name}", _summary(job, now))
-    if not jobs:
-        embed.description = "No open jobs. Add one with /mining refinery add."
-    footer = [f"Page {page + 1} of {pages}"] if jobs else []
+    embed.footer = f"Page {page + 1} of {pages}"
     components = [_job_row(job, number) for number, job in enumerate(shown, page * PAGE + 1)]
     components = [c for c in components if c["components"]]
-    last = []  # the pager and the member's own DM switch share the fifth row
     if pages > 1:
-        last += [
-            button("Previous", custom_ids.make("rfl", scope, page - 1), disabled=page == 0),
-            button("Next", custom_ids.make("rfl", scope, page + 1), disabled=page >= pages - 1),
-        ]
-    if scope == _MINE:
-        dms = ctx.services.prefs.get(ctx.guild_id, ctx.user_id).refinery_dms
-        footer.append(f"Ready-to-collect DMs: {'on' if dms else 'off'}")
-        label = f"Turn my refinery DMs {'off' if dms else 'on'}"
-        last.append(button(label, custom_ids.make("rfdm", int(not dms), page)))
-    embed.footer = " · ".join(footer) or None
-    if last:
-        components.append(row(*last))
+        components.append(
+            row(
+                button("Previous", custom_ids.make("rfl", scope, page - 1), disabled=page == 0),
+                button("Next", custom_ids.make("rfl", scope, page + 1), disabled=page >= pages - 1),
+            )
+        )
     return embed, components
 
 
@@ -232,16 +225,6 @@ def _job_row(job: RefineryJob, number: int | None = None) -> dict[str, Any]:
         button(f"Time left{tag}", custom_ids.make("rft", job.job_id)),
         button(f"Cancel{tag}", custom_ids.make("rfx", job.job_id), style=4),
     )
-
-
-def dms_switch(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
-    """``rfdm:<1|0>:<page>``: the presser's own ready-to-collect DMs on or off (read from the
-    signed payload, so a button seen by someone else changes only their own), then their list
-    again."""
-    ctx.services.prefs.set(ctx.guild_id, ctx.user_id, refinery_dms=custom_id.arg(0) == "1")
-    page = custom_id.arg(1)
-    embed, components = _page(ctx, _MINE, int(page) if page.isdigit() else 0)
-    return update(embeds=[embed], components=components)
 
 
 # --- a job's buttons --------------------------------------------------------------------------
@@ -304,13 +287,7 @@ def cancel_button(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     )
 
 
-COMPONENTS = {
-    "rfl": list_page,
-    "rfdm": dms_switch,
-    "rfc": collect_button,
-    "rft": time_button,
-    "rfx": cancel_button,
-}
+COMPONENTS = {"rfl": list_page, "rfc": collect_button, "rft": time_button, "rfx": cancel_button}
 MODALS = {"rfadd": add_submitted, "rfcm": collect_submitted, "rftm": time_submitted}
 
 

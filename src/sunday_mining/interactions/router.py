@@ -70,7 +70,7 @@ def _payroll_component(table: str, action: str) -> ComponentHandler:
 
 
 # Refinery jobs load on first use too (interactions/refinery_commands.py).
-REFINERY_COMPONENTS = frozenset({"rfl", "rfdm", "rfc", "rft", "rfx"})
+REFINERY_COMPONENTS = frozenset({"rfl", "rfc", "rft", "rfx"})
 REFINERY_MODALS = frozenset({"rfadd", "rfcm", "rftm"})
 
 

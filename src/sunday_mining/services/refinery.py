@@ -14,8 +14,8 @@ prompt, not the truth: one that fails to be set or cleared is logged and counted
 periodic sweep (:meth:`RefineryService.notify_all_due`) sends what it would have.
 
 Besides the channel post, the owner gets a direct message unless they turned refinery messages
-off (the switch on their ``/mining refinery list``). A member whose DMs are closed (Discord's
-50007) is logged and counted, never retried; the channel post has gone out either way.
+off (``/mining me``). A member whose DMs are closed (Discord's 50007) is logged and counted,
+never retried; the channel post has gone out either way.
 """
 
 from __future__ import annotations

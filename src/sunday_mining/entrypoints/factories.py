@@ -125,46 +125,6 @@ def build_services(
     )
 
 
-def _direct_messenger(poster: Callable[[], Any] | None) -> Callable[[], DirectMessenger] | None:
-    """The bot's REST client as a DirectMessenger; a build whose client lacks that call
-    answers DiscordUnavailable when a message is due (logged and counted, never raised)."""
-    if poster is None:
-        return None
-
-    def messenger() -> DirectMessenger:
-        client = poster()
-        if not callable(getattr(client, "send_direct_message", None)):
-            raise DiscordUnavailable("This build's Discord client sends no direct messages.")
-        return cast("DirectMessenger", client)
-
-    return messenger
-
-
-def refinery_timers(settings: Settings, clock: Clock) -> JobTimers:
-    """EventBridge Scheduler schedules when the template named their group, role and target;
-    otherwise none (``serve``'s sweep every minute stands in for them)."""
-    group = settings.refinery_schedule_group
-    role = settings.refinery_scheduler_role_arn
-    target = settings.refinery_notices_function_arn
-    if group and role and target:
-        from sunday_mining.adapters.eventbridge_schedules import (
-            SCHEDULER_CONFIG,
-            EventBridgeTimers,
-            ScheduleTarget,
-        )
-        from sunday_mining.entrypoints.report_factories import boto3_client
-
-        client = Once(
-            lambda: boto3_client(
-                "scheduler", region_name=settings.aws_region, config=SCHEDULER_CONFIG
-            )
-        )
-        return EventBridgeTimers(client, ScheduleTarget(group, target, role), clock.now_ms)
-    from sunday_mining.adapters.local_schedules import SweptTimers
-
-    return SweptTimers()
-
-
 def _books_class() -> type[Books]:
     from sunday_mining.services.books import Books
 
@@ -318,3 +278,46 @@ def build_probes(
         commands_current=commands_current if token and app_id else None,
         failed_jobs=failed_jobs,
     )
+
+
+# --- refinery jobs: the owner's direct message and the job timers ---------------------------
+
+
+def _direct_messenger(poster: Callable[[], Any] | None) -> Callable[[], DirectMessenger] | None:
+    """The bot's REST client as a DirectMessenger; a build whose client lacks that call
+    answers DiscordUnavailable when a message is due (logged and counted, never raised)."""
+    if poster is None:
+        return None
+
+    def messenger() -> DirectMessenger:
+        client = poster()
+        if not callable(getattr(client, "send_direct_message", None)):
+            raise DiscordUnavailable("This build's Discord client sends no direct messages.")
+        return cast("DirectMessenger", client)
+
+    return messenger
+
+
+def refinery_timers(settings: Settings, clock: Clock) -> JobTimers:
+    """EventBridge Scheduler schedules when the template named their group, role and target;
+    otherwise none (``serve``'s sweep every minute stands in for them)."""
+    group = settings.refinery_schedule_group
+    role = settings.refinery_scheduler_role_arn
+    target = settings.refinery_notices_function_arn
+    if group and role and target:
+        from sunday_mining.adapters.eventbridge_schedules import (
+            SCHEDULER_CONFIG,
+            EventBridgeTimers,
+            ScheduleTarget,
+        )
+        from sunday_mining.entrypoints.report_factories import boto3_client
+
+        client = Once(
+            lambda: boto3_client(
+                "scheduler", region_name=settings.aws_region, config=SCHEDULER_CONFIG
+            )
+        )
+        return EventBridgeTimers(client, ScheduleTarget(group, target, role), clock.now_ms)
+    from sunday_mining.adapters.local_schedules import SweptTimers
+
+    return SweptTimers()

@@ -53,7 +53,7 @@ clean:
 ## make build: every Lambda function's deployable folder (python3.12 arm64 wheels, offline, no
 ## Docker) under build/lambda/<LogicalId>, with its unzipped size. `sam build` runs the same
 ## recipes (infra/Makefile).
-LAMBDA_FUNCTIONS := InteractionsFunction PricingRefreshFunction ReportsFunction
+LAMBDA_FUNCTIONS := InteractionsFunction PricingRefreshFunction ReportsFunction RefineryNoticesFunction
 
 .PHONY: build iac
 build: $(STAMP)

@@ -20,6 +20,7 @@ HANDLERS = {
     "InteractionsFunction": "functions/interactions/handler.py",
     "PricingRefreshFunction": "functions/pricing_refresh/handler.py",
     "ReportsFunction": "functions/reports/handler.py",
+    "RefineryNoticesFunction": "functions/refinery_notices/handler.py",
 }
 
 

@@ -43,6 +43,10 @@ class Settings:
     stack_name: str = "local"  # the Stack dimension of the metrics on Lambda
     uex_base_url: str | None = None  # None: the UEX API's own address
     uex_api_token: str | None = field(default=None, repr=False)
+    # Refinery job timers on AWS (EventBridge Scheduler); all three or none.
+    refinery_schedule_group: str | None = None
+    refinery_scheduler_role_arn: str | None = None
+    refinery_notices_function_arn: str | None = None
 
     @classmethod
     def from_env(
@@ -93,6 +97,9 @@ class Settings:
             stack_name=env.get("SM_STACK_NAME") or cls.stack_name,
             uex_base_url=(env.get("UEX_BASE_URL") or "").rstrip("/") or None,
             uex_api_token=env.get("UEX_API_TOKEN") or None,
+            refinery_schedule_group=env.get("SM_REFINERY_SCHEDULE_GROUP") or None,
+            refinery_scheduler_role_arn=env.get("SM_REFINERY_SCHEDULER_ROLE_ARN") or None,
+            refinery_notices_function_arn=env.get("SM_REFINERY_NOTICES_FUNCTION_ARN") or None,
         )
 
     @property

@@ -30,6 +30,15 @@ def job_id(answer: Exchange) -> str:
     return custom_id(answer, "sm1:rfc:").rsplit(":", 1)[1]
 
 
+def confirmation(answer: Exchange) -> tuple[str, str]:
+    """A success answer's title and text: one private embed, never bare content (the shape
+    every refusal takes)."""
+    assert answer.ephemeral
+    assert not answer.content
+    (embed,) = answer.data["embeds"]
+    return embed["title"], embed["description"]
+
+
 def test_the_form_has_five_inputs_and_the_answer_shows_the_estimate(discord: Discord) -> None:
     opened = discord.command("ben", "mining refinery add")
     assert opened.response_type == 9
@@ -39,11 +48,21 @@ def test_the_form_has_five_inputs_and_the_answer_shows_the_estimate(discord: Dis
     embed = answer.data["embeds"][0]
     assert embed["fields"][0]["name"] == "Expected (estimate)"
     assert embed["fields"][0]["value"] == (
-        "Quantainium: 48 SCU raw → about 21.6 SCU refined, 22 SCU collected\n"
-        "Gold: 12.5 SCU raw → about 5.62 SCU refined, 6 SCU collected"
+        "Quantainium: 48 SCU raw → about 21.6 SCU refined, about 22 SCU to collect (estimate)\n"
+        "Gold: 12.5 SCU raw → about 5.62 SCU refined, about 6 SCU to collect (estimate)"
     )
     assert "estimate" in embed["footer"]["text"]
     assert [c["label"] for c in components(answer)] == ["Collect", "Time left", "Cancel"]
+
+
+def test_the_add_answer_says_what_is_expected_to_be_collected_not_that_it_was(
+    discord: Discord,
+) -> None:
+    answer = add_job(discord)
+    embed = answer.data["embeds"][0]
+    shown = " ".join([embed["description"], *(f["value"] for f in embed["fields"])])
+    assert "collected" not in shown  # nothing is collected when the job has just started
+    assert "about 22 SCU to collect (estimate)" in shown
 
 
 def test_a_form_that_cant_be_read_gets_one_sentence_and_nothing_is_stored(
@@ -92,7 +111,11 @@ def test_the_list_shows_the_time_left_and_collecting_takes_the_counted_scu(
     assert [c["component"]["value"] for c in opened.data["components"]] == ["22", "6"]
     inputs = [c["component"]["custom_id"] for c in opened.data["components"]]
     done = modal_submit(discord, "ben", opened, dict(zip(inputs, ["21", "6"], strict=True)))
-    assert done.content.startswith("Collected at MIC-L1: Quantainium 21, Gold 6 SCU.")
+    assert confirmation(done) == (
+        "Refinery job collected",
+        "Collected at MIC-L1: Quantainium 21, Gold 6 SCU. The payroll of its session can take it "
+        "in.",
+    )
     (job,) = discord.services.refinery.all_jobs(discord.guild_id)
     assert job.state is JobState.COLLECTED
     assert [o.refined_centi for o in job.ores] == [2_100, 600]
@@ -108,11 +131,38 @@ def test_another_member_cant_touch_a_job_an_officer_can(discord: Discord) -> Non
     opened = discord.click("purser", listed, f"sm1:rft:{job}")
     assert opened.data["components"][0]["component"]["value"] == "2h 30m"
     moved = modal_submit(discord, "purser", opened, {"time": "45m"})
-    assert moved.content.startswith("The job at MIC-L1 is now ready")
+    assert confirmation(moved)[0] == "Refinery job: time left changed"
+    assert confirmation(moved)[1].startswith("The job at MIC-L1 (Quantainium, Gold) is now ready")
     cancelled = discord.click("lead", listed, f"sm1:rfx:{job}")
-    assert cancelled.content.startswith("Cancelled the job at MIC-L1 (Quantainium, Gold)")
+    assert confirmation(cancelled) == (
+        "Refinery job cancelled",
+        "Cancelled the job at MIC-L1 (Quantainium, Gold); no notice will come.",
+    )
     again = discord.click("ben", listed, f"sm1:rfx:{job}")
     assert again.content == "That job is cancelled already; it can't be cancelled now."
+
+
+def test_collect_time_left_and_cancel_confirm_while_a_refusal_stays_one_sentence(
+    discord: Discord,
+) -> None:
+    first, second = job_id(add_job(discord)), job_id(add_job(discord, time="1h"))
+    listed = discord.command("ben", "mining refinery list")
+    opened = discord.click("ben", listed, f"sm1:rfc:{first}")
+    inputs = [c["component"]["custom_id"] for c in opened.data["components"]]
+    collected = modal_submit(discord, "ben", opened, dict(zip(inputs, ["21", "6"], strict=True)))
+    opened = discord.click("ben", listed, f"sm1:rft:{second}")
+    moved = modal_submit(discord, "ben", opened, {"time": "45m"})
+    cancelled = discord.click("ben", listed, f"sm1:rfx:{second}")
+    titles = [confirmation(a)[0] for a in (collected, moved, cancelled)]
+    assert titles == [
+        "Refinery job collected",
+        "Refinery job: time left changed",
+        "Refinery job cancelled",
+    ]
+    refused = discord.click("ben", listed, f"sm1:rfx:{second}")
+    assert refused.ephemeral
+    assert "embeds" not in refused.data
+    assert refused.content == "That job is cancelled already; it can't be cancelled now."
 
 
 def test_a_form_submitted_by_someone_who_may_not_change_the_job_is_refused(
@@ -201,3 +251,42 @@ def test_the_haul_step_without_collected_jobs_says_so_and_changes_nothing(
     answer = discord.click("purser", view, custom_id(view, "sm1:prefj:"))
     assert answer.content.startswith("No collected refinery job in this session yet")
     assert discord.store_items() == before
+
+
+def _stored_snapshot_with_yields(discord: Discord) -> None:
+    snapshot = PriceSnapshot(
+        fetched_ms=discord.clock.now_ms(),
+        game_version="4.5",
+        source="uex",
+        prices={
+            59: OrePrice.from_terminals(
+                59, [TerminalPrice(242, "Refinement Processing - MIC-L1", 56_000)]
+            )
+        },
+        yields={242: {59: 10}},  # invented for the test
+    )
+    PriceService(discord.services.store, discord.clock)._save(snapshot, discord.clock.now_ms())
+
+
+def test_the_estimate_uses_the_refinerys_uex_bonus_when_the_prices_have_it(
+    discord: Discord,
+) -> None:
+    _stored_snapshot_with_yields(discord)
+    answer = add_job(discord, terminal="MIC-L1")
+    embed = answer.data["embeds"][0]
+    # Quantainium +10 %: 4,800 x 0.85 x 1.10 x 0.5293 = 2,375.498 cSCU; Gold has no row: none.
+    assert embed["fields"][0]["value"] == (
+        "Quantainium: 48 SCU raw → about 23.75 SCU refined, about 24 SCU to collect (estimate)\n"
+        "Gold: 12.5 SCU raw → about 5.62 SCU refined, about 6 SCU to collect (estimate)"
+    )
+    assert "MIC-L1's refinery bonus from UEX" in embed["footer"]["text"]
+
+
+def test_without_yield_figures_the_estimate_says_it_uses_no_bonus(discord: Discord) -> None:
+    answer = add_job(discord)  # the bundled sample prices: no refinery yields in them
+    footer = answer.data["embeds"][0]["footer"]["text"]
+    assert footer == (
+        "Refined SCU is an estimate (game 4.5 method yields, default ore factor, no refinery "
+        "bonus, as the stored prices have no UEX yield figures for MIC-L1); type what you "
+        "actually collect."
+    )

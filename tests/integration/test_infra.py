@@ -129,7 +129,7 @@ def test_no_secret_sits_in_the_template_or_a_function_environment(
 
 def test_every_function_handler_exists_and_imports(template: dict[str, Any]) -> None:
     functions = _resources(template, "AWS::Serverless::Function")
-    expected = {"InteractionsFunction", "PricingRefreshFunction"}
+    expected = {"InteractionsFunction", "PricingRefreshFunction", "RefineryNoticesFunction"}
     if (ROOT / "functions" / "reports" / "handler.py").exists():
         expected.add("ReportsFunction")
     assert set(functions) == expected
@@ -260,3 +260,72 @@ def test_a_report_claim_outlives_any_live_attempt_and_ends_before_the_last_retry
     invoke = template["Resources"]["ReportsFunction"]["Properties"]["EventInvokeConfig"]
     assert invoke["MaximumRetryAttempts"] == 2
     assert timeout_s * 1000 < SEND_LEASE_MS < (60 + 120) * 1000
+
+
+# ------------------------------------------------------------------ refinery job schedules
+
+
+def test_the_refinery_scheduler_role_may_only_invoke_the_notices_function(
+    template: dict[str, Any],
+) -> None:
+    role = template["Resources"]["RefinerySchedulerRole"]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    statements = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]]
+    assert statements == [
+        {
+            "Effect": "Allow",
+            "Action": "lambda:InvokeFunction",
+            "Resource": {"Fn::GetAtt": ["RefineryNoticesFunction", "Arn"]},
+        }
+    ]
+    assert "ManagedPolicyArns" not in role
+
+
+def test_only_the_interactions_function_makes_job_schedules_and_passes_only_that_role(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    for name, function in _resources(template, "AWS::Serverless::Function").items():
+        statements = [s for p in function["Properties"]["Policies"] for s in p["Statement"]]
+        actions = {a for s in statements for a in _listed(s["Action"])}
+        if name != "InteractionsFunction":
+            assert not {a for a in actions if a.startswith(("scheduler:", "iam:"))}, name
+            continue
+        by_sid = {s["Sid"]: s for s in statements}
+        schedules = by_sid["RefineryJobSchedules"]
+        assert set(schedules["Action"]) == {"scheduler:CreateSchedule", "scheduler:DeleteSchedule"}
+        assert "${RefineryScheduleGroup}/*" in schedules["Resource"]["Fn::Sub"]
+        passing = by_sid["PassRefinerySchedulerRole"]
+        assert passing["Action"] == "iam:PassRole"
+        assert passing["Resource"] == {"Fn::GetAtt": ["RefinerySchedulerRole", "Arn"]}
+        assert passing["Condition"] == {
+            "StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}
+        }
+    variables = resources["InteractionsFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["SM_REFINERY_SCHEDULE_GROUP"] == {"Ref": "RefineryScheduleGroup"}
+    assert variables["SM_REFINERY_SCHEDULER_ROLE_ARN"] == {
+        "Fn::GetAtt": ["RefinerySchedulerRole", "Arn"]
+    }
+    assert variables["SM_REFINERY_NOTICES_FUNCTION_ARN"] == {
+        "Fn::GetAtt": ["RefineryNoticesFunction", "Arn"]
+    }
+    assert resources["RefineryScheduleGroup"]["Type"] == "AWS::Scheduler::ScheduleGroup"
+
+
+def test_the_refinery_sweep_runs_on_the_price_refresh_rate_with_the_sample_event(
+    template: dict[str, Any],
+) -> None:
+    resources = template["Resources"]
+    sweep = resources["RefinerySweepSchedule"]["Properties"]
+    prices = resources["PricingRefreshSchedule"]["Properties"]
+    assert sweep["ScheduleExpression"] == prices["ScheduleExpression"]
+    assert sweep["Target"]["Arn"] == {"Fn::GetAtt": ["RefineryNoticesFunction", "Arn"]}
+    assert sweep["Target"]["RoleArn"] == {"Fn::GetAtt": ["RefinerySchedulerRole", "Arn"]}
+    sample = json.loads((ROOT / "infra" / "events" / "refinery-sweep.json").read_text("utf-8"))
+    assert json.loads(sweep["Target"]["Input"]) == sample
+
+
+def _listed(action: str | list[str]) -> list[str]:
+    return [action] if isinstance(action, str) else action

@@ -17,6 +17,7 @@ from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.prices import (
     OrePrice,
     PriceSnapshot,
+    PriceSourceError,
     TerminalPrice,
     mean_half_up,
     to_auec,
@@ -242,6 +243,9 @@ def test_an_unexpected_error_is_recorded_then_raised(
         def commodities_raw_prices_all(self) -> list[Any]:
             return []
 
+        def refineries_yields(self) -> list[Any]:
+            return []
+
         def game_versions(self) -> dict[str, str]:
             return {}
 
@@ -329,6 +333,9 @@ class FullSizeSource:
 
     def commodities_raw_prices_all(self) -> list[Any]:
         return []
+
+    def refineries_yields(self) -> list[Any]:
+        raise PriceSourceError("This source has no refinery yields.")  # as the snapshot
 
     def game_versions(self) -> dict[str, str]:
         return {"live": "4.9"}
@@ -449,3 +456,25 @@ def test_the_handler_refreshes_and_answers_a_small_outcome(
     }
     json.dumps(answer)
     assert RefreshOutcome.from_item({**service.refresh_log()[0].to_dict()}).ok
+
+
+def test_a_refresh_keeps_the_refineries_yield_bonuses(
+    sqlite_store: Store, clock: FixedClock
+) -> None:
+    service = PriceService(sqlite_store, clock, FakeUex().client)
+    assert service.refresh().ok
+    current = service.current()
+    assert current.refinery_bonuses(246) == {59: 3, 34: -2}
+    assert current.refinery_bonuses(243) is None  # only unusable rows for MIC-L2
+
+
+def test_a_refresh_without_the_yields_endpoint_keeps_the_prices_and_no_yields(
+    sqlite_store: Store, clock: FixedClock
+) -> None:
+    uex = FakeUex()
+    uex.fail("refineries_yields", lambda: httpx.Response(404, text="not here"))
+    service = PriceService(sqlite_store, clock, uex.client)
+    outcome = service.refresh()
+    assert outcome.ok
+    assert outcome.priced > 0
+    assert service.current().yields is None

@@ -8,6 +8,7 @@ import pytest
 
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import NotFound, PermissionDenied, StateConflict
+from sunday_mining.domain.prices import PriceSnapshot
 from sunday_mining.domain.refining import (
     HOUR_MS,
     MINUTE_MS,
@@ -34,7 +35,9 @@ class Poster:
     def __init__(self) -> None:
         self.posted: list[tuple[str, str]] = []
 
-    def send_channel_message(self, channel_id: str, *, content: str) -> str:
+    def send_channel_message(
+        self, channel_id: str, *, content: str, ping_users: tuple[str, ...] = ()
+    ) -> str:
         self.posted.append((channel_id, content))
         return str(len(self.posted))
 
@@ -243,3 +246,22 @@ def test_a_sessions_job_is_announced_in_the_sessions_channel(
     clock.advance(minutes=60)
     refinery.notify_all_due()
     assert poster.posted[0][0] == "900000000000000002"
+
+
+def test_a_job_keeps_the_refinerys_uex_bonus_from_the_stored_prices(
+    refinery: RefineryService, store: Store, clock: FixedClock
+) -> None:
+    yields = {242: {QUANT_RAW: 4}}  # invented for the test
+    snapshot = PriceSnapshot(clock.now_ms(), "4.5", "uex", {}, yields)
+    PriceService(store, clock)._save(snapshot, clock.now_ms())
+    job = refinery.get(GUILD, add(refinery).job_id)
+    assert job.bonus_known
+    assert [(o.ore_id, o.bonus_percent) for o in job.ores] == [(QUANT_RAW, 4), (GOLD_RAW, 0)]
+
+
+def test_without_yield_figures_a_job_uses_no_bonus_and_says_so(
+    refinery: RefineryService,
+) -> None:
+    job = refinery.get(GUILD, add(refinery).job_id)  # the bundled sample prices
+    assert not job.bonus_known
+    assert {o.bonus_percent for o in job.ores} == {0}

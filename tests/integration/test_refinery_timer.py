@@ -29,7 +29,9 @@ class Poster:
     def __init__(self) -> None:
         self.posted: list[tuple[str, str]] = []
 
-    def send_channel_message(self, channel_id: str, *, content: str) -> str:
+    def send_channel_message(
+        self, channel_id: str, *, content: str, ping_users: tuple[str, ...] = ()
+    ) -> str:
         self.posted.append((channel_id, content))
         return str(len(self.posted))
 

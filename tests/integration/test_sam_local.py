@@ -24,7 +24,12 @@ from sunday_mining.adapters import aws_secrets
 from sunday_mining.adapters.dynamodb_store import DynamoDbStore
 from sunday_mining.adapters.dynamodb_table import create_table
 from sunday_mining.domain.clock import FixedClock
-from sunday_mining.entrypoints import interactions_lambda, pricing_lambda, reports_lambda
+from sunday_mining.entrypoints import (
+    interactions_lambda,
+    pricing_lambda,
+    refinery_lambda,
+    reports_lambda,
+)
 from sunday_mining.entrypoints.factories import build_services
 from sunday_mining_dev import cli as dev_cli
 from sunday_mining_dev.simulator import SinkState
@@ -139,6 +144,7 @@ def sam_local(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setattr(interactions_lambda, "_interactions", None)
         monkeypatch.setattr(pricing_lambda, "_built", None)
         monkeypatch.setattr(reports_lambda, "_services", None)
+        monkeypatch.setattr(refinery_lambda, "_services", None)
 
     env = _env_file()["ReportsFunction"]
     with mock_aws():
@@ -257,3 +263,11 @@ def test_the_report_job_event_builds_the_report_into_the_bucket_and_posts_it(
     )
     names = sorted(item["Key"] for item in listed.get("Contents", []))
     assert [re.sub(r".*\.", "", name) for name in names] == ["csv", "json", "pdf"]
+
+
+def test_the_refinery_sweep_event_runs_and_finds_nothing_due_in_an_empty_table(
+    sam_local: Any,
+) -> None:
+    sam_local("RefineryNoticesFunction")
+    answer = invoke("RefineryNoticesFunction", _event("refinery-sweep.json"))
+    assert answer == {"ok": True, "job": "refinery-sweep", "notices": 0}

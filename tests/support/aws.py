@@ -13,7 +13,7 @@ from moto import mock_aws
 
 from sunday_mining.adapters import aws_secrets
 from sunday_mining.adapters.dynamodb_table import create_table
-from sunday_mining.entrypoints import interactions_lambda, pricing_lambda
+from sunday_mining.entrypoints import interactions_lambda, pricing_lambda, refinery_lambda
 
 REGION = "us-east-1"
 TABLE_NAME = "sunday-mining-infra-test"
@@ -39,6 +39,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, *, unset: Sequence[str] = (), **ext
     monkeypatch.setattr(aws_secrets, "_COLD_START", aws_secrets.SecretsOnce())
     monkeypatch.setattr(interactions_lambda, "_interactions", None)
     monkeypatch.setattr(pricing_lambda, "_built", None)
+    monkeypatch.setattr(refinery_lambda, "_services", None)
 
 
 @contextmanager

@@ -150,12 +150,17 @@ class DiscordRest:
         file: MessageFile | None = None,
         components: list[dict[str, Any]] | None = None,
         nonce: str | None = None,
+        ping_users: tuple[str, ...] = (),
     ) -> str:
         """POST a message as the bot, for when no interaction token is left; returns its id.
 
         With ``nonce`` (at most 25 characters) Discord enforces it: the same nonce posted again
-        in the channel within a few minutes gets the first message back, not a second one."""
+        in the channel within a few minutes gets the first message back, not a second one.
+        ``ping_users``: the members the message pings (their mentions in ``content``); nobody
+        else, never @everyone or a role."""
         payload = message_payload(content, file, components, 0)
+        if ping_users:
+            payload["allowed_mentions"] = {"parse": [], "users": list(ping_users)}
         if nonce is not None:
             payload.update(nonce=nonce, enforce_nonce=True)
         path = f"/channels/{channel_id}/messages"

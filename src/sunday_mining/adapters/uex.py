@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from sunday_mining.domain.prices import PriceSourceError, SellQuote, to_auec
+from sunday_mining.domain.prices import PriceSourceError, SellQuote, YieldBonus, to_auec
+from sunday_mining.domain.refining import MAX_BONUS_PERCENT, MIN_BONUS_PERCENT
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,10 @@ class UexClient:
         """Raw ore sell prices at every refinery terminal."""
         data = self.get("commodities_raw_prices_all")
         return _rows("commodities_raw_prices_all", data, _quote)
+
+    def refineries_yields(self) -> list[YieldBonus]:
+        """Each refinery terminal's yield bonus per raw ore, in percent."""
+        return _rows("refineries_yields", self.get("refineries_yields"), _yield_bonus)
 
     def game_versions(self) -> dict[str, str]:
         """``{"live": "4.x", "ptu": "..."}``: the versions to stamp a snapshot with."""
@@ -225,6 +230,31 @@ def _quote(row: Mapping[str, Any]) -> SellQuote | None:
         price_sell=to_auec(row.get("price_sell")),
         game_version=str(version) if isinstance(version, str | int | float) else None,
     )
+
+
+def _yield_bonus(row: Mapping[str, Any]) -> YieldBonus | None:
+    terminal_id, commodity_id = _int(row.get("id_terminal")), _int(row.get("id_commodity"))
+    percent = _whole(row.get("value"))
+    if terminal_id is None or commodity_id is None or percent is None:
+        return None
+    if not MIN_BONUS_PERCENT <= percent <= MAX_BONUS_PERCENT:
+        return None  # not a bonus any refinery gives: a bad report
+    return YieldBonus(terminal_id, commodity_id, percent)
+
+
+def _whole(value: Any) -> int | None:
+    """A whole number, negative too, from a number or numeric text."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("-").isdigit() and text.isascii():
+            return int(text)
+    return None
 
 
 def _commodity(row: Mapping[str, Any]) -> UexCommodity | None:

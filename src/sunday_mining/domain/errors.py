@@ -123,3 +123,12 @@ class FailureQueueUnavailable(DependencyUnavailable):
 
     def __init__(self, message: str = "The on-failure queue couldn't be read.") -> None:
         super().__init__(message)
+
+
+class SchedulerUnavailable(DependencyUnavailable):
+    """The job timers (EventBridge Scheduler) refused or did not answer."""
+
+    part = "scheduler"
+
+    def __init__(self, message: str = "The scheduler didn't answer.") -> None:
+        super().__init__(message)

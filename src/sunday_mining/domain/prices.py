@@ -96,6 +96,10 @@ class PriceSnapshot:
     game_version: str
     source: PriceSourceName
     prices: dict[int, OrePrice] = field(default_factory=dict)
+    # Refinery yield bonuses in percent, by refinery terminal id then raw ore id (UEX's
+    # ``refineries_yields``); None when the snapshot has none (the bundled sample, or UEX did
+    # not answer that endpoint).
+    yields: dict[int, dict[int, int]] | None = None
 
     def price(self, ore_id: int) -> OrePrice | None:
         found = self.prices.get(ore_id)
@@ -114,6 +118,13 @@ class PriceSnapshot:
     def priced_count(self) -> int:
         return sum(1 for price in self.prices.values() if price.has_price)
 
+    def refinery_bonuses(self, terminal_id: int) -> dict[int, int] | None:
+        """The refinery's yield bonus per raw ore id (an ore without a row has none), or None
+        when this snapshot has no yield rows for that refinery."""
+        if self.yields is None or terminal_id not in self.yields:
+            return None
+        return dict(self.yields[terminal_id])
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, ints only; terminal names once in a table to keep stored items small."""
         names: dict[str, str] = {}
@@ -127,13 +138,19 @@ class PriceSnapshot:
                 "average_sell": price.average_sell,
                 "sell": [[t.terminal_id, t.price_sell] for t in price.terminals],
             }
-        return {
+        data: dict[str, Any] = {
             "fetched_ms": self.fetched_ms,
             "game_version": self.game_version,
             "source": self.source,
             "terminals": names,
             "prices": prices,
         }
+        if self.yields is not None:
+            data["yields"] = {
+                str(terminal): {str(ore): bonus for ore, bonus in sorted(by_ore.items())}
+                for terminal, by_ore in sorted(self.yields.items())
+            }
+        return data
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> PriceSnapshot:
@@ -145,7 +162,19 @@ class PriceSnapshot:
             int(ore_id): _ore_price_from_dict(int(ore_id), entry, names)
             for ore_id, entry in data["prices"].items()
         }
-        return PriceSnapshot(int(data["fetched_ms"]), str(data["game_version"]), source, prices)
+        yields = data.get("yields")
+        return PriceSnapshot(
+            int(data["fetched_ms"]),
+            str(data["game_version"]),
+            source,
+            prices,
+            None
+            if yields is None
+            else {
+                int(terminal): {int(ore): int(bonus) for ore, bonus in by_ore.items()}
+                for terminal, by_ore in yields.items()
+            },
+        )
 
 
 def _ore_price_from_dict(ore_id: int, entry: dict[str, Any], names: dict[str, str]) -> OrePrice:
@@ -157,6 +186,16 @@ def _ore_price_from_dict(ore_id: int, entry: dict[str, Any], names: dict[str, st
 
 
 # --- building a snapshot from a price source's rows -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class YieldBonus:
+    """A refinery terminal's yield bonus for one raw ore, in whole percent, as the price
+    source reported it (UEX ``refineries_yields``: ``value``)."""
+
+    terminal_id: int
+    commodity_id: int
+    percent: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +217,7 @@ def build_snapshot(
     fetched_ms: int,
     game_version: str,
     source: PriceSourceName = "uex",
+    yields: Iterable[YieldBonus] | None = None,
 ) -> PriceSnapshot:
     """Price every catalogue ore from terminal quotes, matched by commodity id only.
 
@@ -193,7 +233,12 @@ def build_snapshot(
         own, other = (raw, refined) if ore.is_raw else (refined, raw)
         merged = _merge(own.get(ore.uex_id, []), other.get(ore.uex_id, []))
         prices[ore.uex_id] = OrePrice.from_terminals(ore.uex_id, merged)
-    return PriceSnapshot(fetched_ms, game_version, source, prices)
+    by_terminal: dict[int, dict[int, int]] | None = None
+    if yields is not None:
+        by_terminal = {}
+        for bonus in yields:
+            by_terminal.setdefault(bonus.terminal_id, {})[bonus.commodity_id] = bonus.percent
+    return PriceSnapshot(fetched_ms, game_version, source, prices, by_terminal)
 
 
 def _by_commodity(quotes: Iterable[SellQuote]) -> dict[int, list[SellQuote]]:

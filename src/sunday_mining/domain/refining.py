@@ -391,6 +391,9 @@ class RefineryJob:
     state: JobState = JobState.OPEN
     closed_ms: int | None = None  # when it was collected or cancelled
     notified_ms: int | None = None  # when the due notice for ``due_ms`` was sent
+    # Whether the estimate used the refinery's UEX yield bonuses (False: no bonus was known,
+    # so none was applied).
+    bonus_known: bool = False
 
     @property
     def is_open(self) -> bool:
@@ -419,15 +422,16 @@ def open_job(
     terminal_name: str,
     method: Method,
     ores: Sequence[OreAmount],
-    bonuses: Mapping[int, int],
+    bonuses: Mapping[int, int] | None,
     cost: int,
     now_ms: int,
     time_left_ms: int,
 ) -> RefineryJob:
     """A new open job, due ``time_left_ms`` after ``now_ms``. ``ores`` may name either form
     of each ore (the job keeps the raw one); ``bonuses`` are the refinery's UEX bonuses by raw
-    ore id, as ``refineries_yields`` gives them. ``terminal_id`` is UEX's id of the refinery,
-    or 0 for a refinery typed by name that UEX's list did not have."""
+    ore id, as ``refineries_yields`` gives them (an ore without one has none), or None when
+    the refinery's bonuses are unknown (the estimate then uses none). ``terminal_id`` is UEX's
+    id of the refinery, or 0 for a refinery typed by name that UEX's list did not have."""
     if not ores:
         raise ValidationError("Add at least one ore to the job, e.g. Quantainium 48.")
     checked = raw_ores(ores)  # refuses an ore listed twice or one that isn't refined
@@ -435,7 +439,8 @@ def open_job(
         raise ValidationError("Pick the refinery the job runs at.")
     _check_cost(cost)
     _check_time_left(time_left_ms)
-    job_ores = tuple(JobOre(a.ore_id, a.scu_centi, bonuses.get(a.ore_id, 0)) for a in checked)
+    known = bonuses or {}
+    job_ores = tuple(JobOre(a.ore_id, a.scu_centi, known.get(a.ore_id, 0)) for a in checked)
     for job_ore in job_ores:
         _check_estimate(job_ore.raw_centi, job_ore.bonus_percent, DEFAULT_ORE_FACTOR)
     return RefineryJob(
@@ -450,6 +455,7 @@ def open_job(
         cost=cost,
         created_ms=now_ms,
         due_ms=now_ms + time_left_ms,
+        bonus_known=bonuses is not None,
     )
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sunday_mining.config import Settings
 from sunday_mining.container import Once, ReportSetup, Services
 from sunday_mining.domain.clock import Clock
+from sunday_mining.domain.errors import DiscordUnavailable
+from sunday_mining.ports.discord import DirectMessenger
+from sunday_mining.ports.schedules import JobTimers
 from sunday_mining.ports.store import Store
 from sunday_mining.services.diagnostic_probes import Check, FailedJobs, Probes, Status
 from sunday_mining.services.errors import ErrorLog
@@ -54,6 +57,7 @@ def build_services(
     clock: Clock,
     probes: Probes | None = None,
     reports: ReportSetup | None = None,
+    refinery_timers: JobTimers | None = None,
 ) -> Services:
     guilds = GuildService(store, clock)
     sessions = SessionService(store, clock, guilds)
@@ -72,10 +76,20 @@ def build_services(
     payroll = Once(make_payroll)
 
     def make_refinery() -> RefineryService:
-        from sunday_mining.services.refinery import RefineryService
+        from sunday_mining.services.refinery import Announcing, NoticePoster, RefineryService
 
-        poster = reports.channel_poster if reports is not None else None
-        return RefineryService(store, clock, guilds, sessions, prices, poster)
+        # The bot's REST client (DiscordRest) also pings the owner and sends direct messages.
+        poster = cast(
+            "Callable[[], NoticePoster] | None",
+            reports.channel_poster if reports is not None else None,
+        )
+        announcing = Announcing(
+            timers=refinery_timers,
+            prefs=MemberPrefs(store, clock),
+            messenger=_direct_messenger(poster),
+            errors=errors,
+        )
+        return RefineryService(store, clock, guilds, sessions, prices, poster, announcing)
 
     report_service = _report_service(
         store, clock, guilds, sessions, summaries, payroll, names, reports
@@ -274,7 +288,7 @@ def build_from_settings(
     setup = report_setup(settings, clock, handlers, run_jobs=run_jobs, journal=store)
     jobs = setup.jobs if setup else None
     probes = build_probes(settings, store, failed_jobs=failed_jobs(settings, jobs, own_failures))
-    services = build_services(store, clock, probes, setup)
+    services = build_services(store, clock, probes, setup, refinery_timers(settings, clock))
     if services.make_reports is not None:
         make_reports = services.make_reports
         handlers[REPORT_JOB] = lambda job: make_reports().run_job(job)
@@ -335,3 +349,46 @@ def build_probes(
         commands_current=commands_current if token and app_id else None,
         failed_jobs=failed_jobs,
     )
+
+
+# --- refinery jobs: the owner's direct message and the job timers ---------------------------
+
+
+def _direct_messenger(poster: Callable[[], Any] | None) -> Callable[[], DirectMessenger] | None:
+    """The bot's REST client as a DirectMessenger; a build whose client lacks that call
+    answers DiscordUnavailable when a message is due (logged and counted, never raised)."""
+    if poster is None:
+        return None
+
+    def messenger() -> DirectMessenger:
+        client = poster()
+        if not callable(getattr(client, "send_direct_message", None)):
+            raise DiscordUnavailable("This build's Discord client sends no direct messages.")
+        return cast("DirectMessenger", client)
+
+    return messenger
+
+
+def refinery_timers(settings: Settings, clock: Clock) -> JobTimers:
+    """EventBridge Scheduler schedules when the template named their group, role and target;
+    otherwise none (``serve``'s sweep every minute stands in for them)."""
+    group = settings.refinery_schedule_group
+    role = settings.refinery_scheduler_role_arn
+    target = settings.refinery_notices_function_arn
+    if group and role and target:
+        from sunday_mining.adapters.eventbridge_schedules import (
+            SCHEDULER_CONFIG,
+            EventBridgeTimers,
+            ScheduleTarget,
+        )
+        from sunday_mining.entrypoints.report_factories import boto3_client
+
+        client = Once(
+            lambda: boto3_client(
+                "scheduler", region_name=settings.aws_region, config=SCHEDULER_CONFIG
+            )
+        )
+        return EventBridgeTimers(client, ScheduleTarget(group, target, role), clock.now_ms)
+    from sunday_mining.adapters.local_schedules import SweptTimers
+
+    return SweptTimers()

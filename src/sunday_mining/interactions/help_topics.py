@@ -63,8 +63,9 @@ TOPICS: dict[str, tuple[str, str]] = {
     "refinery": (
         "/mining refinery add [terminal] [session] · list [all] [session]",
         "Your refinery jobs: add one through a form (refinery, method, ores with raw SCU, cost, "
-        "time left as the game shows it) and see the refined SCU to expect (an estimate). The "
-        "bot posts once when it is ready. List shows the time left, with Collect, Time left "
+        "time left as the game shows it) and see the refined SCU to expect (an estimate, with "
+        "the refinery's UEX bonus). When it is ready the bot posts once, pinging you, and DMs "
+        "you (turn that off in /mining me). List shows the time left, with Collect, Time left "
         "and Cancel.\nExample: `/mining refinery add terminal:MIC-L1`",
     ),
     "ledger": (

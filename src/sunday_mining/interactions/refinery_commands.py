@@ -115,11 +115,19 @@ def add_submitted(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
         session_id=session_id,
     )
     embed = _job_embed(ctx, job, title="Refinery job added")
-    embed.footer = (
-        f"Refined SCU is an estimate (game {refining.GAME_VERSION}, default ore factor); "
-        "type what you actually collect."
-    )
+    embed.footer = _estimate_note(job)
     return message(embeds=[embed], components=[_job_row(job)], ephemeral=True)
+
+
+def _estimate_note(job: RefineryJob) -> str:
+    basis = f"game {refining.GAME_VERSION} method yields, default ore factor"
+    if job.bonus_known:
+        bonus = f"{_place(job)}'s refinery bonus from UEX"
+    else:
+        bonus = (
+            f"no refinery bonus, as the stored prices have no UEX yield figures for {_place(job)}"
+        )
+    return f"Refined SCU is an estimate ({basis}, {bonus}); type what you actually collect."
 
 
 def terminal_autocomplete(ctx: Context) -> dict[str, Any]:
@@ -244,9 +252,9 @@ def collect_submitted(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     refined = {o.ore_id: _collected(fields.get(str(o.ore_id), ""), name) for name, o in _named(job)}
     done = _service(ctx).collect(ctx.guild_id, job.job_id, _actor(ctx), refined)
     got = ", ".join(f"{name} {_scu(o.refined_centi or 0)}" for name, o in _named(done))
-    return message(
+    return _done(
+        "Refinery job collected",
         f"Collected at {_place(done)}: {got} SCU. The payroll of its session can take it in.",
-        ephemeral=True,
     )
 
 
@@ -264,19 +272,18 @@ def time_submitted(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     job = _job(ctx, custom_id)
     time_left = refining.parse_time_left(ctx.interaction.fields.get("time", ""))
     changed = _service(ctx).edit_time_left(ctx.guild_id, job.job_id, _actor(ctx), time_left)
-    return message(
-        f"The job at {_place(changed)} is now ready <t:{changed.due_ms // 1000}:R>; "
+    return _done(
+        "Refinery job: time left changed",
+        f"The job at {_what(changed)} is now ready <t:{changed.due_ms // 1000}:R>; "
         "you'll get a notice then.",
-        ephemeral=True,
     )
 
 
 def cancel_button(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     job = _job(ctx, custom_id)
     _service(ctx).cancel(ctx.guild_id, job.job_id, _actor(ctx))
-    return message(
-        f"Cancelled the job at {_place(job)} ({ore_names(job)}); no notice will come.",
-        ephemeral=True,
+    return _done(
+        "Refinery job cancelled", f"Cancelled the job at {_what(job)}; no notice will come."
     )
 
 
@@ -297,10 +304,21 @@ def _job_embed(ctx: Context, job: RefineryJob, *, title: str) -> Embed:
     for (name, job_ore), estimate in zip(_named(job), job.estimate(), strict=True):
         lines.append(
             f"{name}: {_scu(job_ore.raw_centi)} SCU raw → about "
-            f"{_scu(estimate.refined_centi)} SCU refined, {estimate.collected_scu} SCU collected"
+            f"{_scu(estimate.refined_centi)} SCU refined, "
+            f"about {estimate.collected_scu} SCU to collect (estimate)"
         )
     embed.add("Expected (estimate)", "\n".join(lines))
     return embed
+
+
+def _done(title: str, said: str) -> dict[str, Any]:
+    # An embed, not bare content: bare content is the shape of a refusal.
+    return message(embeds=[Embed(title, said, COLOUR_OK)], ephemeral=True)
+
+
+def _what(job: RefineryJob) -> str:
+    """The job as its owner knows it: "MIC-L1 (Quantainium, Gold)"."""
+    return f"{_place(job)} ({ore_names(job)})"
 
 
 def _named(job: RefineryJob) -> list[tuple[str, refining.JobOre]]:

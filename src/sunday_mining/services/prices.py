@@ -33,6 +33,7 @@ from sunday_mining.domain.prices import (
     PriceSnapshot,
     PriceSourceError,
     SellQuote,
+    YieldBonus,
     build_snapshot,
 )
 from sunday_mining.ports.store import (
@@ -71,6 +72,7 @@ class PriceSource(Protocol):
 
     def commodities_prices_all(self) -> list[SellQuote]: ...
     def commodities_raw_prices_all(self) -> list[SellQuote]: ...
+    def refineries_yields(self) -> list[YieldBonus]: ...
     def game_versions(self) -> dict[str, str]: ...
 
 
@@ -213,6 +215,7 @@ class PriceService:
             raw,
             fetched_ms=now,
             game_version=_game_version(source, [*refined, *raw]),
+            yields=_yields(source),
         )
 
     def _save(self, snapshot: PriceSnapshot, now: int) -> RefreshOutcome:
@@ -278,6 +281,16 @@ def _game_version(source: PriceSource, quotes: list[SellQuote]) -> str:
         return live
     versions = [q.game_version for q in quotes if q.game_version]
     return max(set(versions), key=versions.count) if versions else "unknown"
+
+
+def _yields(source: PriceSource) -> list[YieldBonus] | None:
+    """The refineries' yield bonuses, or None when UEX would not give them: the prices are
+    stored either way, and refinery estimates then say they use no bonus."""
+    try:
+        return source.refineries_yields()
+    except PriceSourceError as error:
+        log.warning("refinery yields unavailable: %s", error.message)
+        return None
 
 
 def _success(snapshot: PriceSnapshot, now: int, catalogue: tuple[Ore, ...]) -> RefreshOutcome:

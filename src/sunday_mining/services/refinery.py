@@ -7,6 +7,15 @@ one that was found due and no notice is recorded (``notified_ms`` absent), and t
 after that write. So a timer that fires twice, late, or in a process that restarted sends one
 notice for a due time, and a job cancelled or given a new time left meanwhile gets none for the
 old one. A post that fails after the write is lost, not repeated: a notice is a courtesy.
+
+Each open job has a timer (:class:`~sunday_mining.ports.schedules.JobTimers`) at its due time,
+set on add, set again on an edit of the time left, cleared on collect and cancel. A timer is a
+prompt, not the truth: one that fails to be set or cleared is logged and counted, and the
+periodic sweep (:meth:`RefineryService.notify_all_due`) sends what it would have.
+
+Besides the channel post, the owner gets a direct message unless they turned refinery messages
+off (``/mining me``). A member whose DMs are closed (Discord's 50007) is logged and counted,
+never retried; the channel post has gone out either way.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sunday_mining.domain import ores as ore_catalogue
 from sunday_mining.domain import refining
@@ -28,6 +38,8 @@ from sunday_mining.domain.errors import (
 from sunday_mining.domain.ids import is_id, new_id
 from sunday_mining.domain.prices import PriceSnapshot
 from sunday_mining.domain.refining import Method, OreAmount, RefineryJob
+from sunday_mining.ports.discord import DirectMessenger, DiscordApiError
+from sunday_mining.ports.schedules import JobTimers
 from sunday_mining.ports.store import (
     And,
     AttrAbsent,
@@ -39,15 +51,26 @@ from sunday_mining.ports.store import (
     eq,
 )
 from sunday_mining.services import keys
+from sunday_mining.services.errors import ErrorLog
 from sunday_mining.services.guilds import GuildService
-from sunday_mining.services.notices import ChannelPoster
+from sunday_mining.services.member_prefs import MemberPrefs
 from sunday_mining.services.prices import PriceService
 from sunday_mining.services.refinery_codec import job_from_item, job_to_item, version_of
 from sunday_mining.services.sessions import SessionService
 
 log = logging.getLogger(__name__)
 
+DMS_CLOSED = 50007  # Discord: cannot send messages to this user
 _CHANGED = "That job changed while you were working on it; run /mining refinery list again."
+
+
+class NoticePoster(Protocol):
+    """Posts a job's ready notice in a channel; it pings ``ping_users`` (the owner) and nobody
+    else. ``adapters.discord_rest.DiscordRest`` has this call."""
+
+    def send_channel_message(
+        self, channel_id: str, *, content: str, ping_users: tuple[str, ...] = ()
+    ) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -57,6 +80,17 @@ class Actor:
 
     user_id: str
     officer: bool = False
+
+
+@dataclass(frozen=True)
+class Announcing:
+    """How a due job is announced beyond its channel post: its timer, the owner's direct
+    message (unless ``prefs`` says they turned it off), and where refusals are counted."""
+
+    timers: JobTimers | None = None
+    prefs: MemberPrefs | None = None
+    messenger: Callable[[], DirectMessenger] | None = None
+    errors: ErrorLog | None = None
 
 
 @dataclass(frozen=True)
@@ -73,9 +107,11 @@ class RefineryService:
         guilds: GuildService,
         sessions: SessionService,
         prices: PriceService,
-        poster: Callable[[], ChannelPoster] | None = None,
+        poster: Callable[[], NoticePoster] | None = None,
+        announcing: Announcing | None = None,
     ) -> None:
         self._store = store
+        self._announcing = announcing or Announcing()
         self._clock = clock
         self._guilds = guilds
         self._sessions = sessions
@@ -98,6 +134,13 @@ class RefineryService:
             if wanted in (terminal.name.casefold(), short):
                 return terminal
         return Terminal(0, name[:100])
+
+    def yield_bonuses(self, terminal: Terminal) -> dict[int, int] | None:
+        """The refinery's UEX yield bonus per raw ore id from the stored prices, or None when
+        they have none for it (a typed refinery, the bundled sample, an unreported one)."""
+        if terminal.terminal_id == 0:
+            return None
+        return self._prices.current().refinery_bonuses(terminal.terminal_id)
 
     # --- adding and reading -------------------------------------------------------------------
 
@@ -125,12 +168,13 @@ class RefineryService:
             terminal_name=terminal.name,
             method=method,
             ores=ores,
-            bonuses={},  # the stored snapshot carries no refinery yield bonuses yet
+            bonuses=self.yield_bonuses(terminal),
             cost=cost,
             now_ms=now,
             time_left_ms=time_left_ms,
         )
         self._store.put(job_to_item(job, 1), condition=ItemAbsent())
+        self._set_timer(job)
         return job
 
     def get(self, guild_id: str, job_id: str) -> RefineryJob:
@@ -159,28 +203,35 @@ class RefineryService:
     def edit_time_left(
         self, guild_id: str, job_id: str, actor: Actor, time_left_ms: int
     ) -> RefineryJob:
-        return self._change(
+        job = self._change(
             guild_id,
             job_id,
             actor,
             lambda job: refining.edit_time_left(job, self._clock.now_ms(), time_left_ms),
         )
+        self._clear_timer(job)
+        self._set_timer(job)
+        return job
 
     def collect(
         self, guild_id: str, job_id: str, actor: Actor, refined: Mapping[int, int]
     ) -> RefineryJob:
         """Collected with ``refined`` cSCU per raw ore id, as the member counted it."""
-        return self._change(
+        job = self._change(
             guild_id,
             job_id,
             actor,
             lambda job: refining.collect(job, self._clock.now_ms(), refined),
         )
+        self._clear_timer(job)
+        return job
 
     def cancel(self, guild_id: str, job_id: str, actor: Actor) -> RefineryJob:
-        return self._change(
+        job = self._change(
             guild_id, job_id, actor, lambda job: refining.cancel(job, self._clock.now_ms())
         )
+        self._clear_timer(job)
+        return job
 
     def require_may_change(self, job: RefineryJob, actor: Actor) -> None:
         if actor.user_id != job.owner_id and not actor.officer:
@@ -214,7 +265,42 @@ class RefineryService:
             raise NotFound("I can't find that refinery job; run /mining refinery list again.")
         return item
 
+    # --- timers -------------------------------------------------------------------------------
+
+    def _set_timer(self, job: RefineryJob) -> None:
+        timers = self._announcing.timers
+        if timers is not None:
+            self._best_effort("set", lambda: timers.set(job.guild_id, job.job_id, at_ms=job.due_ms))
+
+    def _clear_timer(self, job: RefineryJob) -> None:
+        timers = self._announcing.timers
+        if timers is not None:
+            self._best_effort("clear", lambda: timers.clear(job.guild_id, job.job_id))
+
+    def _best_effort(self, verb: str, call: Callable[[], None]) -> None:
+        """The store has the job either way; the sweep covers a timer that failed."""
+        try:
+            call()
+        except DomainError as failure:
+            log.warning("refinery timer not %s: %s", verb, failure.message)
+            if self._announcing.errors is not None:
+                self._announcing.errors.record_failure(failure)
+
     # --- the notice when a job is due ---------------------------------------------------------
+
+    def notify_job(self, guild_id: str, job_id: str) -> bool:
+        """The notice of one job, when its timer fires: sent if it is due and not notified
+        (whether or not the post then reached Discord); False for a job cancelled, collected,
+        given a new time, notified already, or gone."""
+        item = self._store.get(keys.refinery_job_key(guild_id, job_id)) if is_id(job_id) else None
+        if item is None:
+            return False
+        job = job_from_item(item)
+        now = self._clock.now_ms()
+        if not refining.due_notice(job, now) or not self._claim_notice(job, now):
+            return False
+        self._post(refining.mark_notified(job, now))
+        return True
 
     def notify_due(self, guild_id: str) -> list[RefineryJob]:
         """Send the notice of every open job of the guild that is due and not notified; the
@@ -260,11 +346,37 @@ class RefineryService:
         channel = self._notice_channel(job)
         if channel is None or self._poster is None:
             log.info("refinery notice has no channel", extra={"job_id": job.job_id})
+        else:
+            try:
+                self._poster().send_channel_message(
+                    channel, content=notice_text(job), ping_users=(job.owner_id,)
+                )
+            except DomainError as failure:
+                log.warning("refinery notice not posted: %s", failure.message)
+        self._direct_message(job)
+
+    def _direct_message(self, job: RefineryJob) -> None:
+        prefs, messenger = self._announcing.prefs, self._announcing.messenger
+        if messenger is None or prefs is None:
             return
         try:
-            self._poster().send_channel_message(channel, content=notice_text(job))
+            if not prefs.get(job.guild_id, job.owner_id).refinery_dms:
+                return
+            messenger().send_direct_message(job.owner_id, content=direct_text(job))
+        except DiscordApiError as refused:
+            closed = refused.code == DMS_CLOSED
+            log.info(
+                "refinery DM refused",
+                extra={"job_id": job.job_id, "dms_closed": closed, "code": refused.code},
+            )
+            if self._announcing.errors is not None:
+                self._announcing.errors.record(
+                    "refinery DM refused: DMs closed" if closed else "refinery DM refused"
+                )
         except DomainError as failure:
-            log.warning("refinery notice not posted: %s", failure.message)
+            log.warning("refinery DM not sent: %s", failure.message)
+            if self._announcing.errors is not None:
+                self._announcing.errors.record_failure(failure)
 
     def _notice_channel(self, job: RefineryJob) -> str | None:
         if job.session_id is not None:
@@ -278,8 +390,12 @@ class RefineryService:
 
 
 def notice_text(job: RefineryJob) -> str:
+    return f"<@{job.owner_id}> {direct_text(job)}"
+
+
+def direct_text(job: RefineryJob) -> str:
     place = refining.short_terminal_name(job.terminal_name)
-    return f"<@{job.owner_id}> Your refinery job at {place} ({ore_names(job)}) is ready to collect."
+    return f"Your refinery job at {place} ({ore_names(job)}) is ready to collect."
 
 
 def ore_names(job: RefineryJob) -> str:

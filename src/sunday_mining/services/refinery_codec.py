@@ -38,6 +38,7 @@ def job_to_item(job: RefineryJob, version: int) -> Item:
         "due_ms": job.due_ms,
         "state": job.state.value,
         "closed_ms": job.closed_ms,
+        "bonus_known": job.bonus_known,
         "version": version,
     }
     if job.notified_ms is not None:
@@ -69,6 +70,7 @@ def job_from_item(item: Item) -> RefineryJob:
         state=JobState(str(item["state"])),
         closed_ms=_optional_int(item.get("closed_ms")),
         notified_ms=_optional_int(item.get("notified_ms")),
+        bonus_known=bool(item.get("bonus_known", False)),
     )
 
 

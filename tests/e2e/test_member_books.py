@@ -140,7 +140,9 @@ def test_the_golden_member_across_three_payrolls_one_amended_one_partly_paid(
         "**Third run** · <t> — **270,000 aUEC** · ⏳ owed since <t>\n"
         "**Second run** · <t> — **450,000 aUEC** · ⏳ owed since <t>\n"
         "**Halo run** v2 · <t> — **600,000 aUEC** · 450,000 aUEC paid earlier, "
-        "⏳ **150,000 aUEC** still owed since <t>"
+        "⏳ **150,000 aUEC** still owed since <t>\n"
+        "Your messages\n"
+        "Direct messages from the bot — payouts: **on**, refinery jobs: **on**."
     )
     assert f"still owed since <t:{golden.amended_ms // 1000}:R>" in text(ben)
     ana = discord.command("ana", "mining me")
@@ -156,6 +158,8 @@ def test_the_golden_member_across_three_payrolls_one_amended_one_partly_paid(
         "**Third run** · <t> — **810,000 aUEC** · ⏳ owed since <t>\n"
         "**Second run** · <t> — **450,000 aUEC** · ✅ paid <t>\n"
         "**Halo run** v2 · <t> — **800,000 aUEC** · over-paid 100,000 aUEC earlier: settle it "
-        "in game"
+        "in game\n"
+        "Your messages\n"
+        "Direct messages from the bot — payouts: **on**, refinery jobs: **on**."
     )
     assert f"paid <t:{golden.second_ms // 1000}:R>" in text(ana)

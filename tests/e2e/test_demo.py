@@ -290,6 +290,9 @@ def test_the_bot_says_once_that_the_refinery_job_is_ready_then_it_is_collected(
     notices = [r for r in read if ready in r.text]
     assert [(r.user, r.action) for r in notices] == [("bot", "#Dispatch")]
     assert "21:15  refinery  the bot in #Dispatch: " + ready in played.out
+    # and once to the owner, by direct message (Harbor kept refinery messages on)
+    told = "the bot in a direct message to @Harbor: Your refinery job at ARC-L1 (Quantainium, Gold)"
+    assert played.out.count(told) == 1
     (collected,) = [r for r in read if r.user == "harbor" and "Collected at ARC-L1" in r.text]
     assert "Collected at ARC-L1: Quantainium 44, Gold 58 SCU." in collected.text
     assert added.seq < notices[0].seq < collected.seq
@@ -354,3 +357,16 @@ def test_the_sellers_settle_by_transfers_until_all_are_sent(played: Played) -> N
     assert found[1] == found[2], last
     sent = sum(int(n.replace(",", "")) for n in re.findall(r"⏳ ([\d,]+) → ", listed.text))
     assert sent > 0
+
+
+def test_a_payee_is_told_their_line_and_who_sends_it_by_direct_message(played: Played) -> None:
+    (ember,) = [row for row in played.result.table.rows if row.name == "Ember"]
+    assert (
+        "the bot to @Ember by direct message: 💰 The payroll of **Aaron Halo Sunday** is final: "
+        f"your line is **{format_auec(ember.payout)}**." in played.out
+    )
+    assert f"It reaches you by transfer: @Purser sends you {format_auec(ember.payout)}." in (
+        played.out
+    )
+    notice = played.out.index("the bot to @Ember by direct message")
+    assert notice < played.out.index("@Ember: /mining me")

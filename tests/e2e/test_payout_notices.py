@@ -258,3 +258,41 @@ def test_an_amendment_tells_only_the_payee_whose_amount_changed(box: Box) -> Non
         "(it was 600,000 aUEC).\nSee /mining me for everything you are owed."
     )
     assert officer_note(box, second) == "✉️ Payout messages for **Halo run**: 1 payee told."
+
+
+def test_paid_by_transfers_each_payee_is_told_who_sends_them_what(box: Box) -> None:
+    """ana 2 h, ben and cy 1 h; ana sold 1,600,000, ben 400,000; the org's 200,000 sits with the
+    treasurer (purser). Pool 1,800,000: ana 900,000, ben 450,000, cy 450,000. Ana holds 700,000
+    more than her line and sends it: cy 450,000, purser 200,000, ben 50,000 (no fee)."""
+    discord = box.discord
+    session_id = stopped_op(discord, {box.id("ana"): 120, box.id("ben"): 60, box.id("cy"): 60})
+    discord.command("admin", "mining-admin settings set", name="payout-dms", value="on")
+    discord.command("admin", "mining-admin settings treasurer", member=discord.member("purser"))
+    discord.command("ben", "mining handle set", handle="Ben_SC")
+    view = discord.command("purser", "mining payroll", session=session_id)
+    view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Haul"))
+    for who, total in (("ana", "1600000"), ("ben", "400000")):
+        opened = discord.click("purser", view, custom_id(view, "sm1:psale:"))
+        fields = {"label": f"{who}'s load", "total": total, "seller": [discord.member(who)]}
+        view = modal_submit(discord, "purser", opened, fields)
+    confirm(box, view)
+
+    (ana,) = box.dms("ana")
+    assert "your line is **900,000 aUEC**" in ana
+    assert ana.split("\n")[1] == (
+        f"Your sale holds more than your line: send <@{box.id('cy')}> 450,000, "
+        f"<@{box.id('purser')}> 200,000, <@{box.id('ben')}> (in game: Ben_SC) 50,000 "
+        "(700,000 aUEC in all, the fees included), then tick each one under Transfers in the "
+        "payroll."
+    )
+    (ben,) = box.dms("ben")
+    assert ben.split("\n")[1] == (
+        f"It reaches you by transfer: <@{box.id('ana')}> sends you 50,000 aUEC."
+    )
+    (cy,) = box.dms("cy")
+    assert cy.split("\n")[1] == (
+        f"It reaches you by transfer: <@{box.id('ana')}> sends you 450,000 aUEC."
+    )
+    for name in ("ana", "ben", "cy"):
+        dm = box.sink.direct_messages(box.id(name))[0]
+        assert problems(dm, public=False) == []

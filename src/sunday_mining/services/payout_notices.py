@@ -19,7 +19,7 @@ interaction's token never travels in the job: it waits in the store (``PAYNOTICE
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,6 +27,7 @@ from sunday_mining.domain.clock import Clock
 from sunday_mining.domain.errors import DomainError, Unavailable
 from sunday_mining.domain.payroll import ORG_PAYEE_ID
 from sunday_mining.domain.prices import format_auec
+from sunday_mining.domain.settlement import SettlementPlan
 from sunday_mining.domain.wording import counted
 from sunday_mining.ports.discord import DirectMessenger, DiscordApiError
 from sunday_mining.ports.jobs import Job, JobQueue
@@ -36,7 +37,7 @@ from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.handles import Handles
 from sunday_mining.services.job_kinds import PAYOUT_NOTICE_JOB
 from sunday_mining.services.member_prefs import MemberPrefs
-from sunday_mining.services.payroll import PayrollService, PayrollVersion
+from sunday_mining.services.payroll import PayrollService, PayrollVersion, settlement_of
 from sunday_mining.services.send_once import FAILED, SENT, Claim, SendOnce
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ SEND_LEASE_MS = 150_000
 MAX_ATTEMPTS = 3
 MAX_VERSIONS_READ = 10  # amendments read back for who could not be told
 _NAMES_SHOWN = 10
+_TRANSFERS_SHOWN = 5
 
 
 class NoticeRest(DirectMessenger, Protocol):
@@ -175,12 +177,17 @@ class PayoutNotices:
         """Tell every member who should be told and has not been; what happened, stored."""
         settled: dict[str, list[str]] = {"told": [], "not_told": [], "opted_out": [], "pending": []}
         payees = self.payees_to_tell(version)
-        handles = self._handles.lookup(version.guild_id, [p for p, _, _ in payees])
+        plan = settlement_of(version)
+        members = {p for p, _, _ in payees}
+        if plan is not None:
+            members |= {m for t in plan.transfers for m in (t.sender, t.receiver)}
+        handles = self._handles.lookup(version.guild_id, sorted(members))
         for payee, net, before in payees:
             if not self._prefs.get(version.guild_id, payee).payout_dms:
                 settled["opted_out"].append(payee)
                 continue
-            text = notice_text(version, net, before, handles.get(payee))
+            how = "" if plan is None else transfers_text(plan, payee, handles)
+            text = notice_text(version, net, before, handles.get(payee), how)
             settled[self._send_one(version, payee, text)].append(payee)
         told = Told(*(tuple(settled[k]) for k in ("told", "not_told", "opted_out", "pending")))
         self._store.put(self._outcome_item(version, told))
@@ -292,8 +299,11 @@ def _outcome_key(guild_id: str, payroll_id: str) -> Key:
     return keys.guild_pk(guild_id), f"{OUTCOME_PREFIX}{payroll_id}"
 
 
-def notice_text(version: PayrollVersion, net: int, before: int | None, handle: str | None) -> str:
-    """The member's direct message: their line, where to see it, and a nudge for a handle."""
+def notice_text(
+    version: PayrollVersion, net: int, before: int | None, handle: str | None, how: str = ""
+) -> str:
+    """The member's direct message: their line, how it reaches them (``how``, for a payroll
+    paid by transfers), a nudge for a handle, and where to see it."""
     name = version.session_name[:80]
     if before is None:
         said = f"💰 The payroll of **{name}** is final: your line is **{format_auec(net)}**."
@@ -302,12 +312,43 @@ def notice_text(version: PayrollVersion, net: int, before: int | None, handle: s
             f"💰 The payroll of **{name}** was amended: your line is now "
             f"**{format_auec(net)}** (it was {format_auec(before)})."
         )
+    if how:
+        said += "\n" + how
     if handle is None and net:
         said += (
             "\nYou have no in-game handle on record: set one with /mining handle set so the "
             "purser knows where to send your aUEC."
         )
     return said + "\nSee /mining me for everything you are owed."
+
+
+def transfers_text(plan: SettlementPlan, member: str, handles: Mapping[str, str]) -> str:
+    """Paid by a settlement plan: how the member's line reaches them, or what they send."""
+
+    def who(user_id: str) -> str:
+        handle = handles.get(user_id)
+        return f"<@{user_id}>" + (f" (in game: {handle})" if handle else "")
+
+    def listed(parts: list[str]) -> str:
+        more = len(parts) - _TRANSFERS_SHOWN
+        return ", ".join(parts[:_TRANSFERS_SHOWN]) + (f" and {more} more" if more > 0 else "")
+
+    sends = [t for t in plan.transfers if t.sender == member]
+    gets = [t for t in plan.transfers if t.receiver == member]
+    if sends:
+        cost = format_auec(sum(t.amount_sent for t in sends))
+        each = listed([f"{who(t.receiver)} {t.amount_sent:,}" for t in sends])
+        return (
+            f"Your sale holds more than your line: send {each} ({cost} in all, the fees "
+            "included), then tick each one under Transfers in the payroll."
+        )
+    if gets:
+        return (
+            "It reaches you by transfer: "
+            + listed([f"{who(t.sender)} sends you {format_auec(t.amount_received)}" for t in gets])
+            + "."
+        )
+    return "It sits with you already, from your own sale."
 
 
 def officer_text(version: PayrollVersion, told: Told) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sunday_mining_dev.demo.clicks import DemoFailed, Member, embed_text, named
 from sunday_mining_dev.demo.crew import GAP_LEAVE, demo_guild, sunday_script
-from sunday_mining_dev.demo.members import my_pay
+from sunday_mining_dev.demo.members import my_pay, payout_notice
 from sunday_mining_dev.demo.op import Evening, OpResult
 from sunday_mining_dev.demo.payroll import Purser
 from sunday_mining_dev.demo.progress import Progress
@@ -84,6 +84,7 @@ def _play_evening(stack: Stack, progress: Progress) -> tuple[OpResult, str]:
     gap_leaver = next(m for m in sunday_script() if m.why == GAP_LEAVE)
     purser = Purser(Member(stack.sim, "purser"), stack.guild, progress)
     final = purser.pay(op.session_id, gap_leaver)
+    payout_notice(stack, PAY_CHECKER, progress)
     my_pay(stack.sim, PAY_CHECKER, progress)
     purser.settle(final.final)
     my_pay(stack.sim, PAY_CHECKER, progress)

@@ -9,6 +9,7 @@ Discord's record of what the bot posted.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,6 +40,7 @@ REFINERY_FORM = {
 # The owner goes to collect a couple of minutes after the bot's notice.
 COLLECT_AFTER_MINUTES = 2
 READY = "is ready to collect"
+NOTICE_WAIT_S = 10  # the payout messages' job runs in serve's own process
 _CHANNEL_POST = re.compile(r"/channels/(\d+)/messages$")
 
 
@@ -98,18 +100,38 @@ class RefineryRun:
         listed = self.owner.command("mining refinery list")
         opened = self.owner.click(listed, custom_id(listed, "sm1:rfc:"))
         done = self.owner.submit(opened, dict(_prefilled(opened.data)))
-        if not done.content.startswith("Collected"):  # its answer is bare content, as a refusal
-            raise DemoFailed(f"collecting the refinery job: the app said {done.content!r}")
+        said = embed_text(done) if done.data.get("embeds") else ""
+        if not said.startswith("Collected"):  # a refusal is a bare sentence, no embed
+            raise DemoFailed(f"collecting the refinery job: the app said {shown(done)!r}")
         self.collected = True
         name = self.owner.user.display_name
         self.progress.say("refinery", f"@{name}: /mining refinery list → Collect → {shown(done)}")
+        self.progress.detail(said.split("\n")[0])
 
     def _channel(self, call: RestCall) -> str:
         found = _CHANNEL_POST.search(call.path)
-        return self._named(f"<#{found.group(1)}>") if found else "a direct message"
+        dm = self.stack.sink.create_dm({"recipient_id": self.owner.user.id})["id"]
+        if found is None or found.group(1) == dm:
+            return f"a direct message to @{self.owner.user.display_name}"
+        return self._named(f"<#{found.group(1)}>")
 
     def _named(self, text: str) -> str:
         return named(self.stack.guild, text)
+
+
+def payout_notice(stack: Stack, username: str, progress: Progress) -> None:
+    """The payroll's payout messages go out as a job once it is final (the server turned
+    ``payout-dms`` on): the member's direct message, as it reached them."""
+    member = stack.guild.member(username)
+    deadline = time.monotonic() + NOTICE_WAIT_S
+    while not (sent := stack.sink.direct_messages(member.id)):
+        if time.monotonic() > deadline:
+            raise DemoFailed(f"no payout message reached @{member.display_name}")
+        time.sleep(0.05)
+    lines = str(sent[-1].get("content") or "").split("\n")
+    progress.say("notice", f"the bot to @{member.display_name} by direct message: {lines[0]}")
+    for line in lines[1:]:
+        progress.detail(named(stack.guild, line))
 
 
 def my_pay(sim: DiscordSimulator, username: str, progress: Progress) -> None:

@@ -31,6 +31,7 @@ def configure_guild(sim: DiscordSimulator, progress: Progress) -> None:
         admin.command("mining-admin roles add", kind=kind, role=guild.role(role))
     cut = admin.command("mining-admin settings set", name="org-cut", value=ORG_CUT)
     admin.command("mining-admin settings set", name="org-name", value=ORG_NAME)
+    admin.command("mining-admin settings set", name="payout-dms", value="on")
     admin.command("mining-admin settings report-channel", channel=guild.channel(REPORT_CHANNEL))
     treasurer = admin.command("mining-admin settings treasurer", member=guild.member(TREASURER))
     channels = embed_text(admin.command("mining-admin channels list"))

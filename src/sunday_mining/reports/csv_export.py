@@ -16,6 +16,9 @@ mangle accented and non-Latin names. Every field is quoted. What a spreadsheet w
 - Credited time is given in seconds, the number to compute with, and as h:mm:ss for reading.
   Measured seconds are voice time as measured; credited seconds include the officer's
   adjustments and are what the share was computed from.
+- When several members sold the haul, the settlement follows as two more tables (the transfers,
+  then what each member holds, sends and keeps), and the session's refinery jobs as one more;
+  each table is one empty row below the one before and starts with its own header row.
 
 Standard library only; the same data gives the same bytes.
 """
@@ -28,7 +31,13 @@ import re
 
 from sunday_mining.domain.durations import hms
 from sunday_mining.domain.handles import NO_HANDLE
-from sunday_mining.reports.model import ReportData, ReportPayee, fallback_name
+from sunday_mining.reports.model import (
+    ReportData,
+    ReportPayee,
+    ReportRefineryJob,
+    ReportSettlement,
+    fallback_name,
+)
 
 HEADER = (
     "payee_id",
@@ -45,6 +54,39 @@ HEADER = (
     "donated",
     "paid",
 )
+TRANSFER_HEADER = (
+    "transfer_from_id",
+    "from_name",
+    "from_handle",
+    "to_id",
+    "to_name",
+    "to_handle",
+    "send_auec",
+    "fee_auec",
+    "arrives_auec",
+)
+MEMBER_HEADER = (
+    "settlement_member_id",
+    "name",
+    "handle",
+    "holds_auec",
+    "payout_auec",
+    "sends_auec",
+    "fees_auec",
+    "receives_auec",
+    "keeps_auec",
+)
+REFINERY_HEADER = (
+    "refinery",
+    "method",
+    "run_by_id",
+    "run_by",
+    "state",
+    "ore",
+    "raw_scu",
+    "refined_scu",
+    "cost_auec",
+)
 TOTAL = "Total"
 # A part a spreadsheet could split off (the start, or after a separator), then optional blanks
 # and quotes a program may skip, then a character that starts a formula.
@@ -60,7 +102,73 @@ def render_csv(data: ReportData) -> bytes:
     writer.writerow(HEADER)
     writer.writerows(_row(payee) for payee in data.payees)
     writer.writerow(_totals(data))
+    plan = data.settlement
+    if plan is not None and plan.transfers:
+        writer.writerows(((), TRANSFER_HEADER, *_transfers(plan)))
+        writer.writerows(((), MEMBER_HEADER, *_members(plan)))
+    if data.refining:
+        writer.writerows(((), REFINERY_HEADER, *_jobs(data.refining)))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _person(user_id: str, name: str, handle: str | None) -> tuple[str, str, str]:
+    return payee_cell(user_id), _text(name or fallback_name(user_id)), handle or NO_HANDLE
+
+
+def _transfers(plan: ReportSettlement) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = [
+        (
+            *_person(t.sender_id, t.sender, t.sender_handle),
+            *_person(t.receiver_id, t.receiver, t.receiver_handle),
+            str(t.sent),
+            str(t.fee),
+            str(t.received),
+        )
+        for t in plan.transfers
+    ]
+    sent, arrives = sum(t.sent for t in plan.transfers), sum(t.received for t in plan.transfers)
+    count = len(plan.transfers)
+    total = f"{TOTAL} ({count} transfer{'' if count == 1 else 's'})"
+    rows.append(("", total, "", "", "", "", str(sent), str(plan.fees), str(arrives)))
+    return rows
+
+
+def _members(plan: ReportSettlement) -> list[tuple[str, ...]]:
+    return [
+        (
+            *_person(h.user_id, h.name, h.handle),
+            *(str(n) for n in (h.holds, h.payout, h.sends, h.fees, h.receives, h.keeps)),
+        )
+        for h in plan.holdings
+    ]
+
+
+def _jobs(jobs: tuple[ReportRefineryJob, ...]) -> list[tuple[str, ...]]:
+    """One row per ore of each job; the job's cost on its first row only, so a column sum is
+    the jobs' total cost."""
+    rows: list[tuple[str, ...]] = []
+    for job in jobs:
+        for index, ore in enumerate(job.ores):
+            refined = "" if ore.refined_centi is None else _decimal_centi(ore.refined_centi)
+            rows.append(
+                (
+                    _text(job.refinery),
+                    job.method,
+                    payee_cell(job.owner_id),
+                    _text(job.owner or fallback_name(job.owner_id)),
+                    job.state,
+                    ore.name,
+                    _decimal_centi(ore.raw_centi),
+                    refined,
+                    str(job.cost) if index == 0 else "",
+                )
+            )
+    return rows
+
+
+def _decimal_centi(centi: int) -> str:
+    whole, rest = divmod(centi, 100)
+    return f"{whole}.{rest:02d}".rstrip("0").rstrip(".")
 
 
 def _row(payee: ReportPayee) -> tuple[str, ...]:

@@ -7,9 +7,11 @@ so a report rebuilt next month shows the same money as the one built at finalize
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from sunday_mining.domain.durations import duration_text
+from sunday_mining.domain.errors import ValidationError
 from sunday_mining.domain.ids import is_snowflake
 from sunday_mining.domain.payroll import (
     MILLI,
@@ -20,7 +22,9 @@ from sunday_mining.domain.payroll import (
     PayrollResult,
 )
 from sunday_mining.domain.presence import Gap, VoiceRecord
+from sunday_mining.domain.refining import RefineryJob
 from sunday_mining.domain.session import Session
+from sunday_mining.domain.settlement import Settlement, settle_payroll
 from sunday_mining.reports.model import (
     DeductionKind,
     ReportChannel,
@@ -29,12 +33,19 @@ from sunday_mining.reports.model import (
     ReportDeduction,
     ReportIncome,
     ReportPayee,
+    ReportSettlement,
     ReportStatus,
     ReportUnpaid,
     Span,
     StalePrices,
     TimelineBar,
     fallback_name,
+)
+from sunday_mining.reports.settlement_data import (
+    refinery_places,
+    refused_settlement,
+    report_refining,
+    report_settlement,
 )
 from sunday_mining.services.payroll import Member, PayrollStatus, PayrollVersion, unpaid_reason
 from sunday_mining.services.prices import bundled_snapshot
@@ -82,6 +93,26 @@ def _is_bundled(line: IncomeLine) -> bool:
     return line.snapshot_ms is not None and line.snapshot_ms == bundled_snapshot().fetched_ms
 
 
+def plan_of_final_version(version: PayrollVersion, treasurer_id: str | None) -> Settlement | None:
+    """The settlement of a final version whose haul several sellers hold: the payroll worked out
+    with no transfer fee of its own, and the plan that pays it (the domain's ``settle_payroll``,
+    each seller holding the value of the lines they sold, the org's cut held by the treasurer).
+    None when one seller, or none, is recorded; ValidationError when the plan is refused.
+
+    The report's one way to get a version's plan, until the payroll service keeps the plan
+    of each final version: then this is where the report asks it instead.
+    """
+    sellers = {line.seller_id for line in version.income if line.seller_id}
+    if len(sellers) < 2:
+        return None
+    holdings: dict[str, int] = {}
+    for line in version.income:
+        if not line.seller_id:
+            raise ValidationError(f"Nobody is recorded as the seller of {line.name}.")
+        holdings[line.seller_id] = holdings.get(line.seller_id, 0) + line.value
+    return settle_payroll(version.to_input(), holdings, treasurer_id)
+
+
 def build_report_data(
     version: PayrollVersion,
     session: Session,
@@ -93,13 +124,27 @@ def build_report_data(
     lookup_handles: NameLookup | None = None,
     guild_name: str | None = None,
     channel_names: dict[str, str] | None = None,
+    treasurer_id: str | None = None,
+    refinery_jobs: Sequence[RefineryJob] = (),
 ) -> ReportData:
-    """``lookup_handles`` gives the payees' in-game handles, printed where they are paid."""
-    result = version.result
-    if result is None or version.status is PayrollStatus.DRAFT or version.finalized_ms is None:
+    """``lookup_handles`` gives the payees' in-game handles, printed where they are paid.
+
+    With several sellers the payouts are those of the settlement (no transfer fee of their own:
+    each transfer's sender pays it), so no fee is counted twice.
+    """
+    if version.result is None or version.is_draft or version.finalized_ms is None:
         raise ValueError("only a finalized payroll version has a report")
+    settlement: Settlement | None = None
+    refusal: ValidationError | None = None
+    try:
+        settlement = plan_of_final_version(version, treasurer_id)
+    except ValidationError as refused:
+        refusal = refused
+    result = settlement.payroll if settlement else version.result
     bars = _timeline(records)
+    sellers = {line.seller_id for line in version.income if line.seller_id}
     wanted = {m.user_id for m in version.members} | {line.payee_id for line in result.lines}
+    wanted |= sellers | {treasurer_id or ""} | {job.owner_id for job in refinery_jobs}
     wanted |= {e.claimant_id for e in version.expenses if e.claimant_id}
     wanted |= {b.user_id for b in bars} | {version.finalized_by or ""}
     wanted |= {m.decided_by or "" for m in version.members} | {version.stale_accepted_by or ""}
@@ -109,7 +154,8 @@ def build_report_data(
         return (names.get(user_id) or fallback_name(user_id)) if user_id else ""
 
     payee_ids = {line.payee_id for line in result.lines} | {m.user_id for m in version.members}
-    payee_ids.discard(ORG_PAYEE_ID)
+    payee_ids |= sellers | {treasurer_id or ""}  # the settlement names them with handles
+    payee_ids -= {"", ORG_PAYEE_ID}
     handles = lookup_handles(version.guild_id, payee_ids) if lookup_handles else {}
     by_hand = {m.user_id for m in version.members if m.added_by_hand}
 
@@ -141,7 +187,7 @@ def build_report_data(
         channels=tuple(
             ReportChannel(c, channel_names.get(c) or f"channel {c}") for c in session.channel_ids
         ),
-        income=tuple(_income(line) for line in version.income),
+        income=_incomes(version.income, name, refinery_places(refinery_jobs, version.income)),
         gross=result.gross,
         deductions=_deductions(version, result, name),
         payees=_payees(version, result, member_name, handles),
@@ -156,6 +202,41 @@ def build_report_data(
         names={k: v for k, v in names.items() if k in {b.user_id for b in bars}},
         decisions=_decisions(version, member_name, name),
         stale_prices=_stale_prices(version, name),
+        settlement=_settlement(version, settlement, refusal, name, handles, treasurer_id),
+        refining=report_refining(refinery_jobs, name),
+    )
+
+
+def _settlement(
+    version: PayrollVersion,
+    settlement: Settlement | None,
+    refusal: ValidationError | None,
+    name: Callable[[str | None], str],
+    handles: Mapping[str, str],
+    treasurer_id: str | None,
+) -> ReportSettlement | None:
+    def named(user_id: str) -> str:
+        return name(user_id)
+
+    if refusal is not None:
+        return refused_settlement(refusal, version.transfer_fee_bp, named)
+    if settlement is None:
+        return None
+    treasurer = name(treasurer_id) if ORG_PAYEE_ID in settlement.plan.holders else ""
+    return report_settlement(settlement.plan, named, handles, treasurer)
+
+
+def _incomes(
+    lines: Sequence[IncomeLine], name: Callable[[str | None], str], refined_at: Mapping[int, str]
+) -> tuple[ReportIncome, ...]:
+    return tuple(
+        replace(
+            _income(line),
+            seller_id=line.seller_id,
+            seller=name(line.seller_id),
+            refined_at=refined_at.get(index, ""),
+        )
+        for index, line in enumerate(lines)
     )
 
 

@@ -31,6 +31,7 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
@@ -45,6 +46,7 @@ from sunday_mining.domain.errors import (
 )
 from sunday_mining.domain.ids import is_id
 from sunday_mining.domain.prices import format_auec
+from sunday_mining.domain.refining import RefineryJob
 from sunday_mining.domain.session import SessionType
 from sunday_mining.domain.wording import counted
 from sunday_mining.ports.blobs import BlobStore
@@ -161,6 +163,10 @@ class Deliverer(Protocol):
         """Tell the requester the report failed (best effort)."""
 
 
+# (guild id, session id) -> the session's refinery jobs (RefineryService.of_session)
+SessionJobs = Callable[[str, str], Sequence[RefineryJob]]
+
+
 class ReportService:
     def __init__(
         self,
@@ -180,10 +186,12 @@ class ReportService:
         metrics: Metrics,
         deliverer: Deliverer | None = None,
         sole_sender: bool = False,
+        session_jobs: SessionJobs | None = None,
     ) -> None:
         """``sole_sender``: this process is the only one that delivers reports (``serve`` with
         its in-process jobs), so a "sending" marker left by another holder was left by a process
-        that died, and is taken over at once instead of after SEND_LEASE_MS."""
+        that died, and is taken over at once instead of after SEND_LEASE_MS. ``session_jobs``
+        reads a session's refinery jobs for the report's Refining section (none without it)."""
         self._store = store
         self._clock = clock
         self._guilds = guilds
@@ -199,6 +207,7 @@ class ReportService:
         self._renderer = renderer
         self._metrics = metrics
         self._sole_sender = sole_sender
+        self._session_jobs = session_jobs
         self._holder = secrets.token_hex(8)  # this process, in the markers it claims
 
     def _emit(self, *points: Metric, **dimensions: str) -> None:
@@ -363,6 +372,8 @@ class ReportService:
         now = self._clock.now_ms()
         stopped = session.stopped_ms or now
         config = self._guilds.get(version.guild_id)
+        read_jobs = self._session_jobs
+        jobs = read_jobs(version.guild_id, session.session_id) if read_jobs else ()
         return build_report_data(
             version,
             session,
@@ -373,6 +384,8 @@ class ReportService:
             lookup_handles=self._lookup_handles,
             guild_name=config.settings.org_name,
             channel_names={c.channel_id: c.name for c in config.channels if c.name},
+            treasurer_id=config.settings.treasurer_id,
+            refinery_jobs=jobs,
         )
 
     def _deliver_once(self, request: ReportRequest, files: ReportFiles) -> dict[str, Any]:

@@ -216,3 +216,124 @@ def test_the_final_payroll_reaches_the_report_channel_for_everyone(played: Playe
     assert posted["request"]["allowed_mentions"] == {"parse": []}
     assert posted["files"][0]["filename"].endswith(".pdf")
     assert "Every payout is in the report" in posted["request"]["content"]
+
+
+@dataclass(frozen=True)
+class Read:
+    """One message of the evening as a member reads it: who acted (the bot, for what the app
+    posted by itself), on what, and its lines with names for mentions and times in UTC."""
+
+    seq: int
+    user: str
+    action: str
+    lines: list[str]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def _read(played: Played) -> list[Read]:
+    transcript = played.workdir / played.result.transcript.with_suffix(".json")
+    entries = json.loads(transcript.read_text(encoding="utf-8"))
+    names = names_in(demo_guild())
+    read = []
+    for entry in sorted(entries, key=lambda e: int(e["seq"])):
+        if entry["kind"] == "interaction":
+            body = (entry.get("response") or {}).get("data") or {}
+            user, action = str(entry["user"]), str(entry["label"])
+        elif entry["method"] == "POST" and isinstance(entry.get("request"), dict):
+            # what the bot posted by itself; a channel's messages read as "#channel"
+            body, user = entry["request"], "bot"
+            action = names(_CHANNEL_POST.sub(r"<#\1>", entry["path"]))
+        else:
+            continue
+        read.append(Read(int(entry["seq"]), user, action, screen_lines(body, names)))
+    return read
+
+
+_CHANNEL_POST = re.compile(r"^/api/v10/channels/(\d+)/messages$")
+
+
+def _pdf_text(played: Played) -> str:
+    report = played.result.report
+    assert report is not None
+    assert report.pdf is not None
+    pdf = PdfReader(played.workdir / report.pdf)
+    return " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+
+
+def test_members_set_their_handles_and_the_purser_pays_by_them(played: Played) -> None:
+    read = _read(played)
+    (harbor,) = [r for r in read if r.user == "harbor" and "/mining handle set" in r.action]
+    assert "Your in-game handle is now `Harbor-Hauls`: payouts show it beside your name." in (
+        harbor.text
+    )
+    final = [r for r in read if r.user == "purser" and "· final]" in r.text]
+    assert final
+    payments = final[0].text
+    assert "Harbor (Harbor-Hauls) — " in payments
+    assert "Kite (Kite-SC) — " in payments
+    assert "Op Lead (no handle yet) — " in payments
+    assert "Harbor (Harbor-Hauls)" in _pdf_text(played)
+
+
+def test_the_bot_says_once_that_the_refinery_job_is_ready_then_it_is_collected(
+    played: Played,
+) -> None:
+    read = _read(played)
+    (added,) = [r for r in read if r.user == "harbor" and "sm1:rfadd:" in r.action]
+    assert "ARC-L1 · Dinyx Solventation · cost 62,400 aUEC · ready 2026-11-22 21:15 UTC" in (
+        added.text
+    )
+    ready = "@Harbor Your refinery job at ARC-L1 (Quantainium, Gold) is ready to collect."
+    notices = [r for r in read if ready in r.text]
+    assert [(r.user, r.action) for r in notices] == [("bot", "#Dispatch")]
+    assert "21:15  refinery  the bot in #Dispatch: " + ready in played.out
+    (collected,) = [r for r in read if r.user == "harbor" and "Collected at ARC-L1" in r.text]
+    assert "Collected at ARC-L1: Quantainium 44, Gold 58 SCU." in collected.text
+    assert added.seq < notices[0].seq < collected.seq
+
+
+def test_the_payroll_haul_takes_the_collected_refinery_job(played: Played) -> None:
+    read = _read(played)
+    (taken,) = [r for r in read if r.user == "purser" and "From refinery jobs" in r.action]
+    lines = [line for line in taken.lines if " · sold by " in line]
+    assert lines[3].startswith("`4.` Quantainium — 44 SCU "), lines
+    assert lines[4].startswith("`5.` Gold — 58 SCU "), lines
+    cuts = [r for r in read if r.user == "purser" and "Refinery fee, ARC-L1" in r.text]
+    assert any("Refinery fee, ARC-L1 — 62,400 aUEC, reimbursed to Harbor" in r.text for r in cuts)
+    assert "Refinery fee, ARC-L1" in _pdf_text(played)
+
+
+def test_the_purser_names_two_sellers_of_different_lines(played: Played) -> None:
+    read = _read(played)
+    picks = [r for r in read if r.user == "purser" and "sm1:pslu:" in r.action]
+    assert len(picks) == 2
+    sold_by = {
+        line.split(" — ")[0].split(" ", 1)[1]: line.rsplit(" · sold by ", 1)[1]
+        for line in picks[-1].lines
+        if " · sold by " in line
+    }
+    assert sold_by == {
+        "Bexalite": "Purser",
+        "Taranite": "Purser",
+        "Laranite": "Kite",
+        "Quantainium": "Harbor",
+        "Gold": "Purser",
+    }
+    assert "Sold by…" in read[read.index(picks[0]) - 1].text
+
+
+def test_a_member_reads_their_line_owed_then_paid_with_mining_me(played: Played) -> None:
+    read = _read(played)
+    (kite,) = [row for row in played.result.table.rows if row.name == "Kite"]
+    line = f"Aaron Halo Sunday · 2026-11-22 18:00 UTC — {format_auec(kite.payout)} · "
+    owed, paid = [r for r in read if r.user == "kite" and r.action == "/mining me"]
+    assert f"Still owed to you: {format_auec(kite.payout)} from 1 payroll." in owed.text
+    assert "Your in-game handle: `Kite-SC`." in owed.text
+    assert line + "⏳ owed since 2026-11-22 21:20 UTC" in owed.text
+    assert "Nobody owes you anything: every payout has been marked paid. ✅" in paid.text
+    assert line + "✅ paid 2026-11-22 21:20 UTC" in paid.text
+    (all_paid,) = [r for r in read if r.user == "purser" and "sm1:pallok:" in r.action]
+    assert owed.seq < all_paid.seq < paid.seq

@@ -242,6 +242,22 @@ def plan_settlement(
     return SettlementPlan(transfers, positions, fee_bp, holders)
 
 
+def stored_plan(
+    transfers: Iterable[Transfer],
+    payouts: Mapping[str, int],
+    holdings: Mapping[str, int],
+    fee_bp: int,
+    holders: Mapping[str, str],
+) -> SettlementPlan:
+    """A plan worked out earlier and kept, rebuilt with its positions: nothing is re-planned,
+    so a stored plan reads the same whatever this module decides later."""
+    kept = tuple(transfers)
+    targets = _targets(payouts, holders)
+    members = set(targets) | set(holdings)
+    positions = _positions(members, holdings, targets, kept)
+    return SettlementPlan(kept, positions, fee_bp, dict(sorted(holders.items())))
+
+
 def settle_payroll(
     inp: PayrollInput, holdings: Mapping[str, int], treasurer_id: str | None = None
 ) -> Settlement:
@@ -259,7 +275,10 @@ def settle_payroll(
     holders: dict[str, str] = {}
     if payouts.get(inp.org_payee_id, 0) > 0:
         if treasurer_id is None:
-            raise ValidationError("The org's cut needs a treasurer to hold it; name one first.")
+            raise ValidationError(
+                "The org's cut needs a treasurer to hold it; ask an admin to run "
+                "/mining-admin settings treasurer."
+            )
         holders[inp.org_payee_id] = treasurer_id
     plan = plan_settlement(payouts, holdings, inp.transfer_fee_bp, holders=holders)
     return Settlement(payroll, plan)

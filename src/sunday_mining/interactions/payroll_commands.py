@@ -21,7 +21,9 @@ from sunday_mining.domain.guild import Role
 from sunday_mining.domain.ids import ascii_number, is_id, is_snowflake
 from sunday_mining.domain.ores import Ore
 from sunday_mining.domain.session import SessionType
+from sunday_mining.domain.settlement import SettlementPlan
 from sunday_mining.interactions import payroll_render as views
+from sunday_mining.interactions import payroll_transfers as transfer_views
 from sunday_mining.interactions import permissions
 from sunday_mining.interactions.context import Context
 from sunday_mining.interactions.custom_ids import CustomId
@@ -37,6 +39,7 @@ from sunday_mining.services.payroll import (
     PriceMode,
     owed_of,
     owed_total,
+    settlement_of,
 )
 
 Handler = Callable[[Context, CustomId], dict[str, Any]]
@@ -157,6 +160,12 @@ def _names(ctx: Context, version: PayrollVersion) -> Names:
     ids |= {e.claimant_id for e in version.expenses if e.claimant_id}
     ids |= {f.payee_id for f in version.flats} | {p.payee_id for p in version.percentages}
     ids |= {line.seller_id for line in version.income if line.seller_id}
+    # The treasurer holds the org's cut in a plan: the one stored, or for a draft the guild's.
+    treasurer = ctx.config.settings.treasurer_id
+    if version.settlement is not None:
+        treasurer = version.settlement.treasurer_id
+    if treasurer:
+        ids.add(treasurer)
     if version.finalized_by:
         ids.add(version.finalized_by)
     try:
@@ -174,8 +183,11 @@ def _names(ctx: Context, version: PayrollVersion) -> Names:
 def _handles(ctx: Context, version: PayrollVersion) -> Names:
     """The payees' in-game handles, for the views where they are paid; best effort like the
     names (a payee then reads as having none)."""
+    ids = {p for p, _net in version.payees()}
+    if version.settlement is not None:
+        ids |= {t.sender for t in version.settlement.transfers}
     try:
-        return ctx.services.handles.lookup(ctx.guild_id, [p for p, _net in version.payees()])
+        return ctx.services.handles.lookup(ctx.guild_id, sorted(ids))
     except StoreError:
         log.warning("handles not read", extra={"guild_id": ctx.guild_id})
         return {}
@@ -186,23 +198,63 @@ def _view(ctx: Context, version: PayrollVersion, view: str, page: int) -> views.
     names = _names(ctx, version)
     if not version.is_draft and view in ("p", "h", "c"):
         view = "f"  # a finalized draft's old buttons lead to the payments view
-    if version.is_draft and view in ("f", "o"):
+    if version.is_draft and view in ("f", "o", "t"):
         view = "p"
     if view == "h":
         return views.haul_view(version, service.current_prices(), ctx.now_ms(), page, names)
     if view == "c":
         return views.cuts_view(version, names)
     if view == "r":
-        return views.preview_view(version, service.result_of(version), page, names)
-    if view in ("f", "o"):
-        version, owed, total = service.still_owed(ctx.guild_id, version.payroll_id)
-        handles = _handles(ctx, version)
-        if view == "o":
-            return views.owed_view(version, owed, total, page, names, handles)
-        return views.final_view(
-            version, page, total, names=names, handles=handles, reports=_reports_on(ctx)
-        )
+        return _preview(ctx, version, page, names)
+    if view in ("f", "o", "t"):
+        return _payments(ctx, version, view, page, names)
     return views.participants_view(version, page, names)
+
+
+def _preview(ctx: Context, version: PayrollVersion, page: int, names: Names) -> views.View:
+    shown = ctx.services.payroll.preview_of(version)
+    field = None
+    if shown.plan is not None or shown.problem:
+        field = transfer_views.preview_field(shown.plan, shown.problem, names)
+    return views.preview_view(version, shown.result, page, names, field)
+
+
+def _payments(
+    ctx: Context, version: PayrollVersion, view: str, page: int, names: Names
+) -> views.View:
+    """The final payroll (f), what is still owed (o) and, paid by a plan, its transfers (t)."""
+    version, owed, total = ctx.services.payroll.still_owed(ctx.guild_id, version.payroll_id)
+    handles = _handles(ctx, version)
+    plan = settlement_of(version)
+    if plan is not None and view == "t":
+        return transfer_views.transfers_view(version, plan, page, names, handles)
+    if plan is not None and view == "o":
+        return transfer_views.owed_view(version, plan, page, names, handles)
+    if view == "o":
+        return views.owed_view(version, owed, total, page, names, handles)
+    return _final(ctx, version, page, names, handles, total)
+
+
+def _final(
+    ctx: Context,
+    version: PayrollVersion,
+    page: int,
+    names: Names,
+    handles: Names,
+    owed: int,
+    note: str = "",
+) -> views.View:
+    plan = settlement_of(version)
+    return views.final_view(
+        version,
+        page,
+        owed if plan is None else transfer_views.still_to_send(plan),
+        names=names,
+        handles=handles,
+        reports=_reports_on(ctx),
+        note=note,
+        plan_line="" if plan is None else transfer_views.summary(plan),
+    )
 
 
 def _updated(ctx: Context, version: PayrollVersion, view: str, page: int = 0) -> dict[str, Any]:
@@ -558,14 +610,8 @@ def finalize_confirm(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     # Rendered from what finalize() wrote, not read back: a store hiccup after the commit must
     # not tell the officer to try again (the retry would answer that it is already final).
     total = owed_total(owed_of(final, final.paid_before or {}))
-    embeds, components = views.final_view(
-        final,
-        0,
-        total,
-        names=_names(ctx, final),
-        handles=_handles(ctx, final),
-        reports=_reports_on(ctx),
-        note=note,
+    embeds, components = _final(
+        ctx, final, 0, _names(ctx, final), _handles(ctx, final), total, note
     )
     return update(embeds=embeds, components=components)
 
@@ -677,6 +723,72 @@ def all_paid_confirm(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
     version = _version(ctx, custom_id)
     saved = ctx.services.payroll.set_all_paid(ctx.guild_id, version.payroll_id, ctx.user_id)
     return _updated(ctx, saved, "f")
+
+
+# --- transfers of a payroll paid by a settlement plan ---------------------------------------
+
+
+def _may_mark_any(ctx: Context, version: PayrollVersion) -> bool:
+    """Whoever may run this payroll marks any transfer; anyone else only their own."""
+    try:
+        _require(ctx, version.session_type, version.session_creator)
+    except DomainError:
+        return False
+    return True
+
+
+def _plan(ctx: Context, version: PayrollVersion) -> SettlementPlan:
+    plan = settlement_of(version)
+    if plan is None:
+        # Only those who may run the payroll learn how it is paid.
+        _require(ctx, version.session_type, version.session_creator)
+        raise ValidationError("This payroll is paid payee by payee; run /mining payroll.")
+    return plan
+
+
+def _transfers(ctx: Context, version: PayrollVersion, view: str, page: int) -> views.View:
+    plan = _plan(ctx, version)
+    names, handles = _names(ctx, version), _handles(ctx, version)
+    shown = transfer_views.SHARED if view == transfer_views.SHARED else transfer_views.OFFICER
+    return transfer_views.transfers_view(version, plan, page, names, handles, view=shown)
+
+
+def transfers_page(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    """A page of the transfers: the officer's copy, or the copy posted for the senders, which
+    any member of the server may read (marking is checked per transfer)."""
+    version = ctx.services.payroll.get(ctx.guild_id, custom_id.arg(0))
+    view = custom_id.arg(1)
+    if view != transfer_views.SHARED:
+        _require(ctx, version.session_type, version.session_creator)
+    embeds, components = _transfers(ctx, version, view, _int(custom_id.arg(2)))
+    return update(embeds=embeds, components=components)
+
+
+def transfers_paid(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    """Ticks on a page of transfers: a sender marks their own, an officer any of them."""
+    version = ctx.services.payroll.get(ctx.guild_id, custom_id.arg(0))
+    view, page = custom_id.arg(1), _int(custom_id.arg(2))
+    plan = _plan(ctx, version)
+    start = page * transfer_views.TRANSFERS_PAGE
+    listed = transfer_views.by_sender(plan)[start : start + transfer_views.TRANSFERS_PAGE]
+    chosen = [ascii_number(value, 4) for value in ctx.interaction.values]
+    saved = ctx.services.payroll.set_transfers_paid(
+        ctx.guild_id,
+        version.payroll_id,
+        ctx.user_id,
+        [index for index, _t in listed],
+        [-1 if n is None else n for n in chosen],
+        officer=_may_mark_any(ctx, version),
+    )
+    embeds, components = _transfers(ctx, saved, view, page)
+    return update(embeds=embeds, components=components)
+
+
+def transfers_post(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    """Post the transfers in the channel, so each sender can tick their own."""
+    version = _version(ctx, custom_id)
+    embeds, components = _transfers(ctx, version, transfer_views.SHARED, 0)
+    return message(embeds=embeds, components=components)
 
 
 def amend(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
@@ -823,7 +935,8 @@ COMPONENTS: dict[str, Handler] = {
     "payroll": payroll_button,  # :<session id>, the stop summary's button
     "ppick": pick_selected,
     "ppage": pick_page,  # [:<last session id shown>] keyset paging
-    "pgo": go,  # :<id>:<view>; p participants, h haul, c cuts, r preview, f final, o owed
+    "pgo": go,  # :<id>:<view>; p participants, h haul, c cuts, r preview, f final, o owed,
+    # t transfers (a payroll paid by a settlement plan)
     "pv": go,  # :<id>:<view>:<page>
     "pmem": member_pick,  # :<id>:<page>, shows one member's actions
     "pmset": member_set,  # :<id>:<member>:<x exclude | i include | d donates | k keeps>
@@ -851,6 +964,9 @@ COMPONENTS: dict[str, Handler] = {
     "pallok": all_paid_confirm,  # :<id>
     "pamend": amend,
     "prep": rebuild_report,  # :<id>
+    "ptv": transfers_page,  # :<id>:<t officer's | s posted>:<page>, a settlement's transfers
+    "ptx": transfers_paid,  # :<id>:<t | s>:<page>, the transfers ticked as sent
+    "ptpost": transfers_post,  # :<id>, posts the transfers in the channel for the senders
 }
 
 MODALS: dict[str, Handler] = {

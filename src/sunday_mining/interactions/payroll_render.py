@@ -89,7 +89,7 @@ def percent(basis_points: int) -> str:
     return f"{basis_points // 100}.{basis_points % 100:02d}".rstrip("0").rstrip(".")
 
 
-def _count(n: int, noun: str) -> str:
+def counted_noun(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
@@ -97,11 +97,11 @@ def pages(count: int, size: int) -> int:
     return max(1, -(-count // size))
 
 
-def _page(page: int, count: int, size: int) -> int:
+def clamp_page(page: int, count: int, size: int) -> int:
     return min(max(0, page), pages(count, size) - 1)
 
 
-def _title(version: PayrollVersion, what: str) -> str:
+def view_title(version: PayrollVersion, what: str) -> str:
     return f"Payroll v{version.number} — {version.session_name} · {what}"
 
 
@@ -115,7 +115,7 @@ def _fit(embed: Embed) -> Embed:
     return embed
 
 
-def _lines(lines: Sequence[str], limit: int) -> str:
+def lines_within(lines: Sequence[str], limit: int) -> str:
     """Whole lines up to ``limit`` characters, then how many more were left out."""
     kept: list[str] = []
     used = 0
@@ -163,7 +163,7 @@ def multi_select(
     return component
 
 
-def _pager(action: str, payroll_id: str, view: str, page: int, total: int) -> list[dict[str, Any]]:
+def pager(action: str, payroll_id: str, view: str, page: int, total: int) -> list[dict[str, Any]]:
     if total <= 1:
         return []
     return [
@@ -294,11 +294,11 @@ def participants_view(
 ) -> View:
     members = version.members
     total = pages(len(members), MEMBERS_PAGE)
-    page = _page(page, len(members), MEMBERS_PAGE)
+    page = clamp_page(page, len(members), MEMBERS_PAGE)
     start = page * MEMBERS_PAGE
     shown = members[start : start + MEMBERS_PAGE]
     paid = sum(1 for m in members if m.included)
-    embed = Embed(_title(version, "participants"), colour=COLOUR_INFO)
+    embed = Embed(view_title(version, "participants"), colour=COLOUR_INFO)
     legend = [f"✅ paid · {NOT_PAID} not paid"]
     if any(m.below_minimum for m in members):
         minimum = render.seconds_text(version.minimum_s)
@@ -331,10 +331,10 @@ def participants_view(
         )
         components.append(row(picker))
     tools = _draft_tools(version)
-    pager = _pager("pv", pid, "p", page, total)
-    if pager:
-        pager[0]["components"] += tools  # 3 + 2 buttons in one row
-        components += pager
+    paging = pager("pv", pid, "p", page, total)
+    if paging:
+        paging[0]["components"] += tools  # 3 + 2 buttons in one row
+        components += paging
     else:
         components.append(row(*tools))
     components.append(row(button("Sale total…", custom_ids.make("psale", pid), style=PRIMARY)))
@@ -345,7 +345,7 @@ def participants_view(
 def member_view(version: PayrollVersion, member: Member, page: int, names: Names) -> View:
     """One participant and what can be done about them, each an explicit button."""
     pid, uid = version.payroll_id, member.user_id
-    embed = Embed(clip(_title(version, plain(uid, names)), 256), colour=COLOUR_INFO)
+    embed = Embed(clip(view_title(version, plain(uid, names)), 256), colour=COLOUR_INFO)
     said = [f"{who(uid, names)} — credited **{hms(member.seconds)}**"]
     if member.adjust_s:
         sign = "+" if member.adjust_s > 0 else MINUS
@@ -416,7 +416,7 @@ def add_members_view(version: PayrollVersion) -> View:
     """A user select (Discord lists the server's members) to add who was not in voice."""
     pid = version.payroll_id
     room = MAX_ADDED_MEMBERS - version.added_by_hand
-    embed = Embed(_title(version, "add members"), colour=COLOUR_INFO)
+    embed = Embed(view_title(version, "add members"), colour=COLOUR_INFO)
     embed.description = (
         "Add members who mined with the crew but were not in the tracked voice channels (their "
         "voice was broken, or they were on comms elsewhere). They join the participants with "
@@ -435,7 +435,7 @@ def add_members_view(version: PayrollVersion) -> View:
             "max_values": most,
         }
         components.append(row(picker))
-        embed.footer = f"{_count(room, 'more member')} can be added by hand to this payroll."
+        embed.footer = f"{counted_noun(room, 'more member')} can be added by hand to this payroll."
     else:
         embed.description += (
             f"\n\nThis payroll already holds {MAX_ADDED_MEMBERS} members added by hand, the most "
@@ -587,7 +587,7 @@ def haul_view(
     names: Names = NO_NAMES,
 ) -> View:
     pid = version.payroll_id
-    embed = Embed(_title(version, "haul"), colour=COLOUR_INFO)
+    embed = Embed(view_title(version, "haul"), colour=COLOUR_INFO)
     lines = [
         f"`{i + 1}.` {income_line(x, snapshot)}{sold_by(x, names)}"
         for i, x in enumerate(version.income)
@@ -667,7 +667,7 @@ def seller_view(version: PayrollVersion, index: int, names: Names) -> View:
     """A user select (Discord lists the server's members) for who sold one income line."""
     pid = version.payroll_id
     line = version.income[index]
-    embed = Embed(_title(version, "seller"), colour=COLOUR_INFO)
+    embed = Embed(view_title(version, "seller"), colour=COLOUR_INFO)
     embed.description = (
         f"**{line.name}** — {format_auec(line.value)}{sold_by(line, names)}\n\n"
         "Pick who sold it and holds its aUEC: a participant of this payroll. When the haul has "
@@ -760,16 +760,16 @@ def sale_modal(version: PayrollVersion) -> dict[str, Any]:
 
 def cuts_view(version: PayrollVersion, names: Names = NO_NAMES) -> View:
     pid = version.payroll_id
-    embed = Embed(_title(version, "expenses & cuts"), colour=COLOUR_INFO)
+    embed = Embed(view_title(version, "expenses & cuts"), colour=COLOUR_INFO)
     embed.description = (
         "Step 3 of 4 · expenses come off the top (reimbursed to whoever paid them), then flat "
         "amounts, then percentages of what is left; the rest is split by time. Adding one "
         "with the same name replaces it."
     )
     entries = _cut_entries(version, names)
-    embed.add("Expenses", _lines([t for k, t in entries if k[0] == "e"], 1000) or "None")
-    embed.add("Flat amounts", _lines([t for k, t in entries if k[0] == "f"], 1000) or "None")
-    embed.add("Percentages", _lines([t for k, t in entries if k[0] == "p"], 1000) or "None")
+    embed.add("Expenses", lines_within([t for k, t in entries if k[0] == "e"], 1000) or "None")
+    embed.add("Flat amounts", lines_within([t for k, t in entries if k[0] == "f"], 1000) or "None")
+    embed.add("Percentages", lines_within([t for k, t in entries if k[0] == "p"], 1000) or "None")
     components: Components = []
     if entries:
         components.append(
@@ -966,16 +966,22 @@ def _totals(result: PayrollResult) -> str:
 
 
 def preview_view(
-    version: PayrollVersion, result: PayrollResult, page: int, names: Names = NO_NAMES
+    version: PayrollVersion,
+    result: PayrollResult,
+    page: int,
+    names: Names = NO_NAMES,
+    settlement: tuple[str, str] | None = None,
 ) -> View:
+    """``settlement``: the field that says who will pay whom, for a payroll with several
+    sellers."""
     payees = _payees(version, result)
     total = pages(len(payees), PAYEES_PAGE)
-    page = _page(page, len(payees), PAYEES_PAGE)
+    page = clamp_page(page, len(payees), PAYEES_PAGE)
     start = page * PAYEES_PAGE
     shown = payees[start : start + PAYEES_PAGE]
     draft = version.status is PayrollStatus.DRAFT
     title = "preview" if draft else f"how it was worked out ({version.status.value})"
-    embed = Embed(_title(version, title), colour=COLOUR_INFO if draft else COLOUR_OK)
+    embed = Embed(view_title(version, title), colour=COLOUR_INFO if draft else COLOUR_OK)
     # Who is not paid has a field of its own; on a big op those sentences would crowd out the
     # steps that explain the money.
     unpaid_notes = tuple(f"{u.user_id} is not paid" for u in result.unpaid)
@@ -984,15 +990,17 @@ def preview_view(
     prices = prices_used(version)
     if prices:
         head += f"\n{prices}"
-    embed.description = head + "\n\n**How it was worked out**\n" + _lines(story, STORY_CHARS)
+    embed.description = head + "\n\n**How it was worked out**\n" + lines_within(story, STORY_CHARS)
     lines = _payout_lines(result, version, start, shown, names)
     for n, chunk in enumerate(_chunks(lines)[:2]):
         embed.add(f"Payouts ({page + 1}/{total})" if n == 0 else "Payouts (cont.)", chunk)
     if result.unpaid:
         unpaid = [_unpaid_line(version, u.user_id, u.reason, names) for u in result.unpaid]
-        embed.add("Listed, not paid", _lines(unpaid, 600))
+        embed.add("Listed, not paid", lines_within(unpaid, 600))
+    if settlement is not None:
+        embed.add(*settlement)
     pid = version.payroll_id
-    components = _pager("pv", pid, "r", page, total)
+    components = pager("pv", pid, "r", page, total)
     if draft:
         finalize = button("Finalize…", custom_ids.make("pask", pid, version.rev), style=SUCCESS)
         components.append(steps_row(version, "r", finalize))
@@ -1032,9 +1040,9 @@ def confirm_view(version: PayrollVersion, result: PayrollResult) -> View:
 def discard_view(version: PayrollVersion) -> View:
     """The second step of Discard draft…, like Finalize: say what goes, then ask."""
     entered = [
-        _count(len(version.members), "participant"),
-        _count(len(version.income), "income line"),
-        _count(len(version.expenses) + len(version.flats) + len(version.percentages), "cut"),
+        counted_noun(len(version.members), "participant"),
+        counted_noun(len(version.income), "income line"),
+        counted_noun(len(version.expenses) + len(version.flats) + len(version.percentages), "cut"),
     ]
     after = (
         "The final payroll it would have replaced stays as it is, with its paid marks."
@@ -1059,7 +1067,7 @@ def discard_view(version: PayrollVersion) -> View:
 
 def discarded_view(version: PayrollVersion, by: str) -> View:
     """After the draft is gone: nothing of it is left to click, except the final it amended."""
-    embed = Embed(_title(version, "discarded"), colour=COLOUR_WARN)
+    embed = Embed(view_title(version, "discarded"), colour=COLOUR_WARN)
     if version.supersedes is None:
         embed.description = (
             f"<@{by}> discarded this draft. '{version.session_name}' has no payroll now; run "
@@ -1097,33 +1105,44 @@ def final_view(
     handles: Names = NO_NAMES,
     reports: bool = False,
     note: str = "",
+    plan_line: str = "",
 ) -> View:
+    """``plan_line`` sums up the settlement plan of a payroll paid by transfers: then each
+    transfer is marked (under Transfers), not each payee."""
     result = version.result
     assert result is not None  # only final and superseded versions come here
     payees = version.payees()
     total = pages(len(payees), PAYEES_PAGE)
-    page = _page(page, len(payees), PAYEES_PAGE)
+    page = clamp_page(page, len(payees), PAYEES_PAGE)
     start = page * PAYEES_PAGE
     shown = payees[start : start + PAYEES_PAGE]
     final = version.status is PayrollStatus.FINAL
     state = "final" if final else "superseded by a newer version"
-    embed = Embed(_title(version, state), colour=COLOUR_OK if final else COLOUR_WARN)
+    embed = Embed(view_title(version, state), colour=COLOUR_OK if final else COLOUR_WARN)
     when = f"<t:{(version.finalized_ms or 0) // 1000}:f>"
     members = members_paid(version)
     paid = sum(1 for p, _ in members if p in version.paid)
+    marked = "hold their payout" if version.settlement else "marked paid"
     embed.description = (
         f"Finalized by {who(version.finalized_by or '', names)} {when}.\n{_totals(result)}\n\n"
-        f"{paid} of {_count(len(members), 'member')} marked paid · still owed "
+        f"{paid} of {counted_noun(len(members), 'member')} {marked} · still owed "
         f"**{format_auec(owed_total)}**."
     )
     kept = dict(payees).get(ORG_PAYEE_ID)
-    if kept:
+    treasurer = version.settlement.treasurer_id if version.settlement else None
+    if kept and treasurer:
+        embed.description += (
+            f" The org's {format_auec(kept)} 🏦 is held by its treasurer, {who(treasurer, names)}."
+        )
+    elif kept:
         embed.description += f" The org keeps its {format_auec(kept)} 🏦: nobody pays it."
     if version.paid_before:
         embed.description += (
             "\nSome payees were paid under an earlier version and their amount has changed "
             "since: **Still owed** shows the difference."
         )
+    if plan_line:
+        embed.description += f"\n{plan_line}"
     if note:
         embed.description += f"\n\n{note}"
     lines = _payout_lines(result, version, start, shown, names, handles)
@@ -1131,7 +1150,8 @@ def final_view(
         embed.add(f"Payouts ({page + 1}/{total})" if n == 0 else "Payouts (cont.)", chunk)
     pid = version.payroll_id
     components: Components = []
-    on_page = paid_page(version, page)
+    by_transfers = version.settlement is not None
+    on_page = [] if by_transfers else paid_page(version, page)
     if final and on_page:
         nets = dict(payees)
         options = [
@@ -1152,9 +1172,11 @@ def final_view(
                 )
             )
         )
-    components += _pager("pv", pid, "f", page, total)
+    components += pager("pv", pid, "f", page, total)
     buttons = []
-    if final and paid < len(members):
+    if by_transfers:
+        buttons.append(button("Transfers", custom_ids.make("pgo", pid, "t"), style=SUCCESS))
+    elif final and paid < len(members):
         buttons.append(button("Mark all paid…", custom_ids.make("pall", pid), style=SUCCESS))
     buttons += [
         button("Still owed", custom_ids.make("pgo", pid, "o")),
@@ -1173,8 +1195,8 @@ def all_paid_view(version: PayrollVersion, owed: Sequence[Owed], total: int) -> 
     members = members_paid(version)
     unmarked = sum(1 for p, _ in members if p not in version.paid)
     embed = Embed(
-        f"Mark all {_count(len(members), 'member')} of '{version.session_name}' paid?",
-        f"{_count(unmarked, 'member')} not marked yet, **{format_auec(total)}** still owed. "
+        f"Mark all {counted_noun(len(members), 'member')} of '{version.session_name}' paid?",
+        f"{counted_noun(unmarked, 'member')} not marked yet, **{format_auec(total)}** still owed. "
         "Do this once everyone has received their aUEC in game; a mark can be taken back on "
         "the payments page. The org's own lines are not payments and are left out.",
         COLOUR_WARN,
@@ -1201,28 +1223,28 @@ def owed_view(
     handles: Names = NO_NAMES,
 ) -> View:
     count = pages(len(owed), MEMBERS_PAGE)
-    page = _page(page, len(owed), MEMBERS_PAGE)
+    page = clamp_page(page, len(owed), MEMBERS_PAGE)
     start = page * MEMBERS_PAGE
     lines = [_owed_line(o, names, handles) for o in owed[start : start + MEMBERS_PAGE]]
     owing = sum(1 for o in owed if o.due > 0)
     over = [o for o in owed if o.due < 0]
-    embed = Embed(_title(version, "still owed"), colour=COLOUR_WARN if owed else COLOUR_OK)
+    embed = Embed(view_title(version, "still owed"), colour=COLOUR_WARN if owed else COLOUR_OK)
     said = [
-        f"{_count(owing, 'member')} still owed, **{format_auec(total)}** in total."
+        f"{counted_noun(owing, 'member')} still owed, **{format_auec(total)}** in total."
         if owing
         else "Nobody is owed anything more. ✅"
     ]
     if over:
         over_total = sum(-o.due for o in over)
         said.append(
-            f"{_count(len(over), 'member')} over-paid under an earlier version, "
+            f"{counted_noun(len(over), 'member')} over-paid under an earlier version, "
             f"**{format_auec(over_total)}** in total: settle that with them in game."
         )
     embed.description = (
         " ".join(said) + "\n\n" + "\n".join(lines) if owed else "Everyone has been paid. ✅"
     )
     pid = version.payroll_id
-    components = _pager("pv", pid, "o", page, count)
+    components = pager("pv", pid, "o", page, count)
     buttons = [button("Back to payments", custom_ids.make("pgo", pid, "f"))]
     if owing and version.status is PayrollStatus.FINAL:
         buttons.insert(0, button("Mark all paid…", custom_ids.make("pall", pid), style=SUCCESS))

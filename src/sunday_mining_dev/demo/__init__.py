@@ -5,8 +5,11 @@ data deleted first), the real app on a free loopback port with in-process report
 scripted evening — the admin sets the server up with ``/mining-admin``, about forty members
 mine across six voice channels for three compressed hours while the voice worker reports over
 its signed protocol (and loses its connection for a while), a small adhoc session runs on the
-side, the lead stops the op, and the purser pays it through ``/mining payroll`` up to a final
-payroll and its report. It ends with the payout table and where everything was saved.
+side, two members set their in-game handles, the hauler logs a refinery job that the bot
+announces when it is ready, the lead stops the op, and the purser pays it through
+``/mining payroll`` (the refinery job in the haul, two members named as sellers) up to a final
+payroll and its report, while a miner checks their own line with ``/mining me``, owed and then
+paid. It ends with the payout table and where everything was saved.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sunday_mining_dev.demo.clicks import Member, embed_text, named
+from sunday_mining_dev.demo.clicks import DemoFailed, Member, embed_text, named
 from sunday_mining_dev.demo.crew import GAP_LEAVE, demo_guild, sunday_script
+from sunday_mining_dev.demo.members import my_pay
 from sunday_mining_dev.demo.op import Evening, OpResult
 from sunday_mining_dev.demo.payroll import Purser
 from sunday_mining_dev.demo.progress import Progress
@@ -27,6 +31,8 @@ from sunday_mining_dev.demo.table import PayoutTable, payout_table, render
 DEMO_DIR = Path("var/demo")
 # The purser sits down to the payroll a little after the op.
 PAYROLL_AFTER_MINUTES = 20
+# The miner who checks their own pay with /mining me, before and after the purser pays.
+PAY_CHECKER = "kite"
 
 
 @dataclass(frozen=True)
@@ -73,11 +79,16 @@ def _play_evening(stack: Stack, progress: Progress) -> tuple[OpResult, str]:
     evening = Evening(stack, progress)
     op = evening.play()
     evening.keep_reporting(PAYROLL_AFTER_MINUTES)
+    if not evening.refinery.collected:
+        raise DemoFailed("the refinery job was not announced and collected before the payroll")
     gap_leaver = next(m for m in sunday_script() if m.why == GAP_LEAVE)
     purser = Purser(Member(stack.sim, "purser"), stack.guild, progress)
-    paid = purser.pay(op.session_id, gap_leaver)
+    final = purser.pay(op.session_id, gap_leaver)
+    my_pay(stack.sim, PAY_CHECKER, progress)
+    purser.mark_all_paid(final.final)
+    my_pay(stack.sim, PAY_CHECKER, progress)
     evening.worker.release()
-    return op, paid.payroll_id
+    return op, final.payroll_id
 
 
 def _await_report(stack: Stack, payroll_id: str, progress: Progress) -> Report | None:

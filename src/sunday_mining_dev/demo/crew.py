@@ -29,6 +29,9 @@ SIDE_CHANNEL = "Lounge"
 GAP_MINUTES = (110, 117)
 ADHOC_START_MINUTE = 30
 STATUS_MINUTE = 75
+# Two members set their in-game handles early on; the hauler logs a refinery job late in the op.
+HANDLES_MINUTE = 10
+REFINERY_MINUTE = 140
 MINERS = (
     "aurora", "basalt", "cobalt", "drift", "ember", "flint", "garnet", "halo", "ion", "jade",
     "kite", "lumen", "mica", "nova", "onyx", "pyrite", "quartz", "rook", "shale", "talon",

@@ -1,6 +1,7 @@
 """The Sunday itself: the op runs for three (compressed) hours with the voice worker reporting
-every minute, a small adhoc session runs on the side, the worker
-loses its connection for a while and comes back, and the lead stops the op.
+every minute, a small adhoc session runs on the side, two members set their in-game handles, the
+hauler logs a refinery job (the refinery timer sweeps every minute), the worker loses its
+connection for a while and comes back, and the lead stops the op.
 
 Voice presence only ever reaches the app through the worker protocol over HTTP; commands only
 as signed interactions. Every figure printed is read off the app's answers or its store.
@@ -16,14 +17,17 @@ from sunday_mining_dev.demo.clicks import DemoFailed, Member, between, custom_id
 from sunday_mining_dev.demo.crew import (
     ADHOC_START_MINUTE,
     GAP_MINUTES,
+    HANDLES_MINUTE,
     MINERS,
     OP_MINUTES,
+    REFINERY_MINUTE,
     SIDE_CHANNEL,
     SIDE_CREW,
     STATUS_MINUTE,
     Move,
     sunday_script,
 )
+from sunday_mining_dev.demo.members import RefineryRun, set_handles
 from sunday_mining_dev.demo.progress import Progress
 from sunday_mining_dev.demo.stack import START_MS, Stack
 from sunday_mining_dev.demo.worker import ScriptedWorker
@@ -67,6 +71,7 @@ class Evening:
         self.session_id = ""
         self.adhoc_id = ""
         self.adhoc_stop_seen = False
+        self.refinery = RefineryRun(stack, progress)
 
     def play(self) -> OpResult:
         """From the worker's first snapshot to the lead's /mining stop."""
@@ -81,6 +86,7 @@ class Evening:
         now = START_MS + minute * 60_000
         self.stack.clock.set(now)
         self._apply_moves(now)
+        self.refinery.tick()  # the app's own timer: it runs whether or not the worker reports
         gap_start, gap_end = GAP_MINUTES
         if gap_start < minute < gap_end:
             return  # disconnected: nothing reaches the app
@@ -99,6 +105,7 @@ class Evening:
         for _ in range(minutes):
             self.stack.clock.advance(minutes=1)
             self.worker.tick(self.seated)
+            self.refinery.tick()
 
     def _apply_moves(self, now: int) -> None:
         while self.pending and START_MS + self.pending[0].at_s * 1000 <= now:
@@ -123,8 +130,12 @@ class Evening:
             self._start()
         elif minute == ADHOC_START_MINUTE:
             self._adhoc()
+        elif minute == HANDLES_MINUTE:
+            set_handles(self.stack.sim, self.progress)
         elif minute == STATUS_MINUTE:
             self._status()
+        elif minute == REFINERY_MINUTE:
+            self.refinery.add()
 
     def _start(self) -> None:
         started = Member(self.stack.sim, "lead").command("mining start", name=OP_NAME)

@@ -1,7 +1,7 @@
 """The purser pays the op through ``/mining payroll``, click by click, as in the Discord client:
 pick the session, check the participants (one time fix after the gap, one multiplier), enter the
-haul priced from the bundled snapshot, add an expense (the org cut comes from the server's
-settings), preview, finalize, then mark everyone paid.
+haul priced from the bundled snapshot, take in the refinery job, name who sold which lines, add an
+expense (the org cut comes from the server's settings), preview, finalize, then mark everyone paid.
 
 Which member to fix and what to type are the script's (an officer's) inputs; everything shown
 back is the app's answer.
@@ -25,21 +25,23 @@ from sunday_mining_dev.demo.clicks import (
     refused,
 )
 from sunday_mining_dev.demo.crew import GAP_MINUTES, Move
+from sunday_mining_dev.demo.members import HANDLES
 from sunday_mining_dev.demo.progress import Progress, hhmm
 from sunday_mining_dev.demo.stack import START_MS
 from sunday_mining_dev.simulator import Exchange, SimGuild
 
 # SCU typed by the purser, by ore name (priced from the snapshot: no price typed).
+# The Quantainium and the Gold come in from the hauler's refinery job.
 HAUL = (
-    ("Quantainium", "48"),
     ("Bexalite", "120"),
     ("Taranite", "96.5"),
-    ("Gold", "64"),
     ("Laranite", "210"),
 )
 HAULER = "harbor"
 HAULER_MULTIPLIER = "1.5"
-EXPENSE = ("Refinery fee", "184,500")
+EXPENSE = ("Hull repairs", "84,500")
+# Who sold which line and holds its aUEC (the rest stay with the purser, who entered them).
+SELLERS = (("Quantainium", "harbor"), ("Laranite", "kite"))
 
 
 @dataclass(frozen=True)
@@ -55,13 +57,17 @@ class Purser:
         self.progress = progress
 
     def pay(self, session_id: str, gap_leaver: Move) -> PayrollOutcome:
+        """Up to the final payroll; :meth:`mark_all_paid` comes once the aUEC is sent."""
         view = self.pick(session_id)
         view = self.fix_gap_leaver(view, gap_leaver)
         view = self.set_multiplier(view, self.guild.member(HAULER).id)
         view = self.enter_haul(view)
+        view = self.take_refinery_jobs(view)
+        view = self.pick_sellers(view)
         view = self.add_cuts(view)
         outcome = self.finalize(view)
-        return PayrollOutcome(outcome.payroll_id, self.mark_all_paid(outcome.final))
+        self.show_handles(outcome.final)
+        return outcome
 
     def pick(self, session_id: str) -> Exchange:
         picker = self.member.command("mining payroll")
@@ -113,9 +119,37 @@ class Purser:
         opened = self.member.select(view, custom_id(view, "sm1:pore:"), picked)
         amounts = {f"o{by_name[name]}": scu for name, scu in HAUL}
         view = refused(self.member.submit(opened, amounts))
-        for line in embed_text(view).split("\n"):
-            if line.startswith("`") and " SCU " in line:
-                self.progress.detail(named(self.guild, _unnumbered(line)))
+        self.progress.detail(f"typed: {', '.join(f'{name} {scu} SCU' for name, scu in HAUL)}")
+        return view
+
+    def take_refinery_jobs(self, view: Exchange) -> Exchange:
+        """The session's collected refinery job: its refined ore lines and its fee."""
+        view = self.member.click(view, custom_id(view, "sm1:prefj:"))
+        if view.content:
+            raise DemoFailed(f"From refinery jobs: the app said {view.content!r}")
+        typed = {name for name, _ in HAUL}
+        refined = [line for line in _income_lines(view) if line.split(" — ")[0] not in typed]
+        if not refined:
+            raise DemoFailed("From refinery jobs added no ore line")
+        self.progress.say("refinery", "@Purser: From refinery jobs →")
+        for line in refined:
+            self.progress.detail(named(self.guild, line))
+        return view
+
+    def pick_sellers(self, view: Exchange) -> Exchange:
+        """Who sold a line… → the line → Sold by…: the member who holds its aUEC."""
+        for ore, username in SELLERS:
+            lines = options(view, "sm1:pseller:")
+            line = next((o["value"] for o in lines if o["label"] == ore), None)
+            if line is None:
+                raise DemoFailed(f"no {ore} line to name the seller of")
+            picked = self.member.select(view, custom_id(view, "sm1:pseller:"), [line])
+            seller = self.guild.member(username)
+            view = refused(self.member.select(picked, custom_id(picked, "sm1:pslu:"), [seller]))
+        picks = ", ".join(f"{ore} @{self.guild.member(u).display_name}" for ore, u in SELLERS)
+        self.progress.say("sellers", f"@Purser: Who sold a line… → Sold by… {picks}")
+        for line in _income_lines(view):
+            self.progress.detail(named(self.guild, line))
         return view
 
     def add_cuts(self, view: Exchange) -> Exchange:
@@ -151,6 +185,18 @@ class Purser:
             raise DemoFailed("the final payroll carries no payroll id")
         return PayrollOutcome(parsed.arg(0), final)
 
+    def show_handles(self, final: Exchange) -> None:
+        """Where the purser pays: each payee with their in-game handle, or a note to ask."""
+        lines = [_unnumbered(line.strip()) for line in embed_text(final).split("\n")]
+        handles = [f"({handle})" for _, handle in HANDLES]
+        with_handle = [line for line in lines if any(h in line for h in handles)]
+        without = [line for line in lines if "(no handle yet)" in line][:1]
+        if len(with_handle) != len(HANDLES):
+            raise DemoFailed("the payments page does not show the members' handles")
+        self.progress.say("handles", "the payments page pays by in-game handle:")
+        for line in (*with_handle, *without):
+            self.progress.detail(named(self.guild, line.removeprefix("⏳ ")))
+
     def mark_all_paid(self, final: Exchange) -> Exchange:
         """Everyone got their aUEC in game: one button and its confirmation."""
         asked = self.member.click(final, custom_id(final, "sm1:pall:"))
@@ -184,6 +230,16 @@ def _member_line(view: Exchange, user_id: str, name: str) -> str:
         if f"<@{user_id}>" in line or re.search(rf"` \S+ {re.escape(name)} — ", line):
             return _unnumbered(line)
     raise DemoFailed("the participant is missing from the page")
+
+
+def _income_lines(view: Exchange) -> list[str]:
+    """The haul step's income lines as listed, without their numbers: each ore, its SCU and
+    price, and who sold it."""
+    return [
+        _unnumbered(line).replace("**", "")
+        for line in embed_text(view).split("\n")
+        if line.startswith("`") and " SCU " in line
+    ]
 
 
 def _unnumbered(line: str) -> str:

@@ -15,6 +15,8 @@ ORG_CUT = "10"
 ORG_NAME = "Sunday Mining Co."
 # Where the final payroll is posted for everyone: the channel the op is run from.
 REPORT_CHANNEL = "mining-ops"
+# Who holds the org's cut when several members sold the haul.
+TREASURER = "purser"
 
 
 def configure_guild(sim: DiscordSimulator, progress: Progress) -> None:
@@ -30,9 +32,11 @@ def configure_guild(sim: DiscordSimulator, progress: Progress) -> None:
     cut = admin.command("mining-admin settings set", name="org-cut", value=ORG_CUT)
     admin.command("mining-admin settings set", name="org-name", value=ORG_NAME)
     admin.command("mining-admin settings report-channel", channel=guild.channel(REPORT_CHANNEL))
+    treasurer = admin.command("mining-admin settings treasurer", member=guild.member(TREASURER))
     channels = embed_text(admin.command("mining-admin channels list"))
     roles = embed_text(admin.command("mining-admin roles list"))
     _show(sim, progress, channels, roles, shown(cut))
+    progress.detail(named(guild, shown(treasurer)))
 
 
 def _show(sim: DiscordSimulator, progress: Progress, channels: str, roles: str, cut: str) -> None:

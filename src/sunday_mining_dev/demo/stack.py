@@ -3,6 +3,8 @@
 A fresh SQLite store under the demo folder, migrated like ``serve`` migrates it; the services
 and the HTTP app built from settings by the same functions ``serve`` calls, with one difference:
 the app's clock is a :class:`FixedClock` the script moves, so a three-hour op plays in seconds.
+``serve``'s refinery timer is made the same way, but the script makes it sweep once per minute of
+that clock instead of letting it wait out real minutes.
 The app listens on a free loopback port, the simulator's REST sink stands in for discord.com,
 and the simulator signs interactions with a fresh dev key.
 """
@@ -23,7 +25,12 @@ from sunday_mining.adapters.discord_rest import DiscordRest
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.entrypoints.factories import Services, build_from_settings
-from sunday_mining.entrypoints.local_server import free_port, migrate_table, running_app
+from sunday_mining.entrypoints.local_server import (
+    RefineryTimer,
+    free_port,
+    migrate_table,
+    running_app,
+)
 from sunday_mining.interactions.commands import command_json
 from sunday_mining.schema.migrations import MigrationReport
 from sunday_mining.web.app import create_app_from_settings
@@ -48,6 +55,8 @@ class Stack:
     worker_secret: str
     migration: MigrationReport
     commands_registered: int
+    # serve's refinery timer, not started: the script sweeps it each minute of the op's clock
+    refinery: RefineryTimer
 
     @property
     def guild(self) -> SimGuild:
@@ -124,6 +133,7 @@ def local_stack(base_dir: Path, guild: SimGuild) -> Iterator[Stack]:
                     worker_secret=settings.worker_secret or "",
                     migration=migration,
                     commands_registered=registered,
+                    refinery=RefineryTimer(services.refinery.notify_all_due),
                 )
         finally:
             _close(services)

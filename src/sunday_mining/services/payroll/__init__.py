@@ -11,8 +11,10 @@ Items, all under the guild's partition ``G#<guild>``:
                              ids in order, and a cached participant count for the pick list
   ``PAYROLL#<payroll_id>``   one version: inputs, the price snapshot time used, status
                              (draft / final / superseded), a revision number that every write
-                             checks, and once final the computed lines, per-payee paid flags and
+                             checks, and once final the computed lines, per-payee paid flags,
                              (an amendment) what earlier versions paid payees whose amount changed
+                             and, with several sellers, the settlement plan's transfers with a
+                             paid mark each (``settling.settlement_of`` reads it back)
   ``AUDIT#<ms>#<id>#<rev>``  who did what, when, to which version (and the revision made)
 A version's id sorts by creation time, so a custom_id can carry it and a day-old click still
 finds it. A discarded draft's item is deleted (the audit log keeps that it existed).
@@ -36,6 +38,7 @@ from sunday_mining.services.payroll.model import (
 from sunday_mining.services.payroll.payments import owed_of, owed_total
 from sunday_mining.services.payroll.rules import MAX_ADDED_MEMBERS, MAX_LABEL, MAX_PICKED
 from sunday_mining.services.payroll.service import PayrollService
+from sunday_mining.services.payroll.settling import Preview, settlement_of, uses_plan
 from sunday_mining.services.payroll.text import age_text, unpaid_reason
 
 __all__ = [
@@ -50,10 +53,13 @@ __all__ = [
     "PayrollService",
     "PayrollStatus",
     "PayrollVersion",
+    "Preview",
     "PriceMode",
     "age_text",
     "owed_of",
     "owed_total",
+    "settlement_of",
     "unpaid_reason",
+    "uses_plan",
     "version_key",
 ]

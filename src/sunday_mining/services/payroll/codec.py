@@ -17,6 +17,7 @@ from sunday_mining.domain.payroll import (
     UnpaidParticipant,
 )
 from sunday_mining.domain.session import SessionType
+from sunday_mining.domain.settlement import Transfer
 from sunday_mining.ports.store import (
     Item,
     Key,
@@ -29,6 +30,7 @@ from sunday_mining.services.payroll.model import (
     PayrollStatus,
     PayrollVersion,
     PriorPayment,
+    StoredSettlement,
 )
 
 HEAD_PREFIX = "PAYHEAD#"
@@ -197,7 +199,31 @@ def version_to_item(v: PayrollVersion) -> Item:
             payee: {"amount": p.amount, "number": p.number, "by": p.by, "at_ms": p.at_ms}
             for payee, p in sorted(v.paid_before.items())
         },
+        "settlement": None if v.settlement is None else _settlement_to(v.settlement),
     }
+
+
+def _settlement_to(s: StoredSettlement) -> dict[str, Any]:
+    # One row per transfer, its paid mark in the last two cells (None, None while unpaid).
+    rows = []
+    for t in s.transfers:
+        mark = s.marks.get((t.sender, t.receiver))
+        by, at = (mark.by, mark.at_ms) if mark else (None, None)
+        rows.append([t.sender, t.receiver, t.amount_received, t.amount_sent, t.fee, by, at])
+    return {"treasurer": s.treasurer_id, "transfers": rows}
+
+
+def _settlement_from(raw: Mapping[str, Any] | None) -> StoredSettlement | None:
+    if not raw:
+        return None
+    transfers = []
+    marks: dict[tuple[str, str], PaidMark] = {}
+    for sender, receiver, received, sent, fee, by, at in raw["transfers"]:
+        transfers.append(Transfer(str(sender), str(receiver), int(received), int(sent), int(fee)))
+        if by is not None:
+            marks[(str(sender), str(receiver))] = PaidMark(str(by), int(at))
+    treasurer = raw.get("treasurer")
+    return StoredSettlement(None if treasurer is None else str(treasurer), tuple(transfers), marks)
 
 
 def version_from_item(item: Item) -> PayrollVersion:
@@ -239,6 +265,7 @@ def version_from_item(item: Item) -> PayrollVersion:
             for payee, mark in (item.get("paid") or {}).items()
         },
         paid_before=_paid_before_from(item.get("paid_before")),
+        settlement=_settlement_from(item.get("settlement")),
     )
 
 

@@ -33,6 +33,16 @@ from sunday_mining.services.payroll.model import (
     PriorPayment,
 )
 from sunday_mining.services.payroll.payments import Payments, carry_payments, paid_so_far
+from sunday_mining.services.payroll.settling import (
+    Preview,
+    carried_marks,
+    payee_marks,
+    preview,
+    settle,
+    settlement_of,
+    stored,
+    uses_plan,
+)
 
 _ATTEMPTS = 3
 
@@ -43,11 +53,19 @@ class Finalizing(Payments):
     def result_of(self, version: PayrollVersion) -> PayrollResult:
         """What compute() makes of a draft just read, for its preview (a final version: what
         it stored)."""
+        return self.preview_of(version).result
+
+    def preview_of(self, version: PayrollVersion) -> Preview:
+        """A draft's payroll and, with several sellers, its settlement plan (or why there is
+        none yet); a final version's stored payroll and plan."""
         if version.result is not None:
-            return version.result
+            return Preview(version.result, settlement_of(version))
         if not version.income:
             raise ValidationError("Enter the haul first: pick ores, paste a list or a sale total.")
-        return compute(version.to_input())
+        return preview(version, self._treasurer(version.guild_id))
+
+    def _treasurer(self, guild_id: str) -> str | None:
+        return self._guilds.get(guild_id).settings.treasurer_id
 
     def finalize(
         self, guild_id: str, draft_id: str, user_id: str, *, expected_rev: int
@@ -68,13 +86,21 @@ class Finalizing(Payments):
                 raise ValidationError(
                     "Enter the haul first: pick ores, paste a list or a sale total."
                 )
-            result = compute(draft.to_input())  # refused with the reason: nothing is written
             replaced = self.get(guild_id, draft.supersedes) if draft.supersedes else None
             paid: dict[str, PaidMark] = {}
             paid_before: dict[str, PriorPayment] = {}
-            if replaced is not None:
-                so_far = paid_so_far(replaced, self.prior_payments(replaced))
-                paid, paid_before = carry_payments(so_far, result)
+            settlement = None
+            if uses_plan(draft):
+                # Refused with the reason (no treasurer, an unclaimed expense): nothing written.
+                settled = settle(draft, self._treasurer(guild_id))
+                result = settled.payroll
+                marks = carried_marks(replaced, settled.plan) if replaced is not None else {}
+                settlement = stored(settled.plan, marks)
+            else:
+                result = compute(draft.to_input())  # refused with the reason: nothing written
+                if replaced is not None:
+                    so_far = paid_so_far(replaced, self.prior_payments(replaced))
+                    paid, paid_before = carry_payments(so_far, result)
             now = self._clock.now_ms()
             final = replace(
                 draft,
@@ -87,7 +113,10 @@ class Finalizing(Payments):
                 result=result,
                 paid=paid,
                 paid_before=paid_before,
+                settlement=settlement,
             )
+            if settlement is not None:
+                final = replace(final, paid=payee_marks(final))
             try:
                 self._store.transact(self._finalize_ops(draft, final, user_id, result, replaced))
             except ConditionFailed:
@@ -151,7 +180,10 @@ class Finalizing(Payments):
         said = f"finalized v{final.number}: gross {format_auec(result.gross)}"
         if replaced is not None:
             said += f", superseding {replaced.payroll_id}"
-            if final.paid:
+            if final.settlement is not None and final.settlement.marks:
+                kept = counted(len(final.settlement.marks), "transfer paid mark")
+                said += f"; kept {kept} whose transfer did not change"
+            elif final.paid and final.settlement is None:
                 kept = counted(len(final.paid), "paid mark")
                 said += f"; kept {kept} whose amount did not change"
         ops.append(self._audit_op(final, user_id, "finalize", said))
@@ -206,6 +238,7 @@ class Finalizing(Payments):
             result=None,
             paid={},
             paid_before={},
+            settlement=None,
         )
         ops: list[TxOp] = [
             TxPut(version_to_item(draft), ItemAbsent()),

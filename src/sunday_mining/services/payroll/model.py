@@ -19,6 +19,7 @@ from sunday_mining.domain.payroll import (
     Percentage,
 )
 from sunday_mining.domain.session import Session, SessionType
+from sunday_mining.domain.settlement import Transfer
 
 
 class PayrollStatus(StrEnum):
@@ -83,6 +84,16 @@ class PriorPayment:
 
 
 @dataclass(frozen=True)
+class StoredSettlement:
+    """The plan a final version is paid with: its transfers as planned at finalize (unpaid),
+    who held the org's cut, and a paid mark per transfer, by (sender, receiver)."""
+
+    treasurer_id: str | None
+    transfers: tuple[Transfer, ...]
+    marks: Mapping[tuple[str, str], PaidMark] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class OreEntry:
     """An ore amount as typed: the price is resolved from the snapshot unless typed."""
 
@@ -128,6 +139,8 @@ class PayrollVersion:
     paid: Mapping[str, PaidMark] = field(default_factory=dict)
     # Set when an amendment is finalized; None on a version stored before it existed.
     paid_before: Mapping[str, PriorPayment] | None = field(default_factory=dict)
+    # A final version paid by a settlement plan (several sellers); None: paid payee by payee.
+    settlement: StoredSettlement | None = None
 
     @property
     def is_draft(self) -> bool:

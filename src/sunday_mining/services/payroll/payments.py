@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from sunday_mining.domain.errors import ConditionFailed, StateConflict, ValidationError
+from sunday_mining.domain.errors import (
+    ConditionFailed,
+    PermissionDenied,
+    StateConflict,
+    ValidationError,
+)
 from sunday_mining.domain.payroll import ORG_PAYEE_ID, PayrollResult
 from sunday_mining.ports.store import (
     And,
@@ -21,6 +26,7 @@ from sunday_mining.services.payroll.model import (
     PayrollVersion,
     PriorPayment,
 )
+from sunday_mining.services.payroll.settling import payee_marks
 from sunday_mining.services.payroll.text import payee_text
 
 _PAID_ATTEMPTS = 3
@@ -68,6 +74,10 @@ class Payments(PayrollBase):
                 raise StateConflict(
                     "Payments are marked on the current final payroll; run /mining payroll."
                 )
+            if version.settlement is not None:
+                raise ValidationError(
+                    "This payroll is paid by its transfers; mark each one under Transfers."
+                )
             shown, picked = marks(version)
             payees = {payee for payee, _net in version.payees()}
             if not set(shown) <= payees:
@@ -100,6 +110,68 @@ class Payments(PayrollBase):
                 continue  # another officer marked someone at the same moment: apply on theirs
             return updated
         raise StateConflict("Several officers are marking payments at once; try again.")
+
+    def set_transfers_paid(
+        self,
+        guild_id: str,
+        payroll_id: str,
+        user_id: str,
+        shown: Sequence[int],
+        chosen: Iterable[int],
+        *,
+        officer: bool,
+    ) -> PayrollVersion:
+        """Of the transfers ``shown`` (their places in the plan, one page), exactly ``chosen``
+        have been sent. A transfer's mark is set by its sender or, for any, a payroll officer;
+        retried on a race with another mark."""
+        picked = set(chosen)
+        if not picked <= set(shown):
+            raise ValidationError("Pick transfers from the list shown; it may be out of date.")
+        for _ in range(_PAID_ATTEMPTS):
+            version = self.get(guild_id, payroll_id)
+            kept = version.settlement
+            if version.status is not PayrollStatus.FINAL or kept is None:
+                raise StateConflict(
+                    "Transfers are marked on the current final payroll; ask an officer to "
+                    "post it again."
+                )
+            if not all(0 <= i < len(kept.transfers) for i in shown):
+                raise ValidationError("Pick transfers from the list shown; it may be out of date.")
+            marks = dict(kept.marks)
+            changes = []
+            for index in shown:
+                t = kept.transfers[index]
+                pair = (t.sender, t.receiver)
+                if (index in picked) == (pair in marks):
+                    continue
+                if not officer and t.sender != user_id:
+                    raise PermissionDenied(
+                        "Only the sender of a transfer or a payroll officer can mark it; ask them."
+                    )
+                if index in picked:
+                    marks[pair] = PaidMark(user_id, self._clock.now_ms())
+                    changes.append(f"sent {payee_text(t.sender)} to {payee_text(t.receiver)}")
+                else:
+                    del marks[pair]
+                    changes.append(f"not sent {payee_text(t.sender)} to {payee_text(t.receiver)}")
+            if not changes:
+                return version
+            updated = replace(version, settlement=replace(kept, marks=marks), rev=version.rev + 1)
+            updated = replace(updated, paid=payee_marks(updated))
+            try:
+                self._store.transact(
+                    [
+                        TxPut(
+                            version_to_item(updated),
+                            And(eq("status", PayrollStatus.FINAL.value), eq("rev", version.rev)),
+                        ),
+                        self._audit_op(updated, user_id, "paid", "; ".join(changes)),
+                    ]
+                )
+            except ConditionFailed:
+                continue  # someone marked another transfer at the same moment: apply on theirs
+            return updated
+        raise StateConflict("Several members are marking transfers at once; try again.")
 
     def still_owed(self, guild_id: str, payroll_id: str) -> tuple[PayrollVersion, list[Owed], int]:
         """Payees not marked paid, with their net from compute() and what an earlier version

@@ -111,10 +111,10 @@ def _haul(doc: Doc, data: ReportData) -> None:
     heading(doc, "The haul", len(data.income) + 1)
     tz = zone(data.time_zone)
     cols = (
-        Col("Ore / sale", 48),
+        Col("Ore / sale", 50),
         Col("SCU", 15, "R"),
         Col("aUEC/SCU", 19, "R"),
-        Col("Price source", 76),
+        Col("Price source", 74),
         Col("Value", 28, "R"),
     )
     rows = [
@@ -134,6 +134,8 @@ def _haul(doc: Doc, data: ReportData) -> None:
     refined = _refined_note(data.income)
     if refined:
         note(doc, refined)
+    if data.settlement is not None:
+        note(doc, _sold_by_note(data.income))
     stale = data.stale_prices
     if stale is not None:
         age = f"{age_text(stale.age_ms)} old" if stale.age_ms is not None else "more than a day old"
@@ -163,6 +165,20 @@ def _refined_note(income: Sequence[ReportIncome]) -> str:
     return (
         f"From refinery jobs: {said}. Each such line is the total of that ore the session's "
         "collected jobs gave (see Refining)."
+    )
+
+
+def _sold_by_note(income: Sequence[ReportIncome]) -> str:
+    """Who sold which lines, sellers in the order of their first line: what they hold until the
+    settlement's transfers are made."""
+    by_seller: dict[str, list[str]] = {}
+    for line in income:
+        seller = shown_name(line.seller, "not recorded") if line.seller_id else "not recorded"
+        by_seller.setdefault(seller, []).append(line.name)
+    said = "; ".join(f"{seller}: {', '.join(names)}" for seller, names in by_seller.items())
+    return (
+        f"Who sold what — {said}. Each seller holds the aUEC of what they sold until the "
+        "transfers under Settlement are made."
     )
 
 

@@ -32,11 +32,6 @@ def settlement(doc: Doc, data: ReportData) -> None:
     plan = data.settlement
     if plan is None:
         return
-    if plan.refused:
-        heading(doc, "Settlement", 0)
-        said = f"Several members sold the haul, but no settlement plan can be made: {plan.refused}"
-        note(doc, said.rstrip(".") + ". Pay with the payees' paid marks.", colour=RED)
-        return
     count = len(plan.transfers)
     heading(doc, f"Settlement ({count} transfer{'' if count == 1 else 's'})", count + 1)
     note(doc, _intro(plan))
@@ -61,11 +56,12 @@ def _intro(plan: ReportSettlement) -> str:
 
 def _transfers(doc: Doc, plan: ReportSettlement) -> None:
     cols = (
-        Col("From", 52),
-        Col("To", 52),
-        Col("Send", 28, "R"),
-        Col("Fee", 20, "R"),
-        Col("Arrives", 34, "R"),
+        Col("From", 50),
+        Col("To", 50),
+        Col("Send", 24, "R"),
+        Col("Fee", 18, "R"),
+        Col("Arrives", 24, "R"),
+        Col("Status", 20),
     )
     rows = [
         Row(
@@ -75,7 +71,9 @@ def _transfers(doc: Doc, plan: ReportSettlement) -> None:
                 f"{t.sent:,}",
                 f"{t.fee:,}",
                 f"{t.received:,}",
-            )
+                "paid" if t.paid else "to send",
+            ),
+            colours=(None,) * 5 + ((GREEN if t.paid else RED),),
         )
         for t in plan.transfers
     ]
@@ -85,6 +83,7 @@ def _transfers(doc: Doc, plan: ReportSettlement) -> None:
         f"{sum(t.sent for t in plan.transfers):,}",
         f"{plan.fees:,}",
         f"{sum(t.received for t in plan.transfers):,}",
+        f"{sum(t.paid for t in plan.transfers)}/{len(plan.transfers)} paid",
     )
     rows.append(Row(total, bold=True, rule_above=True))
     table(doc, cols, rows)
@@ -142,12 +141,12 @@ def refining(doc: Doc, data: ReportData) -> None:
     count = len(jobs)
     heading(doc, f"Refining ({count} job{'' if count == 1 else 's'})", len(rows) + 1)
     cols = (
-        Col("Refinery", 26),
-        Col("Method", 30),
-        Col("Ore", 26),
-        Col("Raw SCU", 16, "R"),
+        Col("Refinery", 25),
+        Col("Method", 35),
+        Col("Ore", 22),
+        Col("Raw SCU", 17, "R"),
         Col("Refined", 16, "R"),
-        Col("Cost", 20, "R"),
+        Col("Cost", 19, "R"),
         Col("Run by", 30),
         Col("State", 22),
     )
@@ -155,8 +154,8 @@ def refining(doc: Doc, data: ReportData) -> None:
     rows.append(Row(("Total", "", "", "", "", total, "", ""), bold=True, rule_above=True))
     table(doc, cols, rows)
     said = "Raw SCU went into each job; refined SCU is what its owner collected (none until a job "
-    said += "is collected). A haul line refined at a refinery is the collected jobs' total of "
-    said += "that ore; each job's cost is an expense reimbursed to who ran it."
+    said += "is collected). A haul line taken from the jobs is the collected jobs' total of that "
+    said += "ore, and a job's cost is paid back to who ran it only where it is an expense above."
     note(doc, said)
 
 

@@ -18,7 +18,9 @@ mangle accented and non-Latin names. Every field is quoted. What a spreadsheet w
   adjustments and are what the share was computed from.
 - When several members sold the haul, the settlement follows as two more tables (the transfers,
   then what each member holds, sends and keeps), and the session's refinery jobs as one more;
-  each table is one empty row below the one before and starts with its own header row.
+  each table is one empty row below the one before and starts with its own header row. These
+  tables name members by display name and in-game handle, what a member sending aUEC in the
+  game needs; the JSON export carries their ids.
 
 Standard library only; the same data gives the same bytes.
 """
@@ -55,19 +57,17 @@ HEADER = (
     "paid",
 )
 TRANSFER_HEADER = (
-    "transfer_from_id",
-    "from_name",
+    "transfer_from",
     "from_handle",
-    "to_id",
-    "to_name",
+    "to",
     "to_handle",
     "send_auec",
     "fee_auec",
     "arrives_auec",
+    "paid",
 )
 MEMBER_HEADER = (
-    "settlement_member_id",
-    "name",
+    "settlement_member",
     "handle",
     "holds_auec",
     "payout_auec",
@@ -79,13 +79,12 @@ MEMBER_HEADER = (
 REFINERY_HEADER = (
     "refinery",
     "method",
-    "run_by_id",
-    "run_by",
-    "state",
     "ore",
     "raw_scu",
     "refined_scu",
     "cost_auec",
+    "run_by",
+    "state",
 )
 TOTAL = "Total"
 # A part a spreadsheet could split off (the start, or after a separator), then optional blanks
@@ -111,8 +110,9 @@ def render_csv(data: ReportData) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _person(user_id: str, name: str, handle: str | None) -> tuple[str, str, str]:
-    return payee_cell(user_id), _text(name or fallback_name(user_id)), handle or NO_HANDLE
+def _person(user_id: str, name: str, handle: str | None) -> tuple[str, str]:
+    """A member as a sender reads them: display name, then the handle to send to."""
+    return _text(name or fallback_name(user_id)), handle or NO_HANDLE
 
 
 def _transfers(plan: ReportSettlement) -> list[tuple[str, ...]]:
@@ -123,24 +123,33 @@ def _transfers(plan: ReportSettlement) -> list[tuple[str, ...]]:
             str(t.sent),
             str(t.fee),
             str(t.received),
+            "yes" if t.paid else "no",
         )
         for t in plan.transfers
     ]
     sent, arrives = sum(t.sent for t in plan.transfers), sum(t.received for t in plan.transfers)
     count = len(plan.transfers)
     total = f"{TOTAL} ({count} transfer{'' if count == 1 else 's'})"
-    rows.append(("", total, "", "", "", "", str(sent), str(plan.fees), str(arrives)))
+    paid = f"{sum(t.paid for t in plan.transfers)} of {count}"
+    rows.append((total, "", "", "", str(sent), str(plan.fees), str(arrives), paid))
     return rows
 
 
+_MEMBER_FIGURES = ("holds", "payout", "sends", "fees", "receives", "keeps")
+
+
 def _members(plan: ReportSettlement) -> list[tuple[str, ...]]:
-    return [
+    rows: list[tuple[str, ...]] = [
         (
             *_person(h.user_id, h.name, h.handle),
-            *(str(n) for n in (h.holds, h.payout, h.sends, h.fees, h.receives, h.keeps)),
+            *(str(getattr(h, figure)) for figure in _MEMBER_FIGURES),
         )
         for h in plan.holdings
     ]
+    count = len(plan.holdings)
+    sums = (sum(getattr(h, figure) for h in plan.holdings) for figure in _MEMBER_FIGURES)
+    rows.append((f"{TOTAL} ({count} member{'' if count == 1 else 's'})", "", *map(str, sums)))
+    return rows
 
 
 def _jobs(jobs: tuple[ReportRefineryJob, ...]) -> list[tuple[str, ...]]:
@@ -154,15 +163,17 @@ def _jobs(jobs: tuple[ReportRefineryJob, ...]) -> list[tuple[str, ...]]:
                 (
                     _text(job.refinery),
                     job.method,
-                    payee_cell(job.owner_id),
-                    _text(job.owner or fallback_name(job.owner_id)),
-                    job.state,
                     ore.name,
                     _decimal_centi(ore.raw_centi),
                     refined,
                     str(job.cost) if index == 0 else "",
+                    _text(job.owner or fallback_name(job.owner_id)),
+                    job.state,
                 )
             )
+    count = len(jobs)
+    total = f"{TOTAL} ({count} job{'' if count == 1 else 's'})"
+    rows.append((total, "", "", "", "", str(sum(j.cost for j in jobs)), "", ""))
     return rows
 
 

@@ -11,7 +11,6 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from sunday_mining.domain.durations import duration_text
-from sunday_mining.domain.errors import ValidationError
 from sunday_mining.domain.ids import is_snowflake
 from sunday_mining.domain.payroll import (
     MILLI,
@@ -24,7 +23,7 @@ from sunday_mining.domain.payroll import (
 from sunday_mining.domain.presence import Gap, VoiceRecord
 from sunday_mining.domain.refining import RefineryJob
 from sunday_mining.domain.session import Session
-from sunday_mining.domain.settlement import Settlement, settle_payroll
+from sunday_mining.domain.settlement import SettlementPlan
 from sunday_mining.reports.model import (
     DeductionKind,
     ReportChannel,
@@ -43,11 +42,16 @@ from sunday_mining.reports.model import (
 )
 from sunday_mining.reports.settlement_data import (
     refinery_places,
-    refused_settlement,
     report_refining,
     report_settlement,
 )
-from sunday_mining.services.payroll import Member, PayrollStatus, PayrollVersion, unpaid_reason
+from sunday_mining.services.payroll import (
+    Member,
+    PayrollStatus,
+    PayrollVersion,
+    settlement_of,
+    unpaid_reason,
+)
 from sunday_mining.services.prices import bundled_snapshot
 
 NameLookup = Callable[[str, Collection[str]], dict[str, str]]
@@ -93,26 +97,6 @@ def _is_bundled(line: IncomeLine) -> bool:
     return line.snapshot_ms is not None and line.snapshot_ms == bundled_snapshot().fetched_ms
 
 
-def plan_of_final_version(version: PayrollVersion, treasurer_id: str | None) -> Settlement | None:
-    """The settlement of a final version whose haul several sellers hold: the payroll worked out
-    with no transfer fee of its own, and the plan that pays it (the domain's ``settle_payroll``,
-    each seller holding the value of the lines they sold, the org's cut held by the treasurer).
-    None when one seller, or none, is recorded; ValidationError when the plan is refused.
-
-    The report's one way to get a version's plan, until the payroll service keeps the plan
-    of each final version: then this is where the report asks it instead.
-    """
-    sellers = {line.seller_id for line in version.income if line.seller_id}
-    if len(sellers) < 2:
-        return None
-    holdings: dict[str, int] = {}
-    for line in version.income:
-        if not line.seller_id:
-            raise ValidationError(f"Nobody is recorded as the seller of {line.name}.")
-        holdings[line.seller_id] = holdings.get(line.seller_id, 0) + line.value
-    return settle_payroll(version.to_input(), holdings, treasurer_id)
-
-
 def build_report_data(
     version: PayrollVersion,
     session: Session,
@@ -124,27 +108,24 @@ def build_report_data(
     lookup_handles: NameLookup | None = None,
     guild_name: str | None = None,
     channel_names: dict[str, str] | None = None,
-    treasurer_id: str | None = None,
     refinery_jobs: Sequence[RefineryJob] = (),
 ) -> ReportData:
     """``lookup_handles`` gives the payees' in-game handles, printed where they are paid.
 
-    With several sellers the payouts are those of the settlement (no transfer fee of their own:
-    each transfer's sender pays it), so no fee is counted twice.
+    With several sellers the settlement is the plan stored at finalize, with its paid marks
+    (``settlement_of``), never planned again: the report shows the transfers the officers
+    were given and paid. Its payroll took no transfer fee of its own (each transfer's sender
+    pays it), so the stored result's fees are 0 and no fee is counted twice.
     """
-    if version.result is None or version.is_draft or version.finalized_ms is None:
+    result = version.result
+    if result is None or version.is_draft or version.finalized_ms is None:
         raise ValueError("only a finalized payroll version has a report")
-    settlement: Settlement | None = None
-    refusal: ValidationError | None = None
-    try:
-        settlement = plan_of_final_version(version, treasurer_id)
-    except ValidationError as refused:
-        refusal = refused
-    result = settlement.payroll if settlement else version.result
+    plan = settlement_of(version)
+    in_plan = {p.member_id for p in plan.positions} if plan else set()
     bars = _timeline(records)
     sellers = {line.seller_id for line in version.income if line.seller_id}
     wanted = {m.user_id for m in version.members} | {line.payee_id for line in result.lines}
-    wanted |= sellers | {treasurer_id or ""} | {job.owner_id for job in refinery_jobs}
+    wanted |= sellers | in_plan | {job.owner_id for job in refinery_jobs}
     wanted |= {e.claimant_id for e in version.expenses if e.claimant_id}
     wanted |= {b.user_id for b in bars} | {version.finalized_by or ""}
     wanted |= {m.decided_by or "" for m in version.members} | {version.stale_accepted_by or ""}
@@ -154,7 +135,7 @@ def build_report_data(
         return (names.get(user_id) or fallback_name(user_id)) if user_id else ""
 
     payee_ids = {line.payee_id for line in result.lines} | {m.user_id for m in version.members}
-    payee_ids |= sellers | {treasurer_id or ""}  # the settlement names them with handles
+    payee_ids |= in_plan  # the settlement names its senders and receivers with handles
     payee_ids -= {"", ORG_PAYEE_ID}
     handles = lookup_handles(version.guild_id, payee_ids) if lookup_handles else {}
     by_hand = {m.user_id for m in version.members if m.added_by_hand}
@@ -187,7 +168,12 @@ def build_report_data(
         channels=tuple(
             ReportChannel(c, channel_names.get(c) or f"channel {c}") for c in session.channel_ids
         ),
-        income=_incomes(version.income, name, refinery_places(refinery_jobs, version.income)),
+        income=_incomes(
+            version,
+            name,
+            refinery_places(refinery_jobs, version.income),
+            settled=plan is not None,
+        ),
         gross=result.gross,
         deductions=_deductions(version, result, name),
         payees=_payees(version, result, member_name, handles),
@@ -202,41 +188,41 @@ def build_report_data(
         names={k: v for k, v in names.items() if k in {b.user_id for b in bars}},
         decisions=_decisions(version, member_name, name),
         stale_prices=_stale_prices(version, name),
-        settlement=_settlement(version, settlement, refusal, name, handles, treasurer_id),
+        settlement=_settlement(plan, name, handles),
         refining=report_refining(refinery_jobs, name),
     )
 
 
 def _settlement(
-    version: PayrollVersion,
-    settlement: Settlement | None,
-    refusal: ValidationError | None,
-    name: Callable[[str | None], str],
-    handles: Mapping[str, str],
-    treasurer_id: str | None,
+    plan: SettlementPlan | None, name: Callable[[str | None], str], handles: Mapping[str, str]
 ) -> ReportSettlement | None:
-    def named(user_id: str) -> str:
-        return name(user_id)
-
-    if refusal is not None:
-        return refused_settlement(refusal, version.transfer_fee_bp, named)
-    if settlement is None:
+    if plan is None:
         return None
-    treasurer = name(treasurer_id) if ORG_PAYEE_ID in settlement.plan.holders else ""
-    return report_settlement(settlement.plan, named, handles, treasurer)
+    treasurer = name(plan.holders.get(ORG_PAYEE_ID))
+    return report_settlement(plan, name, handles, treasurer)
 
 
 def _incomes(
-    lines: Sequence[IncomeLine], name: Callable[[str | None], str], refined_at: Mapping[int, str]
+    version: PayrollVersion,
+    name: Callable[[str | None], str],
+    refined_at: Mapping[int, str],
+    *,
+    settled: bool,
 ) -> tuple[ReportIncome, ...]:
+    """Each line with its seller. With a settlement, a line nobody was picked for is held by
+    the officer who opened the payroll, as the plan counted it (``settling.holdings_of``)."""
+
+    def seller(line: IncomeLine) -> str | None:
+        return line.seller_id or (version.created_by if settled else None)
+
     return tuple(
         replace(
             _income(line),
-            seller_id=line.seller_id,
-            seller=name(line.seller_id),
+            seller_id=seller(line),
+            seller=name(seller(line)),
             refined_at=refined_at.get(index, ""),
         )
-        for index, line in enumerate(lines)
+        for index, line in enumerate(version.income)
     )
 
 

@@ -173,7 +173,6 @@ def _settlement(plan: ReportSettlement | None) -> Doc | None:
     return {
         "fee_bp": plan.fee_bp,
         "treasurer": plan.treasurer,
-        "refused": plan.refused,
         "transfers": [_transfer(t) for t in plan.transfers],
         "members": [_holding(h) for h in plan.holdings],
         "fees_auec": plan.fees,
@@ -318,7 +317,6 @@ def _settlement_from(raw: Mapping[str, Any] | None) -> ReportSettlement | None:
         treasurer=_str(raw["treasurer"]),
         transfers=transfers,
         holdings=tuple(_holding_from(h) for h in raw["members"]),
-        refused=_str(raw["refused"]),
     )
 
 

@@ -122,14 +122,13 @@ class ReportHolding:
 
 @dataclass(frozen=True)
 class ReportSettlement:
-    """Who sends whom how much when several sellers hold the haul. ``refused`` says, in words,
-    why a payroll with several sellers has no plan (then there are no transfers)."""
+    """Who sends whom how much when several sellers hold the haul: the plan stored when the
+    payroll was finalized, with each transfer's paid mark as of the report's build."""
 
     fee_bp: int  # the transfer fee in basis points (50 = 0.5 %)
     treasurer: str = ""  # display name of the member holding the org's cut; "" for none
     transfers: tuple[ReportTransfer, ...] = ()
     holdings: tuple[ReportHolding, ...] = ()  # every member with aUEC to hold, send or receive
-    refused: str = ""
 
     @property
     def fees(self) -> int:

@@ -4,15 +4,16 @@ report's Settlement and Refining sections, for tests and the docs.
 The haul is sold by two miners and the escort; the org's cut is held by a third miner, the
 treasurer. As the settlement rule says, the payouts carry no transfer fee of their own (the
 plan's senders pay it, per transfer), and the expense nobody claimed in the plain sample is
-claimed here, so every aUEC the sellers hold is paid out. The plan is the domain's own. Standard
-library only; the same arguments always give the same report.
+claimed here, so every aUEC the sellers hold is paid out. The plan is the domain's own, with
+its first two transfers marked paid. Standard library only; the same arguments always give the
+same report.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from sunday_mining.domain.settlement import plan_settlement
+from sunday_mining.domain.settlement import mark_paid, plan_settlement
 from sunday_mining.reports.model import (
     DeductionKind,
     ReportData,
@@ -23,6 +24,7 @@ from sunday_mining.reports.sample import sample_report
 from sunday_mining.reports.settlement_data import report_settlement
 
 FEE_BP = 50  # 0.5 %
+PAID_TRANSFERS = 2  # the first transfers of the plan are marked paid, the others still to send
 _HOUR = 3_600_000
 
 
@@ -66,6 +68,19 @@ def sample_settled_report(payees: int = 8, *, seed: int = 7) -> ReportData:
         holdings,
         FEE_BP,
         holders={"org": treasurer.user_id},
+    )
+    for sent in plan.transfers[:PAID_TRANSFERS]:
+        plan = mark_paid(plan, sent.sender, sent.receiver)
+    # A member is paid once every transfer to them is (the payroll's payee_marks): one nobody
+    # sends to holds their payout already. The org's line keeps the plain sample's mark.
+    fee_free = tuple(
+        p
+        if p.user_id == "org"
+        else replace(
+            p,
+            paid=p.payout > 0 and all(t.paid for t in plan.transfers if t.receiver == p.user_id),
+        )
+        for p in fee_free
     )
     people = {p.user_id: p for p in fee_free}
     settlement = report_settlement(

@@ -384,7 +384,6 @@ class ReportService:
             lookup_handles=self._lookup_handles,
             guild_name=config.settings.org_name,
             channel_names={c.channel_id: c.name for c in config.channels if c.name},
-            treasurer_id=config.settings.treasurer_id,
             refinery_jobs=jobs,
         )
 

@@ -6,7 +6,6 @@ names and in-game handles here, so nothing a member reads shows an id.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 
 from sunday_mining.domain import ores as ore_catalogue
@@ -23,7 +22,6 @@ from sunday_mining.reports.model import (
 )
 
 Name = Callable[[str], str]
-_ID = re.compile(r"\b\d{5,20}\b")
 
 
 def report_settlement(
@@ -67,12 +65,6 @@ def report_settlement(
     rank = {h.user_id: index for index, h in enumerate(holdings)}
     transfers.sort(key=lambda t: rank[t.sender_id])  # stable: the plan's order within a sender
     return ReportSettlement(plan.fee_bp, treasurer, tuple(transfers), tuple(holdings))
-
-
-def refused_settlement(error: ValidationError, fee_bp: int, name: Name) -> ReportSettlement:
-    """A payroll with several sellers whose plan was refused: why, with names for ids."""
-    said = _ID.sub(lambda found: name(found.group(0)), error.message)
-    return ReportSettlement(fee_bp, refused=said)
 
 
 def report_refining(jobs: Iterable[RefineryJob], name: Name) -> tuple[ReportRefineryJob, ...]:

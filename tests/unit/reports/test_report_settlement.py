@@ -4,7 +4,6 @@ CSV (tables a spreadsheet reads) and in the JSON (schema version 2, read back wh
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 import re
@@ -23,7 +22,7 @@ from sunday_mining.reports.csv_export import (
     render_csv,
 )
 from sunday_mining.reports.json_export import read_json, render_json, report_document
-from sunday_mining.reports.model import ReportData, ReportSettlement, content_hash
+from sunday_mining.reports.model import ReportData, content_hash
 from sunday_mining.reports.pdf import render_pdf
 from sunday_mining.reports.sample import sample_report
 from sunday_mining.reports.sample_settled import sample_settled_report
@@ -101,9 +100,28 @@ def test_the_pdf_lists_each_transfer_by_name_and_handle_with_its_amounts(
     for t in plan.transfers:
         sender = f"{t.sender} ({t.sender_handle or 'no handle yet'})"
         receiver = f"{t.receiver} ({t.receiver_handle or 'no handle yet'})"
-        line = f"{sender} {receiver} {t.sent:,} {t.fee:,} {t.received:,}"
+        status = "paid" if t.paid else "to send"
+        line = f"{sender} {receiver} {t.sent:,} {t.fee:,} {t.received:,} {status}"
         assert line in pdf_text
     assert f"the treasurer, {plan.treasurer}" in pdf_text.replace("\n", " ")
+
+
+def test_the_pdf_says_how_many_transfers_are_paid(settled: ReportData, pdf_text: str) -> None:
+    plan = settled.settlement
+    assert plan is not None
+    paid = sum(t.paid for t in plan.transfers)
+    assert 0 < paid < len(plan.transfers)
+    assert f"{paid}/{len(plan.transfers)} paid" in pdf_text
+
+
+def test_the_pdf_says_who_sold_each_line_of_the_haul(settled: ReportData, pdf_text: str) -> None:
+    text = pdf_text.replace("\n", " ")
+    assert "Who sold what — " in text
+    sellers: dict[str, list[str]] = {}
+    for line in settled.income:
+        sellers.setdefault(line.seller, []).append(line.name)
+    for seller, lines in sellers.items():
+        assert f"{seller}: {', '.join(lines)}" in text
 
 
 def test_the_pdf_gives_each_sender_s_totals(settled: ReportData, pdf_text: str) -> None:
@@ -138,19 +156,6 @@ def test_the_pdf_names_members_and_never_prints_their_ids(
     assert not [user_id for user_id in ids if user_id in pdf_text]
 
 
-def test_a_refused_plan_says_why_in_names_and_draws_no_transfers() -> None:
-    data = sample_settled_report(8)
-    refused = ReportSettlement(50, refused="Nobody is recorded as the seller of Gold.")
-    text = "\n".join(
-        page.extract_text()
-        for page in PdfReader(
-            io.BytesIO(render_pdf(dataclasses.replace(data, settlement=refused)))
-        ).pages
-    ).replace("\n", " ")
-    assert "no settlement plan can be made: Nobody is recorded as the seller of Gold." in text
-    assert "Arrives" not in text
-
-
 def test_a_report_with_one_seller_and_no_jobs_has_neither_section() -> None:
     text = "\n".join(
         p.extract_text() for p in PdfReader(io.BytesIO(render_pdf(sample_report(8)))).pages
@@ -176,19 +181,33 @@ def test_the_csv_opens_as_payees_transfers_members_and_jobs(settled: ReportData)
     plan = settled.settlement
     assert plan is not None
     body, total = transfers[1:-1], transfers[-1]
-    assert [(r[1], r[4], int(r[6]), int(r[7]), int(r[8])) for r in body] == [
-        (t.sender, t.receiver, t.sent, t.fee, t.received) for t in plan.transfers
+    assert [(r[0], r[2], int(r[4]), int(r[5]), int(r[6]), r[7]) for r in body] == [
+        (t.sender, t.receiver, t.sent, t.fee, t.received, "yes" if t.paid else "no")
+        for t in plan.transfers
     ]
-    assert all(r[0].startswith("<@") and r[3].startswith("<@") for r in body)
-    assert total[1] == f"Total ({len(plan.transfers)} transfers)"
-    assert int(total[7]) == plan.fees == sum(int(r[7]) for r in body)
-    keeps = {r[1]: int(r[8]) for r in members[1:]}
+    assert total[0] == f"Total ({len(plan.transfers)} transfers)"
+    assert int(total[5]) == plan.fees == sum(int(r[5]) for r in body)
+    assert total[7] == f"{sum(t.paid for t in plan.transfers)} of {len(plan.transfers)}"
+    keeps = {r[0]: int(r[7]) for r in members[1:-1]}
     assert keeps == {h.name: h.keeps for h in plan.holdings}
+    assert members[-1][0] == f"Total ({len(plan.holdings)} members)"
+    assert int(members[-1][2]) == settled.gross
+
+
+def test_the_csv_names_members_by_name_and_handle_never_by_id(settled: ReportData) -> None:
+    plan = settled.settlement
+    assert plan is not None
+    _, transfers, members, jobs = _tables(render_csv(settled))
+    cells = {cell for table in (transfers, members, jobs) for row in table for cell in row}
+    ids = {h.user_id for h in plan.holdings} | {j.owner_id for j in settled.refining}
+    assert not [cell for cell in cells if any(user_id in cell for user_id in ids)]
+    handles = {t.receiver: t.receiver_handle or "no handle yet" for t in plan.transfers}
+    assert {(r[2], r[3]) for r in transfers[1:-1]} == set(handles.items())
 
 
 def test_the_csv_job_table_adds_up_to_the_jobs_cost(settled: ReportData) -> None:
     *_, jobs = _tables(render_csv(settled))
-    rows = [dict(zip(REFINERY_HEADER, row, strict=True)) for row in jobs[1:]]
+    rows = [dict(zip(REFINERY_HEADER, row, strict=True)) for row in jobs[1:-1]]
     assert [(r["ore"], r["raw_scu"], r["refined_scu"]) for r in rows] == [
         ("Quantainium", "60", "31.5"),
         ("Bexalite", "92", "48.75"),
@@ -196,7 +215,9 @@ def test_the_csv_job_table_adds_up_to_the_jobs_cost(settled: ReportData) -> None
         ("Agricium", "24", ""),
     ]
     costs = sum(int(r["cost_auec"]) for r in rows if r["cost_auec"])
-    assert costs == sum(j.cost for j in settled.refining)
+    assert costs == sum(j.cost for j in settled.refining) == int(jobs[-1][5])
+    assert jobs[-1][0] == f"Total ({len(settled.refining)} jobs)"
+    assert [r["run_by"] for r in rows] == [j.owner for j in settled.refining for _ in j.ores]
 
 
 def test_a_csv_without_settlement_or_jobs_is_the_payee_table_alone() -> None:

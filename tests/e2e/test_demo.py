@@ -327,13 +327,30 @@ def test_the_purser_names_two_sellers_of_different_lines(played: Played) -> None
 
 def test_a_member_reads_their_line_owed_then_paid_with_mining_me(played: Played) -> None:
     read = _read(played)
-    (kite,) = [row for row in played.result.table.rows if row.name == "Kite"]
-    line = f"Aaron Halo Sunday · 2026-11-22 18:00 UTC — {format_auec(kite.payout)} · "
-    owed, paid = [r for r in read if r.user == "kite" and r.action == "/mining me"]
-    assert f"Still owed to you: {format_auec(kite.payout)} from 1 payroll." in owed.text
-    assert "Your in-game handle: `Kite-SC`." in owed.text
+    (ember,) = [row for row in played.result.table.rows if row.name == "Ember"]
+    line = f"Aaron Halo Sunday · 2026-11-22 18:00 UTC — {format_auec(ember.payout)} · "
+    owed, paid = [r for r in read if r.user == "ember" and r.action == "/mining me"]
+    assert f"Still owed to you: {format_auec(ember.payout)} from 1 payroll." in owed.text
+    assert "Your in-game handle: `Ember-Rock`." in owed.text
     assert line + "⏳ owed since 2026-11-22 21:20 UTC" in owed.text
     assert "Nobody owes you anything: every payout has been marked paid. ✅" in paid.text
     assert line + "✅ paid 2026-11-22 21:20 UTC" in paid.text
-    (all_paid,) = [r for r in read if r.user == "purser" and "sm1:pallok:" in r.action]
-    assert owed.seq < all_paid.seq < paid.seq
+    ticks = [r for r in read if "sm1:ptx:" in r.action]
+    assert owed.seq < ticks[0].seq
+    assert ticks[-1].seq < paid.seq
+
+
+def test_the_sellers_settle_by_transfers_until_all_are_sent(played: Played) -> None:
+    read = _read(played)
+    (listed,) = [r for r in read if r.user == "purser" and r.action.startswith('click "Transfers"')]
+    assert re.match(r"0 of (\d+) transfers sent", listed.lines[1]), listed.lines
+    (posted,) = [r for r in read if r.user == "purser" and "sm1:ptpost:" in r.action]
+    ticks = [r for r in read if "sm1:ptx:" in r.action]
+    assert {r.user for r in ticks} == {"purser", "harbor", "kite"}
+    assert all(posted.seq < r.seq for r in ticks)
+    last = ticks[-1].lines[1]
+    found = re.match(r"(\d+) of (\d+) transfers sent · 0 aUEC still to send", last)
+    assert found is not None, last
+    assert found[1] == found[2], last
+    sent = sum(int(n.replace(",", "")) for n in re.findall(r"⏳ ([\d,]+) → ", listed.text))
+    assert sent > 0

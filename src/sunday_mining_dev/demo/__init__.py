@@ -32,7 +32,7 @@ DEMO_DIR = Path("var/demo")
 # The purser sits down to the payroll a little after the op.
 PAYROLL_AFTER_MINUTES = 20
 # The miner who checks their own pay with /mining me, before and after the purser pays.
-PAY_CHECKER = "kite"
+PAY_CHECKER = "ember"
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def _play_evening(stack: Stack, progress: Progress) -> tuple[OpResult, str]:
     purser = Purser(Member(stack.sim, "purser"), stack.guild, progress)
     final = purser.pay(op.session_id, gap_leaver)
     my_pay(stack.sim, PAY_CHECKER, progress)
-    purser.mark_all_paid(final.final)
+    purser.settle(final.final)
     my_pay(stack.sim, PAY_CHECKER, progress)
     evening.worker.release()
     return op, final.payroll_id

@@ -26,7 +26,7 @@ from sunday_mining_dev.demo.stack import Stack
 from sunday_mining_dev.simulator import DiscordSimulator, Exchange, RestCall
 
 # Who sets an in-game handle during the op (the others stay "no handle yet").
-HANDLES = (("harbor", "Harbor-Hauls"), ("kite", "Kite-SC"))
+HANDLES = (("harbor", "Harbor-Hauls"), ("kite", "Kite-SC"), ("ember", "Ember-Rock"))
 # The hauler takes a load to the refinery while the op runs; it is ready after the op stops.
 REFINERY_OWNER = "harbor"
 REFINERY_FORM = {

@@ -1,7 +1,8 @@
 """The purser pays the op through ``/mining payroll``, click by click, as in the Discord client:
 pick the session, check the participants (one time fix after the gap, one multiplier), enter the
 haul priced from the bundled snapshot, take in the refinery job, name who sold which lines, add an
-expense (the org cut comes from the server's settings), preview, finalize, then mark everyone paid.
+expense (the org cut comes from the server's settings), preview, finalize, then each seller
+ticks the transfers they sent.
 
 Which member to fix and what to type are the script's (an officer's) inputs; everything shown
 back is the app's answer.
@@ -17,12 +18,14 @@ from sunday_mining_dev.demo.clicks import (
     DemoFailed,
     Member,
     between,
+    components,
     custom_id,
     embed_text,
     has,
     named,
     options,
     refused,
+    shown,
 )
 from sunday_mining_dev.demo.crew import GAP_MINUTES, Move
 from sunday_mining_dev.demo.members import HANDLES
@@ -197,14 +200,61 @@ class Purser:
         for line in (*with_handle, *without):
             self.progress.detail(named(self.guild, line.removeprefix("⏳ ")))
 
-    def mark_all_paid(self, final: Exchange) -> Exchange:
-        """Everyone got their aUEC in game: one button and its confirmation."""
-        asked = self.member.click(final, custom_id(final, "sm1:pall:"))
-        self.progress.say("paid", str(asked.data["embeds"][0]["title"]) + " → Yes")
-        view = self.member.click(asked, custom_id(asked, "sm1:pallok:"))
-        said = between(embed_text(view), r"(\d+ of \d+ members marked paid[^.]*)\.")
+    def settle(self, final: Exchange) -> Exchange:
+        """Several sellers hold the aUEC: the payroll is paid by its transfers. The purser reads
+        them and posts them in the channel; page by page, each sender ticks the transfers they
+        sent in game (the purser, who sold the unnamed lines, sends most)."""
+        listed = self.member.click(final, custom_id(final, "sm1:pgo:", "Transfers"))
+        lines = embed_text(listed).split("\n")
+        self.progress.say("transfers", f"@Purser: Transfers → {named(self.guild, lines[0])}")
+        for line in lines[1:]:
+            self.progress.detail(named(self.guild, line))
+        posted = self.member.click(listed, custom_id(listed, "sm1:ptpost:"))
+        if posted.ephemeral:
+            raise DemoFailed(f"Post for the senders: the app said {shown(posted)!r}")
+        self.progress.say("transfers", "@Purser: Post for the senders → posted in the channel")
+        ticked: dict[str, int] = {}
+        for _ in range(100):
+            posted = self._tick_page(posted, ticked)
+            if not _enabled(posted, "sm1:ptv:", "Next ▶"):
+                break
+            posted = self.member.click(posted, custom_id(posted, "sm1:ptv:", "Next ▶"))
+        for name, count in ticked.items():
+            self.progress.detail(f"@{name} ticks {count} sent in game")
+        said = embed_text(posted).split("\n")[0]
         self.progress.detail(named(self.guild, said))
-        return view
+        if not _all_sent(said):
+            raise DemoFailed(f"the transfers are not all marked sent: {said!r}")
+        return posted
+
+    def _tick_page(self, posted: Exchange, ticked: dict[str, int]) -> Exchange:
+        """Each sender on the page ticks their own transfers there, keeping the others' ticks."""
+        senders = dict.fromkeys(
+            str(o["label"]).split(" → ")[0] for o in options(posted, "sm1:ptx:")
+        )
+        for name in senders:
+            sender = self._member_named(name)
+            listed = options(posted, "sm1:ptx:")
+            done = [str(o["value"]) for o in listed if o.get("default")]
+            mine = [
+                str(o["value"])
+                for o in listed
+                if str(o["label"]).startswith(f"{name} → ") and not o.get("default")
+            ]
+            if not mine:
+                continue
+            answer = sender.select(posted, custom_id(posted, "sm1:ptx:"), [*done, *mine])
+            if answer.ephemeral:
+                raise DemoFailed(f"@{name} ticking their transfers: {shown(answer)!r}")
+            ticked[name] = ticked.get(name, 0) + len(mine)
+            posted = answer
+        return posted
+
+    def _member_named(self, display_name: str) -> Member:
+        for user in self.guild.members:
+            if user.display_name == display_name:
+                return Member(self.member.sim, user.username)
+        raise DemoFailed(f"no member is shown as {display_name}")
 
     def _adjust(self, view: Exchange, user_id: str) -> Exchange:
         """Pick the member in the participants menu, then Adjust time or multiplier…"""
@@ -218,6 +268,21 @@ class Purser:
                 return view
             view = self.member.click(view, custom_id(view, "sm1:pv:", "Next ▶"))
         raise DemoFailed("that member is on none of the participant pages")
+
+
+def _enabled(exchange: Exchange, prefix: str, label: str) -> bool:
+    return any(
+        str(c.get("custom_id", "")).startswith(prefix)
+        and c.get("label") == label
+        and not c.get("disabled")
+        for c in components(exchange)
+    )
+
+
+def _all_sent(first_line: str) -> bool:
+    """Whether the transfers page's first line reads "n of n transfers sent"."""
+    found = re.match(r"(\d+) of (\d+) transfers? sent", first_line)
+    return found is not None and found[1] == found[2]
 
 
 def _option_label(view: Exchange, prefix: str, value: str) -> str:

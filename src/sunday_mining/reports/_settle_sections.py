@@ -90,8 +90,11 @@ def _transfers(doc: Doc, plan: ReportSettlement) -> None:
 
 
 def _holdings(doc: Doc, plan: ReportSettlement) -> None:
+    """The totals per seller. Every sender is a seller; a member who sold nothing only receives
+    their payout, already on the transfer lines, so a 40-member op's table stays a few rows."""
+    sellers = [h for h in plan.holdings if h.holds]
     cols = (
-        Col("Member", 52),
+        Col("Seller", 52),
         Col("Holds", 24, "R"),
         Col("Payout", 24, "R"),
         Col("Sends", 24, "R"),
@@ -111,16 +114,16 @@ def _holdings(doc: Doc, plan: ReportSettlement) -> None:
                 f"{h.keeps:,}",
             )
         )
-        for h in plan.holdings
+        for h in sellers
     ]
-    sums = [sum(getattr(h, f) for h in plan.holdings) for f in ("holds", "payout", "sends")]
-    sums += [plan.fees, sum(h.receives for h in plan.holdings)]
-    sums.append(sum(h.keeps for h in plan.holdings))
+    figures = ("holds", "payout", "sends", "fees", "receives", "keeps")
+    sums = [sum(getattr(h, figure) for h in sellers) for figure in figures]
     rows.append(Row(("Total", *(f"{n:,}" for n in sums)), bold=True, rule_above=True))
     table(doc, cols, rows)
-    said = "Per member: what they hold from their sales, their payout (the treasurer's includes "
+    said = "Per seller: what they hold from their sales, their payout (the treasurer's includes "
     said += "the org's cut), what they send (fees included) and receive, and what they keep: "
-    said += "their payout less the fees they paid. Sent minus fees equals what arrives."
+    said += "their payout less the fees they paid. Sent minus fees equals what arrives. Every "
+    said += "other payee sold nothing and receives their payout by the transfers above."
     note(doc, said)
 
 

@@ -134,6 +134,20 @@ def test_the_pdf_gives_each_sender_s_totals(settled: ReportData, pdf_text: str) 
         assert " ".join(f"{n:,}" for n in figures) in pdf_text
 
 
+def test_the_pdf_s_seller_table_leaves_out_members_who_only_receive(
+    settled: ReportData, pdf_text: str
+) -> None:
+    plan = settled.settlement
+    assert plan is not None
+    receivers = [h for h in plan.holdings if not h.holds]
+    assert receivers
+    for h in receivers:
+        figures = (h.holds, h.payout, h.sends, h.fees, h.receives, h.keeps)
+        assert " ".join(f"{n:,}" for n in figures) not in pdf_text
+    sellers = [h for h in plan.holdings if h.holds]
+    assert f"Total {sum(h.holds for h in sellers):,} {sum(h.payout for h in sellers):,}" in pdf_text
+
+
 def test_the_pdf_lists_the_refinery_jobs(settled: ReportData, pdf_text: str) -> None:
     assert "Refining (3 jobs)" in pdf_text
     assert "CRU-L1 Dinyx Solventation Quantainium 60 31.5 61,250" in pdf_text

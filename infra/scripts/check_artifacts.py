@@ -29,7 +29,7 @@ def problems(root: Path) -> list[str]:
         folder = root / function
         if not (folder / handler).is_file():
             found.append(f"{function}: {handler} is missing")
-        for kept in ("model.py", "service.py", "links.py", "files.py"):
+        for kept in ("model.py", "service.py", "links.py", "files.py", "cells.py", "ledger_csv.py"):
             if not (folder / "sunday_mining" / "reports" / kept).is_file():
                 found.append(f"{function}: the sunday_mining package is incomplete ({kept})")
         for part in RENDERING:

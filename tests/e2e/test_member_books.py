@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 from tests.e2e.conftest import Discord
+from tests.support.books_flow import finalized, golden_books, second_op
 from tests.support.member_view import problems
 from tests.support.payroll_flow import (
-    Crew,
     custom_id,
     member_action,
     modal_submit,
@@ -26,32 +26,6 @@ _TIME = re.compile(r"<t:\d+:[dR]>")
 def shown(answer: Exchange) -> str:
     """What the member reads, with Discord's timestamps as <t> (their values are checked apart)."""
     return _TIME.sub("<t>", text(answer))
-
-
-def finalized(discord: Discord, session_id: str, total: str) -> Exchange:
-    view = discord.command("purser", "mining payroll", session=session_id)
-    view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Haul"))
-    opened = discord.click("purser", view, custom_id(view, "sm1:psale:"))
-    view = modal_submit(discord, "purser", opened, {"label": "ARC-L1", "total": total})
-    view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Preview"))
-    confirm = discord.click("purser", view, custom_id(view, "sm1:pask:"))
-    return discord.click("purser", confirm, custom_id(confirm, "sm1:pfin:"))
-
-
-def second_op(discord: Discord, minutes: dict[str, int], name: str) -> str:
-    """Another op after the first (stopped_op sets the guild up once)."""
-    discord.clock.advance(minutes=60 * 24)
-    crew = Crew(discord)
-    crew.seq = discord.clock.now_ms() // 1000  # above every earlier batch's number
-    crew.move(list(minutes), discord.sim.guild.channel("Mining 1").id)
-    discord.command("lead", "mining start", name=name)
-    start = discord.clock.now_ms()
-    for user, length in sorted(minutes.items(), key=lambda item: item[1]):
-        discord.clock.set(start + length * 60_000)
-        crew.move([user], None)
-    discord.command("lead", "mining stop")
-    (session, *_) = discord.services.sessions.recent(discord.guild_id)[0]
-    return session.session_id
 
 
 def test_a_member_with_no_payroll_yet_sees_their_sessions_and_is_asked_for_a_handle(
@@ -137,3 +111,42 @@ def test_many_payouts_are_paged_and_the_pager_shows_the_pressers_own(discord: Di
     discord.command("ben", "mining handle set", handle="Ben_SC")
     assert "`Ben_SC`" in text(discord.click("ben", answer, older))
     assert "`Ben_SC`" not in text(discord.click("ana", answer, older))
+
+
+def test_the_golden_member_across_three_payrolls_one_amended_one_partly_paid(
+    discord: Discord,
+) -> None:
+    """The golden example (tests/support/books_flow.py), as Ben and Ana read it."""
+    golden = golden_books(discord)
+    ben = discord.command("ben", "mining me")
+    assert shown(ben) == (
+        "Still owed to you: **870,000 aUEC** from 3 payrolls. You have no in-game handle yet: "
+        "set one with `/mining handle set` so the purser knows where to send your aUEC. Final "
+        "payrolls have given you **1,320,000 aUEC** in 3 payrolls.\n"
+        "Your recent sessions\n"
+        "**Third run** · <t> · 0:30:00 · payroll final\n"
+        "**Second run** · <t> · 1:00:00 · payroll final\n"
+        "**Halo run** · <t> · 1:30:00 · payroll final\n"
+        "Your payouts\n"
+        "**Third run** · <t> — **270,000 aUEC** · ⏳ owed since <t>\n"
+        "**Second run** · <t> — **450,000 aUEC** · ⏳ owed since <t>\n"
+        "**Halo run** v2 · <t> — **600,000 aUEC** · 450,000 aUEC paid earlier, "
+        "⏳ **150,000 aUEC** still owed since <t>"
+    )
+    assert f"still owed since <t:{golden.amended_ms // 1000}:R>" in text(ben)
+    ana = discord.command("ana", "mining me")
+    assert shown(ana) == (
+        "Still owed to you: **810,000 aUEC** from 1 payroll. You have no in-game handle yet: "
+        "set one with `/mining handle set` so the purser knows where to send your aUEC. Final "
+        "payrolls have given you **2,060,000 aUEC** in 3 payrolls.\n"
+        "Your recent sessions\n"
+        "**Third run** · <t> · 1:30:00 · payroll final\n"
+        "**Second run** · <t> · 1:00:00 · payroll final\n"
+        "**Halo run** · <t> · 2:00:00 · payroll final\n"
+        "Your payouts\n"
+        "**Third run** · <t> — **810,000 aUEC** · ⏳ owed since <t>\n"
+        "**Second run** · <t> — **450,000 aUEC** · ✅ paid <t>\n"
+        "**Halo run** v2 · <t> — **800,000 aUEC** · over-paid 100,000 aUEC earlier: settle it "
+        "in game"
+    )
+    assert f"paid <t:{golden.second_ms // 1000}:R>" in text(ana)

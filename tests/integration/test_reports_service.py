@@ -139,6 +139,24 @@ def test_a_link_is_signed_for_one_kind_of_file() -> None:
             links.check("1000-abc", sig, now_s=10 * DAY_S, kind=kind)
 
 
+def test_a_ledger_link_is_signed_apart_from_every_report_file() -> None:
+    links = ReportLinks(KEY, "https://sm.example/", valid_days=30)
+    url = links.books_url("ledger-1000-2026-11", now_s=10 * DAY_S)
+    assert url.startswith("https://sm.example/books/ledger-1000-2026-11?sig=")
+    sig = url.split("sig=")[1]
+    links.check_books("ledger-1000-2026-11", sig, now_s=40 * DAY_S + 1)
+    with pytest.raises(LinkExpired):
+        links.check_books("ledger-1000-2026-11", sig, now_s=41 * DAY_S)
+    with pytest.raises(PermissionDenied):
+        links.check_books("ledger-1000-all", sig, now_s=10 * DAY_S)
+    for kind in ("pdf", "csv", "json", "books"):
+        with pytest.raises(PermissionDenied):
+            links.check("ledger-1000-2026-11", sig, now_s=10 * DAY_S, kind=kind)
+    csv_sig = links.url("1000-abc", now_s=10 * DAY_S, kind="csv").split("sig=")[1]
+    with pytest.raises(PermissionDenied):
+        links.check_books("1000-abc", csv_sig, now_s=10 * DAY_S)
+
+
 def test_the_csv_and_the_json_are_stored_and_opened_by_links_of_their_kind(
     services: Services, clock: FixedClock, payroll: PayrollService, tmp_path: Path
 ) -> None:

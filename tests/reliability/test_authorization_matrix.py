@@ -58,6 +58,9 @@ POLICY: dict[str, frozenset[str]] = {
     "mining handle set": EVERYONE,  # one's own; another member's is tested below
     "mining handle clear": EVERYONE,
     "mining me": EVERYONE,
+    "mining ledger": LEADERS | OFFICERS,
+    "mining stats": LEADERS | OFFICERS,
+    "mining owed": OFFICERS,
     "mining diagnostics": LEADERS,
     "mining help": EVERYONE,
     "mining-admin channels add": ADMINS,
@@ -80,7 +83,17 @@ OVERRIDES: dict[str, dict[str, Callable[[SimGuild], Any]]] = {
 }
 # Actions whose arguments are not another object (a page cursor, nothing): they act on the
 # caller's own guild by design, so they are not cross-guild attacks.
-GUILD_LOCAL_ACTIONS = frozenset({"status", "alist", "ppage", "me"})
+GUILD_LOCAL_ACTIONS = frozenset(
+    {"status", "alist", "ppage", "me", *("bldg", "bst", "bowed", "bown")}
+)
+# The books' pagers and the still-owed menu (page cursors; a ticked line is looked up in the
+# caller's guild): who may press them.
+BOOKS_ACTIONS = {
+    "bldg": (("all", "0", "n"), LEADERS | OFFICERS),
+    "bst": (("30d", "0", "n"), LEADERS | OFFICERS),
+    "bowed": (("0", "n"), OFFICERS),
+    "bown": (("0",), OFFICERS),
+}
 # Buttons any member of the guild may press: the stop summary's "Everyone's time" list.
 MEMBERS_ACTIONS = frozenset({"slist"})
 
@@ -261,6 +274,17 @@ def _payloads(
         fields = {"amount": "10", "label": "x", "list": "Gold 1", "total": "1", "mult": "1"}
         return [sim.payloads.modal_submit(sim.guild.member(role), custom_id, fields)]
     return [raw_component(sim, role, custom_id, []), raw_component(sim, role, custom_id, values)]
+
+
+@pytest.mark.parametrize("action", sorted(BOOKS_ACTIONS))
+@pytest.mark.parametrize("role", ROLES)
+def test_the_books_pagers_and_menu_by_role(
+    rig: Rig, restored: None, action: str, role: str
+) -> None:
+    args, allowed = BOOKS_ACTIONS[action]
+    payload = raw_component(rig.sim, role, custom_ids.make(action, *args), [])
+    answer, changed = send(rig, payload)
+    check(answer, changed, allowed=role in allowed)
 
 
 # --- a refinery job: its owner, leaders and payroll officers ------------------------------------

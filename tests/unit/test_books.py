@@ -27,6 +27,7 @@ from sunday_mining.domain.books import (
     member_view,
     month_of,
     parse_month,
+    parse_period,
     still_owed,
 )
 from sunday_mining.domain.errors import ValidationError
@@ -311,3 +312,24 @@ def test_a_month_runs_midnight_to_midnight_in_the_time_zone() -> None:
 def test_a_month_is_typed_as_year_dash_month(typed: str) -> None:
     with pytest.raises(ValidationError, match="YYYY-MM"):
         parse_month(typed, BERLIN)
+
+
+NOW = int(datetime(2026, 12, 7, 12, 0, tzinfo=UTC).timestamp() * 1000)
+
+
+@pytest.mark.parametrize("typed", ["90d", "90 days", "1 day", " 7D "])
+def test_a_period_in_days_ends_now(typed: str) -> None:
+    period = parse_period(typed, BERLIN, NOW)
+    days = int(typed.strip().split()[0].rstrip("dD"))
+    assert (period.start_ms, period.end_ms) == (NOW - days * 86_400_000, NOW + 1)
+    assert period.label == ("the last day" if days == 1 else f"the last {days} days")
+
+
+def test_a_period_typed_as_a_month_is_that_month() -> None:
+    assert parse_period("2026-11", BERLIN, NOW) == Period.month(2026, 11, BERLIN)
+
+
+@pytest.mark.parametrize("typed", ["0d", "3661d", "last week", "2026-13", "-5d"])
+def test_a_period_typed_otherwise_names_both_forms(typed: str) -> None:
+    with pytest.raises(ValidationError, match=r"YYYY-MM.*90d"):
+        parse_period(typed, BERLIN, NOW)

@@ -65,6 +65,7 @@ def _restore_logging_and_metrics() -> Iterator[None]:
         ("password=hunter2hunter2", "hunter2hunter2"),
         (f'"GET /reports/r1?sig={LINK_SIG} HTTP/1.1" 200', LINK_SIG),
         (f"/reports/r1?x=1&sig={LINK_SIG}#top", LINK_SIG),
+        (f'"GET /books/ledger-1-all?sig={LINK_SIG} HTTP/1.1" 200', LINK_SIG),
         (f"the configured value {CONFIGURED} leaked", CONFIGURED),
         ("escaped in JSON: " + json.dumps({"uex": CONFIGURED}), ESCAPED),
     ],

@@ -25,6 +25,8 @@ from sunday_mining.domain.payroll import ORG_PAYEE_ID, LineKind, PayoutLine
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+_DAYS = re.compile(r"([0-9]{1,4}) ?d(?:ays?)?", re.IGNORECASE)
+MAX_DAYS = 3_660  # ten years: a period typed in days is "the last N days"
 _ORG_CUT_KINDS = (LineKind.PERCENTAGE, LineKind.FLAT)
 
 
@@ -126,6 +128,28 @@ def parse_month(text: str, time_zone: str) -> Period:
     if found is None or not 1 <= int(found[2]) <= 12 or int(found[1]) < 2000:
         raise ValidationError("Type the month as YYYY-MM, for example 2026-06.")
     return Period.month(int(found[1]), int(found[2]), time_zone)
+
+
+def parse_period(text: str, time_zone: str, now_ms: int) -> Period:
+    """A period typed as a month (YYYY-MM) or as the last N days ("90d", up to now), or
+    ValidationError naming both forms."""
+    typed = text.strip()
+    days = _DAYS.fullmatch(typed)
+    if days is not None and 1 <= int(days[1]) <= MAX_DAYS:
+        return last_days(int(days[1]), now_ms)
+    try:
+        return parse_month(typed, time_zone)
+    except ValidationError:
+        raise ValidationError(
+            "Type the period as a month (YYYY-MM, for example 2026-11) or a number of days "
+            "(for example 90d)."
+        ) from None
+
+
+def last_days(days: int, now_ms: int) -> Period:
+    """The ``days`` days up to ``now_ms`` (included)."""
+    unit = "day" if days == 1 else f"{days} days"
+    return Period(now_ms - days * 86_400_000, now_ms + 1, f"the last {unit}")
 
 
 # --- the org's ledger -----------------------------------------------------------------------

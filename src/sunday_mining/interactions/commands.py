@@ -111,6 +111,7 @@ HELP_TOPICS = (
     *("start", "stop", "status", "adhoc", "payroll", "prices", "handle", "diagnostics", "admin"),
     "refinery",
     "me",
+    *("ledger", "stats", "owed"),
 )
 _MEMBER_FOR = Option(
     "member", "Officers: a member to do this for (leave out for yourself)", OptionType.USER
@@ -192,6 +193,31 @@ MINING = Command(
                 ),
             ),
         ),
+        Sub(
+            "ledger",
+            "Officers: the org's cuts, donations, expenses and fees, with a CSV",
+            (
+                Option(
+                    "month",
+                    "A month as YYYY-MM (leave out for every month)",
+                    OptionType.STRING,
+                    max_length=7,
+                ),
+            ),
+        ),
+        Sub(
+            "stats",
+            "Officers: ops attended, time and pay per member",
+            (
+                Option(
+                    "period",
+                    "A month (YYYY-MM) or days (90d); the last 30 days if left out",
+                    OptionType.STRING,
+                    max_length=10,
+                ),
+            ),
+        ),
+        Sub("owed", "Payroll officers: every unpaid line across payrolls, to mark paid"),
         Sub("diagnostics", "Check every part of the app, with fixes"),
         Sub(
             "help",

@@ -67,6 +67,25 @@ TOPICS: dict[str, tuple[str, str]] = {
         "bot posts once when it is ready. List shows the time left, with Collect, Time left "
         "and Cancel.\nExample: `/mining refinery add terminal:MIC-L1`",
     ),
+    "ledger": (
+        "/mining ledger [month]",
+        "Payroll officers and leaders: the org's books from the final payrolls (an amendment "
+        "replaces what it supersedes): its cuts, donations to it, reimbursed expenses and "
+        "transfer fees per payroll and per month, with totals, and a CSV link.\n"
+        "Example: `/mining ledger month:2026-11`",
+    ),
+    "stats": (
+        "/mining stats [period]",
+        "Payroll officers and leaders: per member, ops attended, time credited and pay in a "
+        "month or the last days (30 unless told), and who has not been seen since when.\n"
+        "Example: `/mining stats period:90d`",
+    ),
+    "owed": (
+        "/mining owed",
+        "Payroll officers: every unpaid line across the final payrolls, oldest first, with "
+        "the payee's handle. Tick the lines you have paid, confirm, and they are marked paid "
+        "in their payrolls.\nExample: `/mining owed`",
+    ),
     "diagnostics": (
         "/mining diagnostics",
         "Leaders and admins: checks the database, prices, the voice worker and channel "

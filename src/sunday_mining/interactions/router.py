@@ -97,6 +97,21 @@ def _refinery_component(table: str, action: str) -> ComponentHandler:
     return handle
 
 
+# The officers' books load on first use too (interactions/books_commands.py).
+BOOKS_COMPONENTS = frozenset({"bldg", "bst", "bowed", "bown", "bpay"})
+
+
+def _books(name: str, table: str = "") -> Callable[..., dict[str, Any]]:
+    def handle(ctx: Context, *args: custom_ids.CustomId) -> dict[str, Any]:
+        from sunday_mining.interactions import books_commands as books
+
+        handler: Callable[..., dict[str, Any]]
+        handler = getattr(books, table)[name] if table else getattr(books, name)
+        return handler(ctx, *args)
+
+    return handle
+
+
 COMMANDS: dict[str, CommandHandler] = {
     "mining start": session_commands.start,
     "mining stop": session_commands.stop,
@@ -111,6 +126,7 @@ COMMANDS: dict[str, CommandHandler] = {
     "mining handle set": handle_commands.handle_set,
     "mining handle clear": handle_commands.handle_clear,
     "mining me": me_commands.me,
+    **{f"mining {name}": _books(name) for name in ("ledger", "stats", "owed")},
     "mining diagnostics": diagnostics_commands.diagnostics,
     "mining help": help_topics.help_command,
     "mining-admin channels add": admin_commands.channels_add,
@@ -135,6 +151,7 @@ COMPONENTS: dict[str, ComponentHandler] = {
     # "payroll" (the stop summary's button) and the p* steps
     **{action: _payroll_component("COMPONENTS", action) for action in PAYROLL_COMPONENTS},
     **{action: _refinery_component("COMPONENTS", action) for action in REFINERY_COMPONENTS},
+    **{action: _books(action, "COMPONENTS") for action in BOOKS_COMPONENTS},
 }
 
 MODALS: dict[str, ComponentHandler] = {

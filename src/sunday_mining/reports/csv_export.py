@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 from sunday_mining.domain.durations import hms
 from sunday_mining.domain.handles import NO_HANDLE
+from sunday_mining.reports.cells import text_cell as _text
 from sunday_mining.reports.model import (
     ReportData,
     ReportPayee,
@@ -87,10 +87,6 @@ REFINERY_HEADER = (
     "state",
 )
 TOTAL = "Total"
-# A part a spreadsheet could split off (the start, or after a separator), then optional blanks
-# and quotes a program may skip, then a character that starts a formula.
-_FORMULA_PART = re.compile(r"(^|[,;\t\r\n])([\s\"']*)([=+\-@])")
-_SKIPPED_STARTS = ("\t", "\r", "\n")
 
 
 def render_csv(data: ReportData) -> bytes:
@@ -237,12 +233,3 @@ def payee_cell(user_id: str) -> str:
 def _decimal_milli(milli: int) -> str:
     whole, frac = divmod(milli, 1000)
     return f"{whole}.{frac:03d}".rstrip("0").rstrip(".")
-
-
-def _text(value: str) -> str:
-    """A cell a spreadsheet shows as typed, however it splits it. Lone surrogates cannot be
-    written as UTF-8, so they become the replacement character; NUL is dropped because some
-    readers stop at it."""
-    value = value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
-    value = _FORMULA_PART.sub(r"\1\2'\3", value)
-    return "'" + value if value.startswith(_SKIPPED_STARTS) else value

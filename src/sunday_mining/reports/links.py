@@ -1,5 +1,6 @@
 """Durable report links: ``/reports/<report id>?sig=<expiry>.<mac>`` opens the PDF, and
-``/reports/<report id>?kind=<csv|json>&sig=<expiry>.<mac>`` the report's other files.
+``/reports/<report id>?kind=<csv|json>&sig=<expiry>.<mac>`` the report's other files; the org's
+books have one too, ``/books/<books id>?sig=…``, a CSV of the ledger made when it is opened.
 
 A link button needs a short URL that keeps working for weeks; an S3 presigned URL made with a
 Lambda's temporary credentials dies with them (hours) and is far too long. So the app signs the
@@ -25,6 +26,7 @@ _SIG = re.compile(r"([0-9]{1,10})\.([A-Za-z0-9_-]{22,64})")
 _REPORT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 PDF = "pdf"
 KINDS = (PDF, "csv", "json")  # every file a report has, the PDF first
+BOOKS = "books"  # the org's ledger as a CSV, signed as a kind of its own
 
 
 class LinkExpired(PermissionDenied):
@@ -47,20 +49,36 @@ class ReportLinks:
         """The link to one file of the report (the PDF unless told), valid until the end of the
         day ``valid_days`` from now (UTC): rounding to a day keeps every link made for one file
         on one day identical."""
-        expires = (now_s // _DAY_S + 1) * _DAY_S + self._valid_s
-        sig = f"{expires}.{self._mac(report_id, expires, kind)}"
+        sig = self._sig(report_id, now_s, kind)
         if kind == PDF:
             return f"{self._base}/reports/{report_id}?sig={sig}"
         return f"{self._base}/reports/{report_id}?kind={kind}&sig={sig}"
 
+    def books_url(self, books_id: str, *, now_s: int) -> str:
+        """The link to a CSV of the org's books (see web/reports.py), valid like a report's."""
+        return f"{self._base}/books/{books_id}?sig={self._sig(books_id, now_s, BOOKS)}"
+
+    def _sig(self, identifier: str, now_s: int, kind: str) -> str:
+        expires = (now_s // _DAY_S + 1) * _DAY_S + self._valid_s
+        return f"{expires}.{self._mac(identifier, expires, kind)}"
+
     def check(self, report_id: str, sig: str, *, now_s: int, kind: str = PDF) -> None:
         """Raise PermissionDenied for a tampered or foreign signature (or one made for another
         kind of file), LinkExpired when old."""
+        if kind not in KINDS:
+            raise PermissionDenied("This report link is not valid.")
+        self._check(report_id, sig, now_s, kind)
+
+    def check_books(self, books_id: str, sig: str, *, now_s: int) -> None:
+        """``check`` for a link made by ``books_url``; a report's signature never opens it."""
+        self._check(books_id, sig, now_s, BOOKS)
+
+    def _check(self, identifier: str, sig: str, now_s: int, kind: str) -> None:
         match = _SIG.fullmatch(sig or "")
-        if not _REPORT_ID.fullmatch(report_id or "") or match is None or kind not in KINDS:
+        if not _REPORT_ID.fullmatch(identifier or "") or match is None:
             raise PermissionDenied("This report link is not valid.")
         expires = int(match.group(1))
-        if not hmac.compare_digest(match.group(2), self._mac(report_id, expires, kind)):
+        if not hmac.compare_digest(match.group(2), self._mac(identifier, expires, kind)):
             raise PermissionDenied("This report link is not valid.")
         if now_s >= expires:
             raise LinkExpired(

@@ -1,24 +1,40 @@
 """The books as members and officers read them: stored payroll versions turned into
 :class:`~sunday_mining.domain.books.FinalPayroll` for the pure core in ``domain/books.py``, and
-what ``/mining me`` shows a member (their recent sessions, their lines, what they are owed).
+what ``/mining me`` shows a member (their recent sessions, their lines, what they are owed), and
+what officers read: the org's ledger, attendance and pay per member, every line still owed.
 
-Reads only. Every final and replaced version of the guild is read (the books leave out what an
-amendment replaced); each op's start comes from its session, read once per session.
+Reads, but for one thing: the lines an officer picked to mark paid across payrolls are kept for a
+day (a pick), so the confirmation's button carries only the pick's id; the marks themselves are
+written by the payroll's payments, the same marks its per-payroll view shows. Every final and
+replaced version of the guild is read (the books leave out what an amendment replaced); each
+op's start comes from its session, read once per session.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sunday_mining.domain.books import Attendee, EarlierPayment, FinalPayroll, MemberView
-from sunday_mining.domain.books import member_view as book_member_view
+from sunday_mining.domain import books as book
+from sunday_mining.domain.books import (
+    Attendee,
+    EarlierPayment,
+    FinalPayroll,
+    Ledger,
+    MemberStats,
+    MemberView,
+    PayeeLine,
+    Period,
+)
 from sunday_mining.domain.errors import NotFound
+from sunday_mining.domain.ids import is_id, new_id
 from sunday_mining.domain.session import PayrollState, Session
 from sunday_mining.ports.store import SortKey, Store
 from sunday_mining.services import keys
 from sunday_mining.services.payroll.codec import VERSION_PREFIX, version_from_item
 from sunday_mining.services.payroll.model import PayrollStatus, PayrollVersion
+from sunday_mining.services.payroll.payments import Payments
 from sunday_mining.services.sessions import SessionService
 from sunday_mining.services.summary import SummaryService
 
@@ -26,6 +42,40 @@ from sunday_mining.services.summary import SummaryService
 # how many of those it counts time for (counting reads a session's voice records).
 RECENT_SESSIONS_READ = 10
 RECENT_SESSIONS_SHOWN = 5
+PICK_PREFIX = "BOOKPICK#"
+PICK_TTL_S = 86_400
+PICK_EXPIRED = "That pick is no longer kept; run /mining owed and pick the lines again."
+
+
+@dataclass(frozen=True)
+class PickedLine:
+    """One line an officer picked to mark paid: the payee in one payroll version, and what the
+    list showed them owed."""
+
+    payroll_id: str
+    payee_id: str
+    owed: int
+
+
+@dataclass(frozen=True)
+class Pick:
+    pick_id: str
+    by: str
+    lines: tuple[PickedLine, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(line.owed for line in self.lines)
+
+
+@dataclass(frozen=True)
+class Marked:
+    """What marking a pick did: ``marked`` now paid, or, when any line changed since it was
+    picked (paid by someone, amended, another amount), those ``stale`` lines and nothing
+    marked."""
+
+    marked: tuple[PickedLine, ...] = ()
+    stale: tuple[PickedLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,8 +116,63 @@ class Books:
     def member(self, guild_id: str, user_id: str) -> MemberBooks:
         finals = self.final_payrolls(guild_id)
         return MemberBooks(
-            book_member_view(finals, user_id), self._recent(guild_id, user_id, finals)
+            book.member_view(finals, user_id), self._recent(guild_id, user_id, finals)
         )
+
+    def ledger(self, guild_id: str, time_zone: str, period: Period | None) -> Ledger:
+        """The org's cuts, donations, reimbursements and fees of the ops in ``period`` (all
+        when None)."""
+        return book.ledger(self.final_payrolls(guild_id), time_zone, period)
+
+    def stats(self, guild_id: str, period: Period) -> list[MemberStats]:
+        return book.member_stats(self.final_payrolls(guild_id), period)
+
+    def still_owed(self, guild_id: str) -> list[PayeeLine]:
+        """Every unpaid payee line across the current final payrolls, oldest debt first."""
+        return book.still_owed(self.final_payrolls(guild_id))
+
+    def remember_pick(
+        self, guild_id: str, user_id: str, lines: Sequence[PayeeLine], now_ms: int
+    ) -> Pick:
+        """Keep the lines an officer picked until they confirm (a day at most)."""
+        pick = Pick(
+            new_id(now_ms),
+            user_id,
+            tuple(PickedLine(x.payroll_id, x.payee_id, x.owed) for x in lines),
+        )
+        pk, sk = _pick_key(guild_id, pick.pick_id)
+        self._store.put(
+            {
+                "pk": pk,
+                "sk": sk,
+                "by": user_id,
+                "lines": [[x.payroll_id, x.payee_id, x.owed] for x in pick.lines],
+                "ttl": now_ms // 1000 + PICK_TTL_S,
+            }
+        )
+        return pick
+
+    def pick(self, guild_id: str, pick_id: str, now_ms: int) -> Pick:
+        """A kept pick, or NotFound when it is unknown or older than a day."""
+        item = self._store.get(_pick_key(guild_id, pick_id)) if is_id(pick_id) else None
+        if item is None or int(item.get("ttl", 0)) <= now_ms // 1000:
+            raise NotFound(PICK_EXPIRED)
+        lines = tuple(PickedLine(str(p), str(u), int(o)) for p, u, o in item.get("lines", []))
+        return Pick(pick_id, str(item.get("by", "")), lines)
+
+    def mark_picked(self, guild_id: str, pick: Pick, user_id: str, payments: Payments) -> Marked:
+        """Mark every line of ``pick`` paid, payroll by payroll through ``payments`` — unless a
+        line changed since it was picked: then nothing is marked and those lines are named."""
+        owed_now = {(x.payroll_id, x.payee_id): x.owed for x in self.still_owed(guild_id)}
+        stale = tuple(x for x in pick.lines if owed_now.get((x.payroll_id, x.payee_id)) != x.owed)
+        if stale:
+            return Marked(stale=stale)
+        payees: dict[str, list[str]] = defaultdict(list)
+        for line in pick.lines:
+            payees[line.payroll_id].append(line.payee_id)
+        for payroll_id, chosen in payees.items():
+            payments.set_paid(guild_id, payroll_id, user_id, chosen, chosen)
+        return Marked(marked=pick.lines)
 
     def _starts(self, guild_id: str, session_ids: Iterable[str]) -> dict[str, int]:
         starts = {}
@@ -107,6 +212,10 @@ class Books:
         summary = self._summaries.summary_of(session)
         mine = [p.credited_seconds for p in summary.participants if p.user_id == user_id]
         return mine[0] if mine else None
+
+
+def _pick_key(guild_id: str, pick_id: str) -> tuple[str, str]:
+    return keys.guild_pk(guild_id), f"{PICK_PREFIX}{pick_id}"
 
 
 def _status(session: Session) -> str:

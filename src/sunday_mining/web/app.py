@@ -52,9 +52,10 @@ def create_app(
         app.include_router(worker_router(services, worker_secret, wall_clock, offload))
 
     if services.make_reports is not None:
-        from sunday_mining.web.reports import reports_router
+        from sunday_mining.web.reports import books_router, reports_router
 
         app.include_router(reports_router(services.make_reports))
+        app.include_router(books_router(services))
 
     @app.get("/health")
     def health() -> JSONResponse:

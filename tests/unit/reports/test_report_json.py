@@ -215,8 +215,8 @@ def test_the_document_lists_each_csv_table_s_columns_as_the_export_writes_them(
 ) -> None:
     text = DOC.read_text(encoding="utf-8")
     csv_part = text[text.index("## CSV") :]
-    part = csv_part[csv_part.index(table) :]
-    part = part[: part.find("\n### ", 1)] if "\n### " in part[1:] else part
+    part = csv_part[csv_part.index(table) + len(table) :]
+    part = re.split(r"^#{2,3} ", part, maxsplit=1, flags=re.M)[0]  # up to the next heading
     listed = re.findall(r"^\| `([a-z_]+)` \|", part, re.M)
     assert tuple(listed) == header
 

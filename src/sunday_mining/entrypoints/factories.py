@@ -91,8 +91,9 @@ def build_services(
         )
         return RefineryService(store, clock, guilds, sessions, prices, poster, announcing)
 
+    refinery = Once(make_refinery)
     report_service = _report_service(
-        store, clock, guilds, sessions, summaries, payroll, names, reports
+        store, clock, guilds, sessions, summaries, payroll, names, reports, refinery
     )
     notices = (
         Notices(store, clock, guilds, reports.jobs, reports.channel_poster)
@@ -128,7 +129,7 @@ def build_services(
         ),
         make_payroll=payroll,
         make_books=Once(lambda: _books_class()(store, sessions, summaries)),
-        make_refinery=Once(make_refinery),
+        make_refinery=refinery,
         make_reports=report_service,
         make_payout_notices=_payout_notices(store, clock, guilds, payroll, reports),
         make_unpaid_reminder=_unpaid_reminder(store, clock, guilds, sessions, summaries, reports),
@@ -195,6 +196,7 @@ def _report_service(
     payroll: Callable[[], PayrollService],
     names: MemberNames,
     setup: ReportSetup | None,
+    refinery: Callable[[], RefineryService],
 ) -> Callable[[], ReportService] | None:
     """The report service, made on first use (None without reports)."""
     if setup is None:
@@ -221,6 +223,7 @@ def _report_service(
             metrics=CurrentMetrics(),
             deliverer=setup.deliverer,
             sole_sender=setup.sole_sender,
+            session_jobs=lambda guild_id, session_id: refinery().of_session(guild_id, session_id),
         )
 
     return Once(make)

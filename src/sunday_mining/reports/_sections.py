@@ -1,6 +1,7 @@
 """What the report says, section by section, laid out on A4 pages: the header, the haul,
-the deductions, the payouts with a totals row that adds up to the gross, who was not paid, the
-officers' decisions (the audit trail), the participation timeline and the footers.
+the session's refinery jobs, the deductions, the payouts with a totals row that adds up to the
+gross, the settlement between several sellers, who was not paid, the officers' decisions (the
+audit trail), the participation timeline and the footers.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ from sunday_mining.reports._layout import (
     table,
     wrap,
 )
+from sunday_mining.reports._parts import heading, note, shown_name
+from sunday_mining.reports._settle_sections import refining, settlement
 from sunday_mining.reports._timeline import Timeline, layout_ticks
 from sunday_mining.reports.model import (
     DeductionKind,
@@ -63,37 +66,13 @@ from sunday_mining.reports.model import (
 # --- sections -----------------------------------------------------------------------------------
 
 
-def _shown_name(name: str, fallback: str) -> str:
-    """The name, or the fallback when nothing of it would show (empty, only spaces or
-    invisible characters): a payee line must always say who it is."""
-    return name if _fonts.has_visible(_fonts.clean(name)) else fallback
-
-
 def _paid_as(payee: ReportPayee) -> str:
     """The payee with their in-game handle (or that they have none yet), where they are paid."""
-    shown = _shown_name(payee.name, fallback_name(payee.user_id))
+    shown = shown_name(payee.name, fallback_name(payee.user_id))
     return replace(payee, name=shown).paid_as
 
 
-def _heading(doc: Doc, title: str, rows: int) -> None:
-    """A section title, moved to the next page with the table's header and first rows (all of
-    them when there are few) so no title or short table is left stranded."""
-    doc.ensure(8.5 + ROW_H * (1 + (rows if rows <= 6 else 3)))
-    doc.y += 2.0
-    doc.text(MARGIN, doc.y + 4.0, title, size=11.5, bold=True)
-    doc.y += 6.5
-
-
 _KIND_OF_SESSION = {SessionType.SUNDAY: "Sunday op", SessionType.ADHOC: "Adhoc session"}
-
-
-def _note(doc: Doc, text: str, *, colour: RGB = GREY, lines: int = 4) -> None:
-    """A small-print paragraph, wrapped to the page width and never cut short."""
-    for line in wrap(text, _fonts.REGULAR, CONTENT_W / (7 * PT), lines):
-        doc.ensure(3.4)
-        doc.text(MARGIN, doc.y + 2.4, line, size=7, colour=colour)
-        doc.y += 3.2
-    doc.y += 1.5
 
 
 def _header(doc: Doc, data: ReportData) -> None:
@@ -129,19 +108,19 @@ def _header(doc: Doc, data: ReportData) -> None:
 
 
 def _haul(doc: Doc, data: ReportData) -> None:
-    _heading(doc, "The haul", len(data.income) + 1)
+    heading(doc, "The haul", len(data.income) + 1)
     tz = zone(data.time_zone)
     cols = (
-        Col("Ore / sale", 42),
-        Col("SCU", 16, "R"),
-        Col("aUEC/SCU", 22, "R"),
+        Col("Ore / sale", 50),
+        Col("SCU", 15, "R"),
+        Col("aUEC/SCU", 19, "R"),
         Col("Price source", 74),
-        Col("Value", 32, "R"),
+        Col("Value", 28, "R"),
     )
     rows = [
         Row(
             (
-                line.name,
+                line.name + (" (refined)" if line.refined_at else ""),
                 scu(line.scu_centi) if line.scu_centi is not None else "—",
                 f"{line.price_per_scu:,}" if line.price_per_scu is not None else "—",
                 _price_source(line, tz),
@@ -152,13 +131,18 @@ def _haul(doc: Doc, data: ReportData) -> None:
     ]
     rows.append(Row(("Gross", "", "", "", format_auec(data.gross)), bold=True, rule_above=True))
     table(doc, cols, rows)
+    refined = _refined_note(data.income)
+    if refined:
+        note(doc, refined)
+    if data.settlement is not None:
+        note(doc, _sold_by_note(data.income))
     stale = data.stale_prices
     if stale is not None:
         age = f"{age_text(stale.age_ms)} old" if stale.age_ms is not None else "more than a day old"
         when = f" on {local_time(stale.accepted_ms, tz)}" if stale.accepted_ms else ""
         said = f"Stale prices: the snapshot of {local_time(stale.snapshot_ms, tz)} was {age} "
         said += f"when {stale.accepted_by} accepted it for this payroll{when}."
-        _note(doc, said, colour=RED)
+        note(doc, said, colour=RED)
 
 
 def _price_source(line: ReportIncome, tz: ZoneInfo) -> str:
@@ -167,6 +151,35 @@ def _price_source(line: ReportIncome, tz: ZoneInfo) -> str:
     if line.bundled:
         return f"{line.source}, bundled sample of {local_date(line.snapshot_ms, tz)}"
     return f"{line.source}, snapshot {local_time(line.snapshot_ms, tz)}"
+
+
+def _refined_note(income: Sequence[ReportIncome]) -> str:
+    """Which haul lines came from the session's refinery jobs, and from which refineries."""
+    by_place: dict[str, list[str]] = {}
+    for line in income:
+        if line.refined_at:
+            by_place.setdefault(line.refined_at, []).append(line.name)
+    if not by_place:
+        return ""
+    said = "; ".join(f"{', '.join(names)} at {place}" for place, names in by_place.items())
+    return (
+        f"From refinery jobs: {said}. Each such line is the total of that ore the session's "
+        "collected jobs gave (see Refining)."
+    )
+
+
+def _sold_by_note(income: Sequence[ReportIncome]) -> str:
+    """Who sold which lines, sellers in the order of their first line: what they hold until the
+    settlement's transfers are made."""
+    by_seller: dict[str, list[str]] = {}
+    for line in income:
+        seller = shown_name(line.seller, "not recorded") if line.seller_id else "not recorded"
+        by_seller.setdefault(seller, []).append(line.name)
+    said = "; ".join(f"{seller}: {', '.join(names)}" for seller, names in by_seller.items())
+    return (
+        f"Who sold what — {said}. Each seller holds the aUEC of what they sold until the "
+        "transfers under Settlement are made."
+    )
 
 
 _KIND_LABEL = {
@@ -179,7 +192,7 @@ _KIND_LABEL = {
 
 
 def _deductions(doc: Doc, data: ReportData) -> None:
-    _heading(doc, "Deductions", len(data.deductions))
+    heading(doc, "Deductions", len(data.deductions))
     if not data.deductions:
         doc.text(MARGIN, doc.y + 3.5, "None: the whole gross was shared by time.", size=8.5)
         doc.y += 7
@@ -204,10 +217,10 @@ def _deductions(doc: Doc, data: ReportData) -> None:
         for d in data.deductions
     ]
     table(doc, cols, rows)
-    note = "The pool is the gross less expenses and flat amounts. Donations and transfer fees "
-    note += "come out of the payees' lines below; percentages, flat amounts and claimed expenses "
-    note += "are paid as the payees' 'other'."
-    _note(doc, note)
+    said = "The pool is the gross less expenses and flat amounts. Donations and transfer fees "
+    said += "come out of the payees' lines below; percentages, flat amounts and claimed expenses "
+    said += "are paid as the payees' 'other'."
+    note(doc, said)
 
 
 def _nobody(kind: DeductionKind) -> str:
@@ -217,7 +230,7 @@ def _nobody(kind: DeductionKind) -> str:
 
 
 def _payouts(doc: Doc, data: ReportData) -> None:
-    _heading(doc, f"Payouts ({len(data.payees)} payees)", len(data.payees) + 1)
+    heading(doc, f"Payouts ({len(data.payees)} payees)", len(data.payees) + 1)
     cols = (
         Col("Payee", 50),
         Col("Time", 17, "R"),
@@ -241,7 +254,7 @@ def _payouts(doc: Doc, data: ReportData) -> None:
     )
     rows.append(Row(totals, bold=True, rule_above=True))
     table(doc, cols, rows)
-    _note(doc, ROUNDING_NOTE)
+    note(doc, ROUNDING_NOTE)
     _balance(doc, data)
 
 
@@ -298,19 +311,19 @@ def _balance(doc: Doc, data: ReportData) -> None:
 
 
 def _unpaid(doc: Doc, data: ReportData) -> None:
-    _heading(doc, "Not paid", len(data.unpaid))
+    heading(doc, "Not paid", len(data.unpaid))
     if not data.unpaid:
         doc.text(MARGIN, doc.y + 3.5, "Everyone who took part is paid above.", size=8.5)
         doc.y += 7
         return
-    rows = [Row((_shown_name(u.name, "(no visible name)"), u.reason)) for u in data.unpaid]
+    rows = [Row((shown_name(u.name, "(no visible name)"), u.reason)) for u in data.unpaid]
     table(doc, (Col("Name", 56), Col("Reason", CONTENT_W - 56)), rows)
 
 
 def _decisions(doc: Doc, data: ReportData) -> None:
     """The audit trail: what each officer decided, about whom, when and why, in full."""
     tz = zone(data.time_zone)
-    _heading(doc, "Decisions", min(len(data.decisions), 6))
+    heading(doc, "Decisions", min(len(data.decisions), 6))
     if not data.decisions:
         doc.text(
             MARGIN, doc.y + 3.5, "None: everyone was paid by voice time as measured.", size=8.5
@@ -319,7 +332,7 @@ def _decisions(doc: Doc, data: ReportData) -> None:
         return
     for decision in data.decisions:
         when = f", {local_time(decision.at_ms, tz)}" if decision.at_ms else ""
-        head = f"{_shown_name(decision.subject, '(no visible name)')}: {decision.what}"
+        head = f"{shown_name(decision.subject, '(no visible name)')}: {decision.what}"
         said = f"{head} — by {decision.by}{when}"
         if decision.reason:
             said += f". Reason: {decision.reason}"
@@ -408,7 +421,7 @@ def _timeline_rows(
         if row % 2:
             doc.add(Rect(MARGIN, y, NAME_W - 1, TL_ROW, ZEBRA))
         baseline = y + TL_ROW / 2 + TL_PT * PT * 0.36
-        name = _shown_name(timeline.names[user_id], fallback_name(user_id))
+        name = shown_name(timeline.names[user_id], fallback_name(user_id))
         doc.text(MARGIN + 0.5, baseline, name, size=TL_PT, width=NAME_W - 2)
         for bar, x, w in timeline.bars_of(user_id):
             fill = colours.get(bar.channel_id, OTHER_CHANNEL)
@@ -455,8 +468,10 @@ def lay_out(data: ReportData, reorder: Callable[[str], str]) -> Doc:
     doc.new_page()
     _header(doc, data)
     _haul(doc, data)
+    refining(doc, data)
     _deductions(doc, data)
     _payouts(doc, data)
+    settlement(doc, data)
     _unpaid(doc, data)
     _decisions(doc, data)
     _timeline(doc, data)

@@ -16,6 +16,11 @@ mangle accented and non-Latin names. Every field is quoted. What a spreadsheet w
 - Credited time is given in seconds, the number to compute with, and as h:mm:ss for reading.
   Measured seconds are voice time as measured; credited seconds include the officer's
   adjustments and are what the share was computed from.
+- When several members sold the haul, the settlement follows as two more tables (the transfers,
+  then what each member holds, sends and keeps), and the session's refinery jobs as one more;
+  each table is one empty row below the one before and starts with its own header row. These
+  tables name members by display name and in-game handle, what a member sending aUEC in the
+  game needs; the JSON export carries their ids.
 
 Standard library only; the same data gives the same bytes.
 """
@@ -28,7 +33,13 @@ import io
 from sunday_mining.domain.durations import hms
 from sunday_mining.domain.handles import NO_HANDLE
 from sunday_mining.reports.cells import text_cell as _text
-from sunday_mining.reports.model import ReportData, ReportPayee, fallback_name
+from sunday_mining.reports.model import (
+    ReportData,
+    ReportPayee,
+    ReportRefineryJob,
+    ReportSettlement,
+    fallback_name,
+)
 
 HEADER = (
     "payee_id",
@@ -45,6 +56,36 @@ HEADER = (
     "donated",
     "paid",
 )
+TRANSFER_HEADER = (
+    "transfer_from",
+    "from_handle",
+    "to",
+    "to_handle",
+    "send_auec",
+    "fee_auec",
+    "arrives_auec",
+    "paid",
+)
+MEMBER_HEADER = (
+    "settlement_member",
+    "handle",
+    "holds_auec",
+    "payout_auec",
+    "sends_auec",
+    "fees_auec",
+    "receives_auec",
+    "keeps_auec",
+)
+REFINERY_HEADER = (
+    "refinery",
+    "method",
+    "ore",
+    "raw_scu",
+    "refined_scu",
+    "cost_auec",
+    "run_by",
+    "state",
+)
 TOTAL = "Total"
 
 
@@ -56,7 +97,85 @@ def render_csv(data: ReportData) -> bytes:
     writer.writerow(HEADER)
     writer.writerows(_row(payee) for payee in data.payees)
     writer.writerow(_totals(data))
+    plan = data.settlement
+    if plan is not None and plan.transfers:
+        writer.writerows(((), TRANSFER_HEADER, *_transfers(plan)))
+        writer.writerows(((), MEMBER_HEADER, *_members(plan)))
+    if data.refining:
+        writer.writerows(((), REFINERY_HEADER, *_jobs(data.refining)))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _person(user_id: str, name: str, handle: str | None) -> tuple[str, str]:
+    """A member as a sender reads them: display name, then the handle to send to."""
+    return _text(name or fallback_name(user_id)), handle or NO_HANDLE
+
+
+def _transfers(plan: ReportSettlement) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = [
+        (
+            *_person(t.sender_id, t.sender, t.sender_handle),
+            *_person(t.receiver_id, t.receiver, t.receiver_handle),
+            str(t.sent),
+            str(t.fee),
+            str(t.received),
+            "yes" if t.paid else "no",
+        )
+        for t in plan.transfers
+    ]
+    sent, arrives = sum(t.sent for t in plan.transfers), sum(t.received for t in plan.transfers)
+    count = len(plan.transfers)
+    total = f"{TOTAL} ({count} transfer{'' if count == 1 else 's'})"
+    paid = f"{sum(t.paid for t in plan.transfers)} of {count}"
+    rows.append((total, "", "", "", str(sent), str(plan.fees), str(arrives), paid))
+    return rows
+
+
+_MEMBER_FIGURES = ("holds", "payout", "sends", "fees", "receives", "keeps")
+
+
+def _members(plan: ReportSettlement) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = [
+        (
+            *_person(h.user_id, h.name, h.handle),
+            *(str(getattr(h, figure)) for figure in _MEMBER_FIGURES),
+        )
+        for h in plan.holdings
+    ]
+    count = len(plan.holdings)
+    sums = (sum(getattr(h, figure) for h in plan.holdings) for figure in _MEMBER_FIGURES)
+    rows.append((f"{TOTAL} ({count} member{'' if count == 1 else 's'})", "", *map(str, sums)))
+    return rows
+
+
+def _jobs(jobs: tuple[ReportRefineryJob, ...]) -> list[tuple[str, ...]]:
+    """One row per ore of each job; the job's cost on its first row only, so a column sum is
+    the jobs' total cost."""
+    rows: list[tuple[str, ...]] = []
+    for job in jobs:
+        for index, ore in enumerate(job.ores):
+            refined = "" if ore.refined_centi is None else _decimal_centi(ore.refined_centi)
+            rows.append(
+                (
+                    _text(job.refinery),
+                    job.method,
+                    ore.name,
+                    _decimal_centi(ore.raw_centi),
+                    refined,
+                    str(job.cost) if index == 0 else "",
+                    _text(job.owner or fallback_name(job.owner_id)),
+                    job.state,
+                )
+            )
+    count = len(jobs)
+    total = f"{TOTAL} ({count} job{'' if count == 1 else 's'})"
+    rows.append((total, "", "", "", "", str(sum(j.cost for j in jobs)), "", ""))
+    return rows
+
+
+def _decimal_centi(centi: int) -> str:
+    whole, rest = divmod(centi, 100)
+    return f"{whole}.{rest:02d}".rstrip("0").rstrip(".")
 
 
 def _row(payee: ReportPayee) -> tuple[str, ...]:

@@ -7,7 +7,8 @@ so a report rebuilt next month shows the same money as the one built at finalize
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from sunday_mining.domain.durations import duration_text
 from sunday_mining.domain.ids import is_snowflake
@@ -20,7 +21,9 @@ from sunday_mining.domain.payroll import (
     PayrollResult,
 )
 from sunday_mining.domain.presence import Gap, VoiceRecord
+from sunday_mining.domain.refining import RefineryJob
 from sunday_mining.domain.session import Session
+from sunday_mining.domain.settlement import SettlementPlan
 from sunday_mining.reports.model import (
     DeductionKind,
     ReportChannel,
@@ -29,6 +32,7 @@ from sunday_mining.reports.model import (
     ReportDeduction,
     ReportIncome,
     ReportPayee,
+    ReportSettlement,
     ReportStatus,
     ReportUnpaid,
     Span,
@@ -36,7 +40,18 @@ from sunday_mining.reports.model import (
     TimelineBar,
     fallback_name,
 )
-from sunday_mining.services.payroll import Member, PayrollStatus, PayrollVersion, unpaid_reason
+from sunday_mining.reports.settlement_data import (
+    refinery_places,
+    report_refining,
+    report_settlement,
+)
+from sunday_mining.services.payroll import (
+    Member,
+    PayrollStatus,
+    PayrollVersion,
+    settlement_of,
+    unpaid_reason,
+)
 from sunday_mining.services.prices import bundled_snapshot
 
 NameLookup = Callable[[str, Collection[str]], dict[str, str]]
@@ -93,13 +108,24 @@ def build_report_data(
     lookup_handles: NameLookup | None = None,
     guild_name: str | None = None,
     channel_names: dict[str, str] | None = None,
+    refinery_jobs: Sequence[RefineryJob] = (),
 ) -> ReportData:
-    """``lookup_handles`` gives the payees' in-game handles, printed where they are paid."""
+    """``lookup_handles`` gives the payees' in-game handles, printed where they are paid.
+
+    With several sellers the settlement is the plan stored at finalize, with its paid marks
+    (``settlement_of``), never planned again: the report shows the transfers the officers
+    were given and paid. Its payroll took no transfer fee of its own (each transfer's sender
+    pays it), so the stored result's fees are 0 and no fee is counted twice.
+    """
     result = version.result
-    if result is None or version.status is PayrollStatus.DRAFT or version.finalized_ms is None:
+    if result is None or version.is_draft or version.finalized_ms is None:
         raise ValueError("only a finalized payroll version has a report")
+    plan = settlement_of(version)
+    in_plan = {p.member_id for p in plan.positions} if plan else set()
     bars = _timeline(records)
+    sellers = {line.seller_id for line in version.income if line.seller_id}
     wanted = {m.user_id for m in version.members} | {line.payee_id for line in result.lines}
+    wanted |= sellers | in_plan | {job.owner_id for job in refinery_jobs}
     wanted |= {e.claimant_id for e in version.expenses if e.claimant_id}
     wanted |= {b.user_id for b in bars} | {version.finalized_by or ""}
     wanted |= {m.decided_by or "" for m in version.members} | {version.stale_accepted_by or ""}
@@ -109,7 +135,8 @@ def build_report_data(
         return (names.get(user_id) or fallback_name(user_id)) if user_id else ""
 
     payee_ids = {line.payee_id for line in result.lines} | {m.user_id for m in version.members}
-    payee_ids.discard(ORG_PAYEE_ID)
+    payee_ids |= in_plan  # the settlement names its senders and receivers with handles
+    payee_ids -= {"", ORG_PAYEE_ID}
     handles = lookup_handles(version.guild_id, payee_ids) if lookup_handles else {}
     by_hand = {m.user_id for m in version.members if m.added_by_hand}
 
@@ -141,7 +168,12 @@ def build_report_data(
         channels=tuple(
             ReportChannel(c, channel_names.get(c) or f"channel {c}") for c in session.channel_ids
         ),
-        income=tuple(_income(line) for line in version.income),
+        income=_incomes(
+            version,
+            name,
+            refinery_places(refinery_jobs, version.income),
+            settled=plan is not None,
+        ),
         gross=result.gross,
         deductions=_deductions(version, result, name),
         payees=_payees(version, result, member_name, handles),
@@ -156,6 +188,41 @@ def build_report_data(
         names={k: v for k, v in names.items() if k in {b.user_id for b in bars}},
         decisions=_decisions(version, member_name, name),
         stale_prices=_stale_prices(version, name),
+        settlement=_settlement(plan, name, handles),
+        refining=report_refining(refinery_jobs, name),
+    )
+
+
+def _settlement(
+    plan: SettlementPlan | None, name: Callable[[str | None], str], handles: Mapping[str, str]
+) -> ReportSettlement | None:
+    if plan is None:
+        return None
+    treasurer = name(plan.holders.get(ORG_PAYEE_ID))
+    return report_settlement(plan, name, handles, treasurer)
+
+
+def _incomes(
+    version: PayrollVersion,
+    name: Callable[[str | None], str],
+    refined_at: Mapping[int, str],
+    *,
+    settled: bool,
+) -> tuple[ReportIncome, ...]:
+    """Each line with its seller. With a settlement, a line nobody was picked for is held by
+    the officer who opened the payroll, as the plan counted it (``settling.holdings_of``)."""
+
+    def seller(line: IncomeLine) -> str | None:
+        return line.seller_id or (version.created_by if settled else None)
+
+    return tuple(
+        replace(
+            _income(line),
+            seller_id=seller(line),
+            seller=name(seller(line)),
+            refined_at=refined_at.get(index, ""),
+        )
+        for index, line in enumerate(version.income)
     )
 
 

@@ -1,10 +1,12 @@
 """The payroll as JSON, for programs: the same ``ReportData`` as the PDF and the CSV, in a
-documented, versioned shape (docs/report-formats.md, schema version 1).
+documented, versioned shape (docs/report-formats.md, schema version 2: version 1 and the
+settlement between several sellers, the session's refinery jobs and each income line's seller).
 
 Units are in the field names: ``_auec`` whole aUEC, ``_s`` seconds, ``_ms`` UTC epoch
-milliseconds, ``_centi`` centi-SCU, ``_milli`` thousandths. Every number is an integer, so a
-reader never meets a rounded float; every id (guild, session, payroll, user, channel) is a
-string, because a Discord id has 19 digits and a JavaScript number keeps 15 or 16 of them.
+milliseconds, ``_centi`` centi-SCU, ``_milli`` thousandths, ``_bp`` basis points. Every number
+is an integer, so a reader never meets a rounded float; every id (guild, session, payroll,
+user, channel) is a string, because a Discord id has 19 digits and a JavaScript number keeps
+15 or 16 of them.
 
 A change that could break a reader (a field renamed, removed or given another meaning) raises
 ``SCHEMA_VERSION``; new fields may be added within a version, so readers ignore fields they do
@@ -24,9 +26,14 @@ from sunday_mining.reports.model import (
     ReportData,
     ReportDecision,
     ReportDeduction,
+    ReportHolding,
     ReportIncome,
     ReportPayee,
+    ReportRefinedOre,
+    ReportRefineryJob,
+    ReportSettlement,
     ReportStatus,
+    ReportTransfer,
     ReportUnpaid,
     Span,
     StalePrices,
@@ -35,7 +42,8 @@ from sunday_mining.reports.model import (
 )
 
 SCHEMA = "sunday-mining/payroll-report"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # a version 1 document reads as a report with no settlement or jobs
 MEDIA_TYPE = "application/json"
 
 Doc = dict[str, Any]
@@ -83,6 +91,8 @@ def report_document(data: ReportData) -> Doc:
         "stale_prices": _stale(data.stale_prices),
         "timeline": [_bar(b) for b in data.timeline],
         "names": dict(sorted(data.names.items())),
+        "settlement": _settlement(data.settlement),
+        "refining": [_job(job) for job in data.refining],
     }
 
 
@@ -99,6 +109,9 @@ def _income(line: ReportIncome) -> Doc:
         "source": line.source,
         "snapshot_ms": line.snapshot_ms,
         "bundled": line.bundled,
+        "seller_id": line.seller_id,
+        "seller": line.seller,
+        "refined_at": line.refined_at,
     }
 
 
@@ -154,6 +167,65 @@ def _stale(stale: StalePrices | None) -> Doc | None:
     }
 
 
+def _settlement(plan: ReportSettlement | None) -> Doc | None:
+    if plan is None:
+        return None
+    return {
+        "fee_bp": plan.fee_bp,
+        "treasurer": plan.treasurer,
+        "transfers": [_transfer(t) for t in plan.transfers],
+        "members": [_holding(h) for h in plan.holdings],
+        "fees_auec": plan.fees,
+    }
+
+
+def _transfer(t: ReportTransfer) -> Doc:
+    return {
+        "sender_id": t.sender_id,
+        "sender": t.sender,
+        "sender_handle": t.sender_handle,
+        "receiver_id": t.receiver_id,
+        "receiver": t.receiver,
+        "receiver_handle": t.receiver_handle,
+        "sent_auec": t.sent,
+        "fee_auec": t.fee,
+        "received_auec": t.received,
+        "paid": t.paid,
+    }
+
+
+def _holding(h: ReportHolding) -> Doc:
+    return {
+        "user_id": h.user_id,
+        "name": h.name,
+        "handle": h.handle,
+        "holds_auec": h.holds,
+        "payout_auec": h.payout,
+        "sends_auec": h.sends,
+        "fees_auec": h.fees,
+        "receives_auec": h.receives,
+        "keeps_auec": h.keeps,
+    }
+
+
+def _job(job: ReportRefineryJob) -> Doc:
+    return {
+        "refinery": job.refinery,
+        "method": job.method,
+        "owner_id": job.owner_id,
+        "owner": job.owner,
+        "cost_auec": job.cost,
+        "state": job.state,
+        "created_ms": job.created_ms,
+        "due_ms": job.due_ms,
+        "closed_ms": job.closed_ms,
+        "ores": [
+            {"name": o.name, "raw_centi": o.raw_centi, "refined_centi": o.refined_centi}
+            for o in job.ores
+        ],
+    }
+
+
 def _bar(bar: TimelineBar) -> Doc:
     return {
         "user_id": bar.user_id,
@@ -173,11 +245,14 @@ def read_json(raw: bytes) -> ReportData:
     doc = json.loads(raw.decode("utf-8"), parse_float=_no_float, parse_constant=_no_float)
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         raise ValueError(f"not a {SCHEMA} document")
-    if doc.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError(f"schema version {doc.get('schema_version')!r} is not {SCHEMA_VERSION}")
+    if doc.get("schema_version") not in READABLE_VERSIONS:
+        raise ValueError(f"schema version {doc.get('schema_version')!r} is not one of 1, 2")
     data = _data(doc)
-    if report_document(data)["totals"] != doc["totals"]:
+    written = report_document(data)
+    if written["totals"] != doc["totals"]:
         raise ValueError("the totals do not add up to the payees")
+    if written["settlement"] != doc.get("settlement"):
+        raise ValueError("the settlement's fees or what members keep do not add up")
     if content_hash(data) != doc["content_hash"]:
         raise ValueError("the content hash does not match the document")
     return data
@@ -225,6 +300,69 @@ def _data(doc: Mapping[str, Any]) -> ReportData:
         else StalePrices(
             _int(stale["snapshot_ms"]), _str(stale["accepted_by"]), _opt(stale["accepted_ms"])
         ),
+        settlement=_settlement_from(doc.get("settlement")),
+        refining=tuple(_job_from(j) for j in doc.get("refining", ())),
+    )
+
+
+def _settlement_from(raw: Mapping[str, Any] | None) -> ReportSettlement | None:
+    if raw is None:
+        return None
+    transfers = tuple(_transfer_from(t) for t in raw["transfers"])
+    for t in transfers:
+        if t.sent != t.received + t.fee:
+            raise ValueError("a transfer's fee is not what is sent less what arrives")
+    return ReportSettlement(
+        fee_bp=_int(raw["fee_bp"]),
+        treasurer=_str(raw["treasurer"]),
+        transfers=transfers,
+        holdings=tuple(_holding_from(h) for h in raw["members"]),
+    )
+
+
+def _transfer_from(raw: Mapping[str, Any]) -> ReportTransfer:
+    return ReportTransfer(
+        sender_id=_str(raw["sender_id"]),
+        sender=_str(raw["sender"]),
+        sender_handle=_opt_str(raw["sender_handle"]),
+        receiver_id=_str(raw["receiver_id"]),
+        receiver=_str(raw["receiver"]),
+        receiver_handle=_opt_str(raw["receiver_handle"]),
+        sent=_int(raw["sent_auec"]),
+        fee=_int(raw["fee_auec"]),
+        received=_int(raw["received_auec"]),
+        paid=_bool(raw["paid"]),
+    )
+
+
+def _holding_from(raw: Mapping[str, Any]) -> ReportHolding:
+    return ReportHolding(
+        user_id=_str(raw["user_id"]),
+        name=_str(raw["name"]),
+        handle=_opt_str(raw["handle"]),
+        holds=_int(raw["holds_auec"]),
+        payout=_int(raw["payout_auec"]),
+        sends=_int(raw["sends_auec"]),
+        fees=_int(raw["fees_auec"]),
+        receives=_int(raw["receives_auec"]),
+    )
+
+
+def _job_from(raw: Mapping[str, Any]) -> ReportRefineryJob:
+    return ReportRefineryJob(
+        refinery=_str(raw["refinery"]),
+        method=_str(raw["method"]),
+        owner_id=_str(raw["owner_id"]),
+        owner=_str(raw["owner"]),
+        cost=_int(raw["cost_auec"]),
+        state=_str(raw["state"]),
+        created_ms=_int(raw["created_ms"]),
+        due_ms=_int(raw["due_ms"]),
+        closed_ms=_opt(raw["closed_ms"]),
+        ores=tuple(
+            ReportRefinedOre(_str(o["name"]), _int(o["raw_centi"]), _opt(o["refined_centi"]))
+            for o in raw["ores"]
+        ),
     )
 
 
@@ -237,6 +375,9 @@ def _income_from(raw: Mapping[str, Any]) -> ReportIncome:
         _str(raw["source"]),
         _opt(raw["snapshot_ms"]),
         _bool(raw["bundled"]),
+        seller_id=_opt_str(raw.get("seller_id")),
+        seller=_str(raw.get("seller", "")),
+        refined_at=_str(raw.get("refined_at", "")),
     )
 
 

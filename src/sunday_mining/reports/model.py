@@ -42,6 +42,9 @@ class ReportIncome:
     source: str = ""  # in words: "UEX best sell", "UEX average", "typed by the officer", "sale"
     snapshot_ms: int | None = None  # when the price snapshot was taken, for snapshot prices
     bundled: bool = False  # the price came from the offline sample shipped with the app
+    seller_id: str | None = None  # who sold it and holds its aUEC; None: not recorded
+    seller: str = ""  # their display name
+    refined_at: str = ""  # "MIC-L1, ARC-L1" when the line is the ore of the refinery jobs
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,81 @@ class ReportPayee:
         if self.user_id == "org":
             return name
         return f"{name} ({self.handle or NO_HANDLE})"
+
+
+@dataclass(frozen=True)
+class ReportTransfer:
+    """One in-game transfer of the settlement: the sender sends ``sent``, the receiver gets
+    ``received``, and the difference is the fee the sender pays on top."""
+
+    sender_id: str
+    sender: str  # display name
+    sender_handle: str | None
+    receiver_id: str
+    receiver: str
+    receiver_handle: str | None
+    sent: int
+    fee: int
+    received: int
+    paid: bool = False
+
+
+@dataclass(frozen=True)
+class ReportHolding:
+    """One member's aUEC in the settlement: what they hold from the sales, what the payroll
+    pays them (with the org's cut for the treasurer), and what the transfers move."""
+
+    user_id: str
+    name: str
+    handle: str | None
+    holds: int
+    payout: int
+    sends: int  # fees included
+    fees: int
+    receives: int
+
+    @property
+    def keeps(self) -> int:
+        """What they hold once every transfer is made: their payout less the fees they sent."""
+        return self.holds - self.sends + self.receives
+
+
+@dataclass(frozen=True)
+class ReportSettlement:
+    """Who sends whom how much when several sellers hold the haul: the plan stored when the
+    payroll was finalized, with each transfer's paid mark as of the report's build."""
+
+    fee_bp: int  # the transfer fee in basis points (50 = 0.5 %)
+    treasurer: str = ""  # display name of the member holding the org's cut; "" for none
+    transfers: tuple[ReportTransfer, ...] = ()
+    holdings: tuple[ReportHolding, ...] = ()  # every member with aUEC to hold, send or receive
+
+    @property
+    def fees(self) -> int:
+        return sum(t.fee for t in self.transfers)
+
+
+@dataclass(frozen=True)
+class ReportRefinedOre:
+    name: str  # the refined ore, e.g. "Quantainium"
+    raw_centi: int
+    refined_centi: int | None  # None until the job is collected
+
+
+@dataclass(frozen=True)
+class ReportRefineryJob:
+    """A refinery job of the session, as its owner logged it."""
+
+    refinery: str  # the refinery terminal's name, e.g. "Refinement Processing - MIC-L1"
+    method: str  # e.g. "Dinyx Solventation"
+    owner_id: str
+    owner: str  # display name of who ran it
+    cost: int
+    state: str  # "open", "collected" or "cancelled"
+    created_ms: int
+    due_ms: int
+    closed_ms: int | None
+    ores: tuple[ReportRefinedOre, ...]
 
 
 @dataclass(frozen=True)
@@ -164,6 +242,8 @@ class ReportData:
     names: dict[str, str] = field(default_factory=dict)  # user id -> display name, for bars
     decisions: tuple[ReportDecision, ...] = ()  # the officers' decisions, in the order made
     stale_prices: StalePrices | None = None
+    settlement: ReportSettlement | None = None  # None: one seller or none recorded
+    refining: tuple[ReportRefineryJob, ...] = ()  # the session's refinery jobs, oldest first
 
     @property
     def paid_out(self) -> int:
@@ -186,11 +266,24 @@ def fallback_name(user_id: str) -> str:
     return "the org" if user_id == "org" else f"user {user_id}"
 
 
+_LATER_PARTS: dict[str, object] = {"settlement": None, "refining": ()}
+_LATER_INCOME_PARTS: dict[str, object] = {"seller_id": None, "seller": "", "refined_at": ""}
+
+
 def content_hash(data: ReportData) -> str:
     """SHA-256 over what the report says (not when it was generated): 16 hex characters are
     printed in the footer, so a printed copy can be matched with the stored one."""
     body = asdict(data)
     body.pop("generated_ms")
     body.pop("report_id")
+    # Parts added later are left out while empty, so a report that has none of them keeps the
+    # hash its printed copies carry.
+    for key, empty in _LATER_PARTS.items():
+        if body.get(key) == empty:
+            body.pop(key)
+    for line in body["income"]:
+        for key, empty in _LATER_INCOME_PARTS.items():
+            if line.get(key) == empty:
+                line.pop(key)
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

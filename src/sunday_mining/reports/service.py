@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
@@ -43,6 +44,7 @@ from sunday_mining.domain.errors import (
 )
 from sunday_mining.domain.ids import is_id
 from sunday_mining.domain.prices import format_auec
+from sunday_mining.domain.refining import RefineryJob
 from sunday_mining.domain.session import SessionType
 from sunday_mining.domain.wording import counted
 from sunday_mining.ports.blobs import BlobStore
@@ -159,6 +161,10 @@ class Deliverer(Protocol):
         """Tell the requester the report failed (best effort)."""
 
 
+# (guild id, session id) -> the session's refinery jobs (RefineryService.of_session)
+SessionJobs = Callable[[str, str], Sequence[RefineryJob]]
+
+
 class ReportService:
     def __init__(
         self,
@@ -178,10 +184,12 @@ class ReportService:
         metrics: Metrics,
         deliverer: Deliverer | None = None,
         sole_sender: bool = False,
+        session_jobs: SessionJobs | None = None,
     ) -> None:
         """``sole_sender``: this process is the only one that delivers reports (``serve`` with
         its in-process jobs), so a "sending" marker left by another holder was left by a process
-        that died, and is taken over at once instead of after SEND_LEASE_MS."""
+        that died, and is taken over at once instead of after SEND_LEASE_MS. ``session_jobs``
+        reads a session's refinery jobs for the report's Refining section (none without it)."""
         self._store = store
         self._clock = clock
         self._guilds = guilds
@@ -197,6 +205,7 @@ class ReportService:
         self._renderer = renderer
         self._metrics = metrics
         self._send_once = SendOnce(store, clock, lease_ms=SEND_LEASE_MS, sole_sender=sole_sender)
+        self._session_jobs = session_jobs
 
     def _emit(self, *points: Metric, **dimensions: str) -> None:
         """A metric must never fail the work it measures."""
@@ -360,6 +369,8 @@ class ReportService:
         now = self._clock.now_ms()
         stopped = session.stopped_ms or now
         config = self._guilds.get(version.guild_id)
+        read_jobs = self._session_jobs
+        jobs = read_jobs(version.guild_id, session.session_id) if read_jobs else ()
         return build_report_data(
             version,
             session,
@@ -370,6 +381,7 @@ class ReportService:
             lookup_handles=self._lookup_handles,
             guild_name=config.settings.org_name,
             channel_names={c.channel_id: c.name for c in config.channels if c.name},
+            refinery_jobs=jobs,
         )
 
     def _deliver_once(self, request: ReportRequest, files: ReportFiles) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import pytest
 from sunday_mining.reports.csv_export import render_csv
 from sunday_mining.reports.pdf import render_pdf
 from sunday_mining.reports.sample import sample_report
+from sunday_mining.reports.sample_settled import sample_settled_report
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "reports"
 UPDATE = os.environ.get("SM_UPDATE_GOLDEN") == "1"
@@ -44,3 +45,11 @@ def test_pdf_of_the_12_payee_sample_matches_the_golden_file() -> None:
 
 def test_csv_of_the_12_payee_sample_matches_the_golden_file() -> None:
     _matches_golden("sample-12.csv", render_csv(sample_report(12)))
+
+
+def test_pdf_of_the_settled_sample_with_refinery_jobs_matches_the_golden_file() -> None:
+    _matches_golden("sample-settled-8.pdf", render_pdf(sample_settled_report(8)))
+
+
+def test_csv_of_the_settled_sample_with_refinery_jobs_matches_the_golden_file() -> None:
+    _matches_golden("sample-settled-8.csv", render_csv(sample_settled_report(8)))

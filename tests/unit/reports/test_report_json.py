@@ -1,4 +1,4 @@
-"""The JSON export: the shape docs/report-formats.md documents (schema version 1), read back to
+"""The JSON export: the shape docs/report-formats.md documents (schema version 2), read back to
 the same report, ids as strings and every amount an exact integer."""
 
 from __future__ import annotations
@@ -13,7 +13,12 @@ from typing import Any
 import jsonschema
 import pytest
 
-from sunday_mining.reports.csv_export import HEADER
+from sunday_mining.reports.csv_export import (
+    HEADER,
+    MEMBER_HEADER,
+    REFINERY_HEADER,
+    TRANSFER_HEADER,
+)
 from sunday_mining.reports.json_export import (
     SCHEMA,
     SCHEMA_VERSION,
@@ -109,7 +114,7 @@ def test_it_is_utf8_without_a_byte_order_mark_and_names_are_not_escaped() -> Non
 def test_it_names_its_schema_and_version() -> None:
     doc = json.loads(render_json(sample_report(3)))
     assert doc["schema"] == SCHEMA == "sunday-mining/payroll-report"
-    assert doc["schema_version"] == SCHEMA_VERSION == 1
+    assert doc["schema_version"] == SCHEMA_VERSION == 2
 
 
 def test_every_id_is_a_string_and_a_19_digit_id_stays_whole() -> None:
@@ -173,7 +178,7 @@ def _tampered(data: ReportData, change: Any) -> bytes:
 @pytest.mark.parametrize(
     ("change", "said"),
     [
-        (lambda d: d.update(schema_version=2), "schema version"),
+        (lambda d: d.update(schema_version=3), "schema version"),
         (lambda d: d.update(schema="something-else"), "not a"),
         (lambda d: d["payees"][0].update(payout_auec=1.5), "whole number"),
         (lambda d: d["payees"][0].update(user_id=123), "not a string"),
@@ -191,16 +196,29 @@ def test_reading_refuses_another_version_wrong_types_and_figures_that_do_not_mat
 
 def test_reading_ignores_fields_added_later_within_the_version() -> None:
     data = sample_report(5)
-    raw = _tampered(data, lambda d: d.update(settlement=[]))
+    raw = _tampered(data, lambda d: d.update(crew_notes=["a field from a later release"]))
     _validate(raw, _documented_schema())
     assert read_json(raw) == data
 
 
-def test_the_document_lists_the_csv_columns_as_the_export_writes_them() -> None:
+@pytest.mark.parametrize(
+    ("table", "header"),
+    [
+        ("### Payees", HEADER),
+        ("### Transfers", TRANSFER_HEADER),
+        ("### Settlement members", MEMBER_HEADER),
+        ("### Refinery jobs", REFINERY_HEADER),
+    ],
+)
+def test_the_document_lists_each_csv_table_s_columns_as_the_export_writes_them(
+    table: str, header: tuple[str, ...]
+) -> None:
     text = DOC.read_text(encoding="utf-8")
     csv_part = text[text.index("## CSV") :]
-    listed = re.findall(r"^\| `([a-z_]+)` \|", csv_part, re.M)
-    assert tuple(listed) == HEADER
+    part = csv_part[csv_part.index(table) + len(table) :]
+    part = re.split(r"^#{2,3} ", part, maxsplit=1, flags=re.M)[0]  # up to the next heading
+    listed = re.findall(r"^\| `([a-z_]+)` \|", part, re.M)
+    assert tuple(listed) == header
 
 
 def test_the_document_lists_every_field_of_the_schema_in_its_tables() -> None:

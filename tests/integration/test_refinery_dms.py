@@ -9,21 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.support.refinery_jobs import GUILD, OWNER, READY, REPORT_CHANNEL, due_job
 
 from sunday_mining.adapters.local_blobs import FolderBlobs
 from sunday_mining.adapters.sqlite_store import SqliteStore
 from sunday_mining.domain.clock import FixedClock
 from sunday_mining.domain.errors import DiscordUnavailable
-from sunday_mining.domain.refining import HOUR_MS, method_by_code, parse_ore_amounts
 from sunday_mining.entrypoints.factories import ReportSetup, Services, build_services
 from sunday_mining.ports.discord import DiscordApiError
 from sunday_mining.reports.links import ReportLinks
-from sunday_mining.services.refinery import Actor, Terminal
-
-GUILD = "1100000000000000001"
-REPORT_CHANNEL = "900000000000000001"
-OWNER = Actor("1200000000000000007")
-READY = "Your refinery job at MIC-L1 (Quantainium, Gold) is ready to collect."
 
 
 class Messenger:
@@ -66,19 +60,6 @@ def app(tmp_path: Path, clock: FixedClock, messenger: Messenger) -> Iterator[Ser
     services.guilds.set_report_channel(GUILD, REPORT_CHANNEL)
     yield services
     store.close()
-
-
-def due_job(app: Services, clock: FixedClock) -> None:
-    app.refinery.add(
-        GUILD,
-        OWNER,
-        terminal=Terminal(0, "Refinement Processing - MIC-L1"),
-        method=method_by_code("DIN"),
-        ores=parse_ore_amounts("Quantainium 48, Gold 12.5"),
-        cost=25_000,
-        time_left_ms=HOUR_MS,
-    )
-    clock.advance(minutes=60)
 
 
 def test_the_owner_is_told_by_direct_message_beside_the_channel_post(

@@ -8,20 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.support.refinery_jobs import GUILD, OWNER, READY, REPORT_CHANNEL, due_job
 from tests.support.sink import SinkServer, sink_fixtures
 
 from sunday_mining.config import Settings
 from sunday_mining.domain.clock import FixedClock
-from sunday_mining.domain.refining import HOUR_MS, method_by_code, parse_ore_amounts
 from sunday_mining.entrypoints.factories import Services, build_from_settings
-from sunday_mining.services.refinery import Actor, Terminal
 from sunday_mining_dev.simulator import SinkState
 
 APP_ID, BOT_TOKEN = "1300000000000000011", "r" * 60
-GUILD = "1100000000000000001"
-REPORT_CHANNEL = "900000000000000001"
-OWNER = Actor("1200000000000000007")
-READY = "Your refinery job at MIC-L1 (Quantainium, Gold) is ready to collect."
 sink_server, sink = sink_fixtures(APP_ID, BOT_TOKEN)
 
 
@@ -42,19 +37,6 @@ def app(
     reports = services.reports
     if reports is not None and reports.jobs is not None:
         reports.jobs.close()
-
-
-def due_job(app: Services, clock: FixedClock) -> None:
-    app.refinery.add(
-        GUILD,
-        OWNER,
-        terminal=Terminal(0, "Refinement Processing - MIC-L1"),
-        method=method_by_code("DIN"),
-        ores=parse_ore_amounts("Quantainium 48, Gold 12.5"),
-        cost=25_000,
-        time_left_ms=HOUR_MS,
-    )
-    clock.advance(minutes=60)
 
 
 def test_the_ready_notice_pings_the_owner_and_nobody_else(

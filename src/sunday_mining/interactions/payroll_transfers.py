@@ -53,9 +53,7 @@ def previewlines_within(plan: SettlementPlan, names: Names = NO_NAMES) -> list[s
     """One line per sender: what it costs them in all and whom they send what."""
     lines = []
     for sender in dict.fromkeys(t.sender for t in plan.transfers):
-        sent = [t for t in plan.transfers if t.sender == sender]
-        cost = sum(t.amount_sent for t in sent)
-        fees = sum(t.fee for t in sent)
+        sent, cost, fees = _sent_by(plan, sender)
         to = " · ".join(f"{who(t.receiver, names)} {t.amount_received:,}" for t in sent)
         fee_text = f" (fees {fees:,})" if fees else ""
         lines.append(f"**{who(sender, names)}** sends {format_auec(cost)}{fee_text}: {to}")
@@ -82,10 +80,14 @@ def _transfer_line(transfer: Transfer, names: Names, handles: Names) -> str:
     return text
 
 
-def _sender_line(plan: SettlementPlan, sender: str, names: Names, handles: Names) -> str:
+def _sent_by(plan: SettlementPlan, sender: str) -> tuple[list[Transfer], int, int]:
+    """The sender's transfers, what they cost them in all and the part of it lost to fees."""
     sent = [t for t in plan.transfers if t.sender == sender]
-    cost = sum(t.amount_sent for t in sent)
-    fees = sum(t.fee for t in sent)
+    return sent, sum(t.amount_sent for t in sent), sum(t.fee for t in sent)
+
+
+def _sender_line(plan: SettlementPlan, sender: str, names: Names, handles: Names) -> str:
+    _sent, cost, fees = _sent_by(plan, sender)
     fee_text = f", fees {fees:,}" if fees else ""
     return f"**{paid_as(sender, names, handles)}** sends {format_auec(cost)}{fee_text}:"
 

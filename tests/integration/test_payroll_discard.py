@@ -101,6 +101,8 @@ def test_a_final_payroll_and_a_stale_confirmation_are_never_discarded(
 ) -> None:
     draft = ready_draft(services, clock, payroll)
     asked_at = draft.rev
+    # another officer enters a sale they made: two sellers, the org's cut with the treasurer
+    services.guilds.set_treasurer(GUILD, ANA)
     draft = payroll.add_sale(GUILD, draft.payroll_id, OTHER_OFFICER, "Sale", 1_000)
     before, audit = services.store.query_all(f"G#{GUILD}"), payroll.audit_log(GUILD)
     with pytest.raises(StateConflict, match="changed this draft after you asked"):

@@ -283,3 +283,48 @@ def test_the_preview_says_why_a_plan_cannot_be_made_and_finalize_refuses(
     assert refused.ephemeral
     assert "treasurer" in refused.content
     assert discord.store_items() == before
+
+
+def test_a_treasurer_paid_by_the_same_transfers_as_the_orgs_cut(discord: Discord) -> None:
+    """Cy is the treasurer: he holds his sale's 200,000 and is owed his 342,000 and the org's
+    190,000, so he receives 332,000: Ana -> Cy 316,000, Ben -> Dee 100,000, Ben -> Cy 16,000.
+    What arrives pays his own line first: after Ana's 316,000 he is owed nothing himself, and
+    the 16,000 still coming is the org's."""
+    discord.sim.guild.add_member("dee", global_name="Dee")
+    ids = {who: discord.member(who).id for who in ("ana", "ben", "cy", "dee")}
+    session_id = stopped_op(discord, {ids["ana"]: 120, ids["ben"]: 120, ids["cy"]: 60})
+    discord.command("admin", "mining-admin settings treasurer", member=discord.member("cy"))
+    picker = discord.command("purser", "mining payroll")
+    view = discord.select("purser", picker, "sm1:ppick", [session_id])
+    view = click(discord, "purser", view, "sm1:pgo:", "Haul")
+    view = sale(discord, view, "Ana's load", "1000000", "ana")
+    view = sale(discord, view, "Ben's load", "800000", "ben")
+    view = sale(discord, view, "Cy's load", "200000", "cy")
+    view = click(discord, "purser", view, "sm1:pgo:", "Expenses & cuts")
+    view = escort(discord, view, "100000")
+    final = finalize(discord, click(discord, "purser", view, "sm1:pgo:", "Preview"))
+    assert transfers(version_of(discord, final)) == [
+        (ids["ana"], ids["cy"], 316_000, 316_000, 0, False),
+        (ids["ben"], ids["dee"], 100_000, 100_000, 0, False),
+        (ids["ben"], ids["cy"], 16_000, 16_000, 0, False),
+    ]
+    books = seen(discord.command("purser", "mining owed"))
+    assert "**cy** (⚠️ no handle — ask them) — **142,000 aUEC** · " in text(books)
+    # Marking Cy's line from there would mark the org's aUEC sent too: refused, nothing changes.
+    (menu,) = books.data["components"][0]["components"]
+    (cy,) = [o["value"] for o in menu["options"] if o["label"].startswith("cy")]
+    asked = discord.select("purser", books, menu["custom_id"], [cy])
+    before = discord.store_items()
+    refused = discord.click("purser", asked, custom_id(asked, "sm1:bpay:", "Mark paid"))
+    assert refused.ephemeral
+    assert refused.content == (
+        "The treasurer also receives the org's cut by transfer; tick their transfers under "
+        "Transfers in /mining payroll."
+    )
+    assert discord.store_items() == before
+    # Ana's 316,000 arrives: Cy's own line is covered; what still comes is the org's.
+    listed = click(discord, "purser", final, "sm1:pgo:", "Transfers")
+    seen(tick(discord, "ana", listed, ["Ana → cy"]))
+    again = seen(discord.command("purser", "mining owed"))
+    assert "cy" not in text(again)
+    assert "1 line still owed, **100,000 aUEC** in all" in text(again)

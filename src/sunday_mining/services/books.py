@@ -27,7 +27,7 @@ from sunday_mining.domain.books import (
     PayeeLine,
     Period,
 )
-from sunday_mining.domain.errors import NotFound
+from sunday_mining.domain.errors import NotFound, ValidationError
 from sunday_mining.domain.ids import is_id, new_id
 from sunday_mining.domain.payroll import ORG_PAYEE_ID
 from sunday_mining.domain.session import PayrollState, Session
@@ -171,8 +171,11 @@ class Books:
         payees: dict[str, list[str]] = defaultdict(list)
         for line in pick.lines:
             payees[line.payroll_id].append(line.payee_id)
+        versions = {payroll_id: payments.get(guild_id, payroll_id) for payroll_id in payees}
         for payroll_id, chosen in payees.items():
-            version = payments.get(guild_id, payroll_id)
+            _refuse_holders(versions[payroll_id], chosen)
+        for payroll_id, chosen in payees.items():
+            version = versions[payroll_id]
             if version.settlement is None:
                 payments.set_paid(guild_id, payroll_id, user_id, chosen, chosen)
                 continue
@@ -219,6 +222,19 @@ class Books:
         summary = self._summaries.summary_of(session)
         mine = [p.credited_seconds for p in summary.participants if p.user_id == user_id]
         return mine[0] if mine else None
+
+
+def _refuse_holders(version: PayrollVersion, payees: Iterable[str]) -> None:
+    """A member who also receives the org's cut by transfer is paid by the same transfers as
+    the org: marking their line alone would mark the org's aUEC sent too."""
+    kept = version.settlement
+    if kept is None or kept.treasurer_id not in payees:
+        return
+    if any(t.receiver == kept.treasurer_id for t in kept.transfers):
+        raise ValidationError(
+            "The treasurer also receives the org's cut by transfer; tick their transfers "
+            "under Transfers in /mining payroll."
+        )
 
 
 def incoming_transfers(version: PayrollVersion, payees: Iterable[str]) -> list[int]:
@@ -290,8 +306,9 @@ def unsent_transfers(version: PayrollVersion) -> dict[str, int] | None:
         if (t.sender, t.receiver) not in kept.marks:
             coming[t.receiver] += t.amount_received
     payouts = result.payouts_by_payee()
-    # each member's own payout first, then what they hold for others
-    order = sorted(payouts, key=lambda payee: (payee in holders, payee))
+    # What has arrived pays the member's own line first, so what is still coming is the
+    # payouts they hold for others first (the org's cut), then their own.
+    order = sorted(payouts, key=lambda payee: (payee not in holders, payee))
     unsent: dict[str, int] = {}
     for payee in order:
         holder = holders.get(payee, payee)

@@ -78,6 +78,19 @@ def tick(discord: Discord, who: str, view: Exchange, chosen: list[str]) -> Excha
     return discord.select(who, view, custom_id(view, "sm1:ptx:"), values)
 
 
+def three_sellers(discord: Discord, session_id: str) -> Exchange:
+    """Ana, Ben and Cy sold 1,000,000, 800,000 and 200,000; Dee escorted for 100,000: final."""
+    picker = discord.command("purser", "mining payroll")
+    view = discord.select("purser", picker, "sm1:ppick", [session_id])
+    view = click(discord, "purser", view, "sm1:pgo:", "Haul")
+    view = sale(discord, view, "Ana's load", "1000000", "ana")
+    view = sale(discord, view, "Ben's load", "800000", "ben")
+    view = sale(discord, view, "Cy's load", "200000", "cy")
+    view = click(discord, "purser", view, "sm1:pgo:", "Expenses & cuts")
+    view = escort(discord, view, "100000")
+    return finalize(discord, click(discord, "purser", view, "sm1:pgo:", "Preview"))
+
+
 def already_sent(view: Exchange) -> list[str]:
     for action_row in view.data["components"]:
         for component in action_row["components"]:
@@ -294,15 +307,7 @@ def test_a_treasurer_paid_by_the_same_transfers_as_the_orgs_cut(discord: Discord
     ids = {who: discord.member(who).id for who in ("ana", "ben", "cy", "dee")}
     session_id = stopped_op(discord, {ids["ana"]: 120, ids["ben"]: 120, ids["cy"]: 60})
     discord.command("admin", "mining-admin settings treasurer", member=discord.member("cy"))
-    picker = discord.command("purser", "mining payroll")
-    view = discord.select("purser", picker, "sm1:ppick", [session_id])
-    view = click(discord, "purser", view, "sm1:pgo:", "Haul")
-    view = sale(discord, view, "Ana's load", "1000000", "ana")
-    view = sale(discord, view, "Ben's load", "800000", "ben")
-    view = sale(discord, view, "Cy's load", "200000", "cy")
-    view = click(discord, "purser", view, "sm1:pgo:", "Expenses & cuts")
-    view = escort(discord, view, "100000")
-    final = finalize(discord, click(discord, "purser", view, "sm1:pgo:", "Preview"))
+    final = three_sellers(discord, session_id)
     assert transfers(version_of(discord, final)) == [
         (ids["ana"], ids["cy"], 316_000, 316_000, 0, False),
         (ids["ben"], ids["dee"], 100_000, 100_000, 0, False),
@@ -328,3 +333,36 @@ def test_a_treasurer_paid_by_the_same_transfers_as_the_orgs_cut(discord: Discord
     again = seen(discord.command("purser", "mining owed"))
     assert "cy" not in text(again)
     assert "1 line still owed, **100,000 aUEC** in all" in text(again)
+
+
+def test_each_sender_ticks_their_own_privately_and_an_old_page_takes_no_mark_back(
+    discord: Discord,
+) -> None:
+    """The same op with Mo as treasurer: Ana sends Mo and cy, Ben sends Dee and cy."""
+    discord.sim.guild.add_member("dee", global_name="Dee")
+    discord.sim.guild.add_member("mo", global_name="Mo")
+    ids = {who: discord.member(who).id for who in ("ana", "ben", "cy")}
+    session_id = stopped_op(discord, {ids["ana"]: 120, ids["ben"]: 120, ids["cy"]: 60})
+    discord.command("admin", "mining-admin settings treasurer", member=discord.member("mo"))
+    final = three_sellers(discord, session_id)
+    listed = click(discord, "purser", final, "sm1:pgo:", "Transfers")
+    posted = seen(click(discord, "purser", listed, "sm1:ptpost:"), public=True)
+
+    # Ben opens his own transfers from the posted copy: for him alone, only his.
+    mine = click(discord, "ben", posted, "sm1:ptmine:", "Tick my transfers")
+    assert mine.ephemeral
+    assert option_labels(mine, "sm1:ptx:") == {"2": "Ben → Dee", "3": "Ben → cy"}
+    assert text(mine).splitlines()[0].startswith("0 of 2 transfers sent")
+    mine = seen(tick(discord, "ben", mine, ["Ben → Dee", "Ben → cy"]))
+    assert already_sent(mine) == ["Ben → Dee", "Ben → cy"]
+    # Someone who sends nothing is told so, privately.
+    nothing = click(discord, "cy", posted, "sm1:ptmine:", "Tick my transfers")
+    assert "You send nothing in this payroll." in text(nothing)
+
+    # Ana ticks hers on the posted copy as it was shown before Ben's ticks: his stay.
+    seen(tick(discord, "ana", posted, ["Ana → Mo"]))
+    version = version_of(discord, final)
+    assert [paid for *_t, paid in transfers(version)] == [True, False, True, True]
+    # An officer's page shown before all of that, ticking one more, takes nothing back.
+    seen(tick(discord, "purser", listed, ["Ana → cy"]))
+    assert [paid for *_t, paid in transfers(version_of(discord, final))] == [True] * 4

@@ -751,35 +751,53 @@ def _plan(ctx: Context, version: PayrollVersion) -> SettlementPlan:
 def _transfers(ctx: Context, version: PayrollVersion, view: str, page: int) -> views.View:
     plan = _plan(ctx, version)
     names, handles = _names(ctx, version), _handles(ctx, version)
-    shown = transfer_views.SHARED if view == transfer_views.SHARED else transfer_views.OFFICER
-    return transfer_views.transfers_view(version, plan, page, names, handles, view=shown)
+    shown = view if view in (transfer_views.SHARED, transfer_views.MINE) else transfer_views.OFFICER
+    return transfer_views.transfers_view(
+        version, plan, page, names, handles, view=shown, viewer=ctx.user_id
+    )
 
 
 def transfers_page(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
-    """A page of the transfers: the officer's copy, or the copy posted for the senders, which
-    any member of the server may read (marking is checked per transfer)."""
+    """A page of the transfers: the officer's copy, the copy posted for the senders, which any
+    member of the server may read, or a sender's own (marking is checked per transfer)."""
     version = ctx.services.payroll.get(ctx.guild_id, custom_id.arg(0))
     view = custom_id.arg(1)
-    if view != transfer_views.SHARED:
+    if view not in (transfer_views.SHARED, transfer_views.MINE):
         _require(ctx, version.session_type, version.session_creator)
     embeds, components = _transfers(ctx, version, view, _int(custom_id.arg(2)))
     return update(embeds=embeds, components=components)
 
 
-def transfers_paid(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
-    """Ticks on a page of transfers: a sender marks their own, an officer any of them."""
+def transfers_mine(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    """From the posted copy: the presser's own transfers, for them alone, to tick and page
+    without moving the page everyone else sees."""
     version = ctx.services.payroll.get(ctx.guild_id, custom_id.arg(0))
-    view, page = custom_id.arg(1), _int(custom_id.arg(2))
+    embeds, components = _transfers(ctx, version, transfer_views.MINE, 0)
+    return message(embeds=embeds, components=components, ephemeral=True)
+
+
+def transfers_paid(ctx: Context, custom_id: CustomId) -> dict[str, Any]:
+    """Ticks on a page of transfers: a sender marks their own, an officer any of them. Only
+    what the member changed on the page is applied, against what the page showed, so a page
+    shown before someone else's mark never takes it back."""
+    version = ctx.services.payroll.get(ctx.guild_id, custom_id.arg(0))
+    view, page, showed = custom_id.arg(1), _int(custom_id.arg(2)), custom_id.arg(3)
     plan = _plan(ctx, version)
-    start = page * transfer_views.TRANSFERS_PAGE
-    listed = transfer_views.by_sender(plan)[start : start + transfer_views.TRANSFERS_PAGE]
-    chosen = [ascii_number(value, 4) for value in ctx.interaction.values]
+    listed = transfer_views.page_of(plan, view, ctx.user_id, page)
+    if len(showed) != len(listed) or set(showed) - {"0", "1"}:
+        raise ValidationError("That list is out of date; open the transfers again.")
+    chosen = {ascii_number(value, 4) for value in ctx.interaction.values}
+    changed = [
+        index
+        for (index, _t), was in zip(listed, showed, strict=True)
+        if (index in chosen) != (was == "1")
+    ]
     saved = ctx.services.payroll.set_transfers_paid(
         ctx.guild_id,
         version.payroll_id,
         ctx.user_id,
-        [index for index, _t in listed],
-        [-1 if n is None else n for n in chosen],
+        changed,
+        [index for index in changed if index in chosen],
         officer=_may_mark_any(ctx, version),
     )
     embeds, components = _transfers(ctx, saved, view, page)
@@ -966,8 +984,9 @@ COMPONENTS: dict[str, Handler] = {
     "pallok": all_paid_confirm,  # :<id>
     "pamend": amend,
     "prep": rebuild_report,  # :<id>
-    "ptv": transfers_page,  # :<id>:<t officer's | s posted>:<page>, a settlement's transfers
-    "ptx": transfers_paid,  # :<id>:<t | s>:<page>, the transfers ticked as sent
+    "ptv": transfers_page,  # :<id>:<t officer's | s posted | m own>:<page>, the transfers
+    "ptx": transfers_paid,  # :<id>:<t | s | m>:<page>:<marks shown>, the transfers ticked
+    "ptmine": transfers_mine,  # :<id>, from the posted copy: the presser's own transfers
     "ptpost": transfers_post,  # :<id>, posts the transfers in the channel for the senders
 }
 

@@ -3,7 +3,8 @@ of a final payroll by sender, each with its paid mark. Rendering only: every amo
 the plan (domain/settlement.py) as the payroll service stored it.
 
 A page of transfers fits one phone screen, because officers post it in the channel for the
-senders to mark: ``ptv:<id>:<t officer's view | s posted for the senders>:<page>``.
+senders to mark: ``ptv:<id>:<t officer's view | s posted for the senders | m a sender's
+own>:<page>``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from sunday_mining.services.payroll import PayrollStatus, PayrollVersion
 
 TRANSFERS_PAGE = 4  # with the sender lines, the select and the buttons: one phone screen
 PREVIEW_CHARS = 900  # the preview's settlement field, within Discord's 1,024 per field
-OFFICER, SHARED = "t", "s"
+OFFICER, SHARED, MINE = "t", "s", "m"
 
 
 def fee_rule(plan: SettlementPlan) -> str:
@@ -92,6 +93,24 @@ def _sender_line(plan: SettlementPlan, sender: str, names: Names, handles: Names
     return f"**{paid_as(sender, names, handles)}** sends {format_auec(cost)}{fee_text}:"
 
 
+def listed_for(plan: SettlementPlan, view: str, viewer: str) -> list[tuple[int, Transfer]]:
+    """The transfers a view lists, with their places in the plan: all of them by sender, or
+    (MINE) only those ``viewer`` sends."""
+    listed = by_sender(plan)
+    return [it for it in listed if it[1].sender == viewer] if view == MINE else listed
+
+
+def page_of(plan: SettlementPlan, view: str, viewer: str, page: int) -> list[tuple[int, Transfer]]:
+    page = clamp_page(page, len(listed_for(plan, view, viewer)), TRANSFERS_PAGE)
+    return listed_for(plan, view, viewer)[page * TRANSFERS_PAGE : (page + 1) * TRANSFERS_PAGE]
+
+
+def shown_marks(shown: list[tuple[int, Transfer]]) -> str:
+    """What a page showed ticked, one digit a transfer: a tick is applied against it, so a page
+    shown before someone else's mark never takes that mark back."""
+    return "".join("1" if t.paid else "0" for _i, t in shown)
+
+
 def transfers_view(
     version: PayrollVersion,
     plan: SettlementPlan,
@@ -100,19 +119,23 @@ def transfers_view(
     handles: Names = NO_NAMES,
     *,
     view: str = OFFICER,
+    viewer: str = "",
 ) -> View:
     """A page of transfers by sender with a select to tick the ones sent (the sender or an
-    officer may); ``view`` SHARED is the copy posted in the channel for the senders."""
-    listed = by_sender(plan)
+    officer may); ``view`` SHARED is the copy posted in the channel for the senders, MINE the
+    private list of what ``viewer`` sends, opened from it."""
+    listed = listed_for(plan, view, viewer)
     total = pages(len(listed), TRANSFERS_PAGE)
     page = clamp_page(page, len(listed), TRANSFERS_PAGE)
     shown = listed[page * TRANSFERS_PAGE : (page + 1) * TRANSFERS_PAGE]
-    unpaid = plan.unpaid()
+    counted_in = [t for _i, t in listed]
+    unpaid = [t for t in counted_in if not t.paid]
     final = version.status is PayrollStatus.FINAL
-    embed = Embed(view_title(version, "transfers"), colour=COLOUR_WARN if unpaid else COLOUR_OK)
-    sent = len(plan.transfers) - len(unpaid)
+    title = "your transfers" if view == MINE else "transfers"
+    embed = Embed(view_title(version, title), colour=COLOUR_WARN if unpaid else COLOUR_OK)
+    sent = len(counted_in) - len(unpaid)
     lines = [
-        f"{sent} of {counted_noun(len(plan.transfers), 'transfer')} sent · "
+        f"{sent} of {counted_noun(len(counted_in), 'transfer')} sent · "
         f"**{format_auec(sum(t.amount_sent for t in unpaid))}** still to send. {fee_rule(plan)}"
     ]
     if not final:
@@ -123,8 +146,12 @@ def transfers_view(
             lines.append(_sender_line(plan, transfer.sender, names, handles))
             last = transfer.sender
         lines.append(_transfer_line(transfer, names, handles))
-    if not plan.transfers:
-        lines.append("Every seller already holds their payout: nobody sends anything.")
+    if not counted_in:
+        lines.append(
+            "You send nothing in this payroll."
+            if view == MINE
+            else "Every seller already holds their payout: nobody sends anything."
+        )
     embed.description = "\n".join(lines)
     pid = version.payroll_id
     components: Components = []
@@ -139,13 +166,8 @@ def transfers_view(
             for index, t in shown
         ]
         placeholder = "Tick the transfers that were sent (on this page)"
-        components.append(
-            row(
-                multi_select(
-                    custom_ids.make("ptx", pid, view, page), options, placeholder=placeholder
-                )
-            )
-        )
+        ticks = custom_ids.make("ptx", pid, view, page, shown_marks(shown))
+        components.append(row(multi_select(ticks, options, placeholder=placeholder)))
     components += pager("ptv", pid, view, page, total)
     if view == OFFICER:
         buttons = [button("Back to payments", custom_ids.make("pgo", pid, "f"))]
@@ -154,6 +176,9 @@ def transfers_view(
                 0, button("Post for the senders", custom_ids.make("ptpost", pid), style=SUCCESS)
             )
         components.append(row(*buttons))
+    if view == SHARED and final and plan.transfers:
+        mine = button("Tick my transfers", custom_ids.make("ptmine", pid), style=SUCCESS)
+        components.append(row(mine))
     return [embed], components
 
 

@@ -42,7 +42,7 @@ PAYROLL_COMPONENTS = frozenset(
         *("pall", "pallok", "pamend", "prep", "padd", "paddm", "pdel", "pdelok"),
         "prefj",
         *("pseller", "pslu"),
-        *("ptv", "ptx", "ptpost"),
+        *("ptv", "ptx", "ptpost", "ptmine"),
     }
 )
 PAYROLL_MODALS = frozenset({"pmm", "pam", "ppl", "psl", "pexm", "pflm", "ppcm"})

@@ -228,7 +228,7 @@ def _refuse_holders(version: PayrollVersion, payees: Iterable[str]) -> None:
     """A member who also receives the org's cut by transfer is paid by the same transfers as
     the org: marking their line alone would mark the org's aUEC sent too."""
     kept = version.settlement
-    if kept is None or kept.treasurer_id not in payees:
+    if kept is None or kept.treasurer_id is None or kept.treasurer_id not in set(payees):
         return
     if any(t.receiver == kept.treasurer_id for t in kept.transfers):
         raise ValidationError(

@@ -345,13 +345,18 @@ def test_a_member_reads_their_line_owed_then_paid_with_mining_me(played: Played)
 
 def test_the_sellers_settle_by_transfers_until_all_are_sent(played: Played) -> None:
     read = _read(played)
-    (listed,) = [r for r in read if r.user == "purser" and r.action.startswith('click "Transfers"')]
+    listed, final = [
+        r for r in read if r.user == "purser" and r.action.startswith('click "Transfers"')
+    ]
     assert re.match(r"0 of (\d+) transfers sent", listed.lines[1]), listed.lines
     (posted,) = [r for r in read if r.user == "purser" and "sm1:ptpost:" in r.action]
     ticks = [r for r in read if "sm1:ptx:" in r.action]
     assert {r.user for r in ticks} == {"purser", "harbor", "kite"}
+    opened = [r for r in read if "sm1:ptmine:" in r.action]
+    assert [r.user for r in opened] == ["purser", "harbor", "kite"]
     assert all(posted.seq < r.seq for r in ticks)
-    last = ticks[-1].lines[1]
+    assert ticks[-1].seq < final.seq
+    last = final.lines[1]
     found = re.match(r"(\d+) of (\d+) transfers sent · 0 aUEC still to send", last)
     assert found is not None, last
     assert found[1] == found[2], last

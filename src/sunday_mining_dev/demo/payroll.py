@@ -202,8 +202,9 @@ class Purser:
 
     def settle(self, final: Exchange) -> Exchange:
         """Several sellers hold the aUEC: the payroll is paid by its transfers. The purser reads
-        them and posts them in the channel; page by page, each sender ticks the transfers they
-        sent in game (the purser, who sold the unnamed lines, sends most)."""
+        them and posts them in the channel; each seller opens their own with Tick my transfers
+        and ticks them page by page as they send them in game (the purser, who sold the
+        unnamed lines, sends most)."""
         listed = self.member.click(final, custom_id(final, "sm1:pgo:", "Transfers"))
         lines = embed_text(listed).split("\n")
         self.progress.say("transfers", f"@Purser: Transfers → {named(self.guild, lines[0])}")
@@ -213,48 +214,37 @@ class Purser:
         if posted.ephemeral:
             raise DemoFailed(f"Post for the senders: the app said {shown(posted)!r}")
         self.progress.say("transfers", "@Purser: Post for the senders → posted in the channel")
-        ticked: dict[str, int] = {}
-        for _ in range(100):
-            posted = self._tick_page(posted, ticked)
-            if not _enabled(posted, "sm1:ptv:", "Next ▶"):
-                break
-            posted = self.member.click(posted, custom_id(posted, "sm1:ptv:", "Next ▶"))
-        for name, count in ticked.items():
-            self.progress.detail(f"@{name} ticks {count} sent in game")
-        said = embed_text(posted).split("\n")[0]
+        for username in dict.fromkeys(("purser", *(seller for _ore, seller in SELLERS))):
+            self._tick_own(posted, Member(self.member.sim, username))
+        again = self.member.click(listed, custom_id(listed, "sm1:pgo:", "Back to payments"))
+        again = self.member.click(again, custom_id(again, "sm1:pgo:", "Transfers"))
+        said = embed_text(again).split("\n")[0]
         self.progress.detail(named(self.guild, said))
         if not _all_sent(said):
             raise DemoFailed(f"the transfers are not all marked sent: {said!r}")
-        return posted
+        return again
 
-    def _tick_page(self, posted: Exchange, ticked: dict[str, int]) -> Exchange:
-        """Each sender on the page ticks their own transfers there, keeping the others' ticks."""
-        senders = dict.fromkeys(
-            str(o["label"]).split(" → ")[0] for o in options(posted, "sm1:ptx:")
+    def _tick_own(self, posted: Exchange, sender: Member) -> None:
+        """Tick my transfers → every page of the sender's own list, all ticked."""
+        mine = sender.click(posted, custom_id(posted, "sm1:ptmine:"))
+        if not mine.ephemeral:
+            raise DemoFailed("Tick my transfers did not answer the sender alone")
+        count = 0
+        for _ in range(100):
+            listed = options(mine, "sm1:ptx:")
+            values = [str(o["value"]) for o in listed]
+            count += sum(1 for o in listed if not o.get("default"))
+            mine = sender.select(mine, custom_id(mine, "sm1:ptx:"), values)
+            if mine.content:
+                raise DemoFailed(f"@{sender.user.display_name} ticking: {mine.content!r}")
+            if not _enabled(mine, "sm1:ptv:", "Next ▶"):
+                break
+            mine = sender.click(mine, custom_id(mine, "sm1:ptv:", "Next ▶"))
+        first = named(self.guild, embed_text(mine).split("\n")[0])
+        self.progress.say(
+            "transfers",
+            f"@{sender.user.display_name}: Tick my transfers → ticks {count} sent in game: {first}",
         )
-        for name in senders:
-            sender = self._member_named(name)
-            listed = options(posted, "sm1:ptx:")
-            done = [str(o["value"]) for o in listed if o.get("default")]
-            mine = [
-                str(o["value"])
-                for o in listed
-                if str(o["label"]).startswith(f"{name} → ") and not o.get("default")
-            ]
-            if not mine:
-                continue
-            answer = sender.select(posted, custom_id(posted, "sm1:ptx:"), [*done, *mine])
-            if answer.ephemeral:
-                raise DemoFailed(f"@{name} ticking their transfers: {shown(answer)!r}")
-            ticked[name] = ticked.get(name, 0) + len(mine)
-            posted = answer
-        return posted
-
-    def _member_named(self, display_name: str) -> Member:
-        for user in self.guild.members:
-            if user.display_name == display_name:
-                return Member(self.member.sim, user.username)
-        raise DemoFailed(f"no member is shown as {display_name}")
 
     def _adjust(self, view: Exchange, user_id: str) -> Exchange:
         """Pick the member in the participants menu, then Adjust time or multiplier…"""

@@ -41,7 +41,7 @@ def test_a_member_with_no_payroll_yet_sees_their_sessions_and_is_asked_for_a_han
     assert problems(answer.data, public=False) == []
     assert shown(answer) == (
         "No final payroll pays you yet. You have no in-game handle yet: set one with "
-        "`/mining handle set` so the purser knows where to send your aUEC.\n"
+        "`/mining handle set` so whoever sends your aUEC knows where to send it.\n"
         "Your recent sessions\n"
         "**Halo run** · <t> · 0:45:00 · stopped, not paid yet\n"
         f"{SWITCHES_ON}"
@@ -79,7 +79,7 @@ def test_a_member_across_payrolls_one_paid_one_partly_paid_one_owed(discord: Dis
     assert problems(answer.data, public=False) == []
     assert shown(answer) == (
         "Still owed to you: **621,429 aUEC** from 2 payrolls. Your in-game handle: `Ben_SC`. "
-        "Final payrolls have given you **1,221,429 aUEC** in 2 payrolls.\n"
+        "Final payrolls credit you with **1,221,429 aUEC** in 2 payrolls.\n"
         "Your recent sessions\n"
         "**Second run** · <t> · 1:00:00 · payroll final\n"
         "**Halo run** · <t> · 1:30:00 · payroll final\n"
@@ -130,8 +130,8 @@ def test_the_golden_member_across_three_payrolls_one_amended_one_partly_paid(
     ben = discord.command("ben", "mining me")
     assert shown(ben) == (
         "Still owed to you: **870,000 aUEC** from 3 payrolls. You have no in-game handle yet: "
-        "set one with `/mining handle set` so the purser knows where to send your aUEC. Final "
-        "payrolls have given you **1,320,000 aUEC** in 3 payrolls.\n"
+        "set one with `/mining handle set` so whoever sends your aUEC knows where to send it. "
+        "Final payrolls credit you with **1,320,000 aUEC** in 3 payrolls.\n"
         "Your recent sessions\n"
         "**Third run** · <t> · 0:30:00 · payroll final\n"
         "**Second run** · <t> · 1:00:00 · payroll final\n"
@@ -148,8 +148,8 @@ def test_the_golden_member_across_three_payrolls_one_amended_one_partly_paid(
     ana = discord.command("ana", "mining me")
     assert shown(ana) == (
         "Still owed to you: **810,000 aUEC** from 1 payroll. You have no in-game handle yet: "
-        "set one with `/mining handle set` so the purser knows where to send your aUEC. Final "
-        "payrolls have given you **2,060,000 aUEC** in 3 payrolls.\n"
+        "set one with `/mining handle set` so whoever sends your aUEC knows where to send it. "
+        "Final payrolls credit you with **2,060,000 aUEC** in 3 payrolls.\n"
         "Your recent sessions\n"
         "**Third run** · <t> · 1:30:00 · payroll final\n"
         "**Second run** · <t> · 1:00:00 · payroll final\n"

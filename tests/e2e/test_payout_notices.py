@@ -138,8 +138,8 @@ def test_each_payee_is_told_their_line_once_and_the_officer_how_many(box: Box) -
     assert "/mining me" in ana
     assert box.dms("ben") == [
         "💰 The payroll of **Halo run** is final: your line is **600,000 aUEC**.\n"
-        "You have no in-game handle on record: set one with /mining handle set so the purser "
-        "knows where to send your aUEC.\nSee /mining me for everything you are owed."
+        "You have no in-game handle on record: set one with /mining handle set so whoever "
+        "sends your aUEC knows where to send it.\nSee /mining me for everything you are owed."
     ]
     assert box.dms("purser") == []  # not a payee; the org's cut is told to nobody
     note = officer_note(box, final)
@@ -280,10 +280,10 @@ def test_paid_by_transfers_each_payee_is_told_who_sends_them_what(box: Box) -> N
     (ana,) = box.dms("ana")
     assert "your line is **900,000 aUEC**" in ana
     assert ana.split("\n")[1] == (
-        f"Your sale holds more than your line: send <@{box.id('cy')}> 450,000, "
-        f"<@{box.id('purser')}> 200,000, <@{box.id('ben')}> (in game: Ben_SC) 50,000 "
-        "(700,000 aUEC in all, the fees included), then tick each one under Transfers in the "
-        "payroll."
+        f"You hold 1,600,000 aUEC from your sale: keep 900,000 aUEC and send the rest: "
+        f"<@{box.id('cy')}> 450,000, <@{box.id('purser')}> 200,000, "
+        f"<@{box.id('ben')}> (in game: Ben_SC) 50,000. Once an officer posts the transfers in "
+        "the channel, tick each one you sent with Tick my transfers."
     )
     (ben,) = box.dms("ben")
     assert ben.split("\n")[1] == (

@@ -102,12 +102,13 @@ def _view(ctx: Context, page: int) -> View:
         said.append(f"Your in-game handle: `{handle}`.")
     else:
         said.append(
-            "You have no in-game handle yet: set one with `/mining handle set` so the purser "
-            "knows where to send your aUEC."
+            "You have no in-game handle yet: set one with `/mining handle set` so whoever "
+            "sends your aUEC knows where to send it."
         )
     if lines:
         said.append(
-            f"Final payrolls have given you **{format_auec(view.payout)}** in {_count(len(lines))}."
+            f"Final payrolls credit you with **{format_auec(view.payout)}** in "
+            f"{_count(len(lines))}."
         )
     embed = Embed("Your mining pay", " ".join(said), COLOUR_INFO if view.owed else COLOUR_OK)
     if books.sessions:

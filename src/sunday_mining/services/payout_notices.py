@@ -316,8 +316,8 @@ def notice_text(
         said += "\n" + how
     if handle is None and net:
         said += (
-            "\nYou have no in-game handle on record: set one with /mining handle set so the "
-            "purser knows where to send your aUEC."
+            "\nYou have no in-game handle on record: set one with /mining handle set so "
+            "whoever sends your aUEC knows where to send it."
         )
     return said + "\nSee /mining me for everything you are owed."
 
@@ -336,11 +336,14 @@ def transfers_text(plan: SettlementPlan, member: str, handles: Mapping[str, str]
     sends = [t for t in plan.transfers if t.sender == member]
     gets = [t for t in plan.transfers if t.receiver == member]
     if sends:
-        cost = format_auec(sum(t.amount_sent for t in sends))
+        held = next(p for p in plan.positions if p.member_id == member)
         each = listed([f"{who(t.receiver)} {t.amount_sent:,}" for t in sends])
+        fees = sum(t.fee for t in sends)
+        with_fees = f" ({format_auec(held.sends)} in all with the fees)" if fees else ""
         return (
-            f"Your sale holds more than your line: send {each} ({cost} in all, the fees "
-            "included), then tick each one under Transfers in the payroll."
+            f"You hold {format_auec(held.holds)} from your sale: keep "
+            f"{format_auec(held.keeps)} and send the rest: {each}{with_fees}. Once an officer "
+            "posts the transfers in the channel, tick each one you sent with Tick my transfers."
         )
     if gets:
         return (

@@ -229,9 +229,11 @@ def test_the_haul_step_takes_in_the_sessions_collected_jobs_once(discord: Discor
     draft = discord.services.payroll.get(
         discord.guild_id, custom_id(view, "sm1:prefj:").split(":")[2]
     )
-    assert sorted((x.ore_name, x.scu_centi) for x in draft.income) == [
-        ("Gold", 500),
-        ("Quantainium", 3_100),
+    # Gold came from Ben's job alone: Ben holds it. Ana's and Ben's jobs both gave
+    # Quantainium: the officer taking them in is its seller until they say who sold it.
+    assert sorted((x.ore_name, x.scu_centi, x.seller_id) for x in draft.income) == [
+        ("Gold", 500, ids["ben"]),
+        ("Quantainium", 3_100, discord.member("purser").id),
     ]
     assert [(e.label, e.amount, e.claimant_id) for e in draft.expenses] == [
         ("Refinery fee, MIC-L1", 25_000, ids["ana"]),

@@ -1,7 +1,8 @@
 """A draft's haul from its session's collected refinery jobs, in one change.
 
 Each refined ore becomes one income line with the jobs' total of it, priced now like any ore
-line (sold by the officer taking it in; "Who sold a line…" changes that); each job's cost
+line, sold by the member who ran the jobs that gave it (when one member ran them all and is on
+the payroll; else by the officer taking it in; "Who sold a line…" changes that); each job's cost
 becomes an expense reimbursed to the job's owner, who paid the refinery. Taking the jobs in
 again changes nothing: the lines of those ores and the expenses of those labels are replaced.
 """
@@ -52,11 +53,20 @@ class RefineryHaul(PayrollBase):
         totals = inputs.totals()
         expenses = _unique_labels([e.as_expense() for e in inputs.expenses])
 
+        owner_of = {job.job_id: job.owner_id for job in ours}
+
+        def seller(version: PayrollVersion, ore_id: int) -> str:
+            """Whoever ran every job that gave this ore holds it, if they are on the payroll;
+            else the officer taking the jobs in."""
+            owners = {owner_of[line.job_id] for line in inputs.ores if line.ore_id == ore_id}
+            (owner,) = owners if len(owners) == 1 else (user_id,)
+            return owner if any(m.user_id == owner for m in version.members) else user_id
+
         def change(version: PayrollVersion) -> PayrollVersion:
             lines = [
                 replace(
                     price_line(OreEntry(ore_id, centi, PriceMode.BEST), snapshot, version, now),
-                    seller_id=user_id,
+                    seller_id=seller(version, ore_id),
                 )
                 for ore_id, centi in totals.items()
             ]

@@ -143,3 +143,10 @@ def test_the_percentage_detail_names_the_pool_briefly(
     assert version.result is not None
     (cut,) = [d for d in data.deductions if d.kind == "percentage"]
     assert cut.detail == f"of the pool of {version.result.pool:,} aUEC"
+
+
+def test_the_orgs_cut_is_kept_not_owed_and_nobody_else_is_paid_yet(
+    built: tuple[PayrollVersion, ReportData],
+) -> None:
+    _version, data = built
+    assert {p.user_id: p.paid for p in data.payees} == {"org": True, ANA: False, BEN: False}

@@ -11,6 +11,7 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from sunday_mining.domain.durations import age_text, duration_text, hms
+from sunday_mining.domain.payroll import ORG_PAYEE_ID
 from sunday_mining.domain.prices import format_auec
 from sunday_mining.domain.session import SessionType
 from sunday_mining.reports import _fonts
@@ -268,7 +269,7 @@ ROUNDING_NOTE = (
 
 def _payee_row(payee: ReportPayee) -> Row:
     status = "donated · " if payee.donated else ""
-    status += "paid" if payee.paid else "owed"
+    status += "kept" if payee.user_id == ORG_PAYEE_ID else "paid" if payee.paid else "owed"
     return Row(
         (
             _paid_as(payee),

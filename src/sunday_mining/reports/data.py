@@ -379,7 +379,8 @@ def _payees(
                 measured_s=member.credited_s if member else None,
                 multiplier_milli=member.multiplier_milli if member else None,
                 donated=bool(member and member.donates),
-                paid=payee in version.paid,
+                # the org's lines are what it keeps: nobody pays them to it
+                paid=payee in version.paid or payee == ORG_PAYEE_ID,
                 handle=handles.get(payee),
             )
         )

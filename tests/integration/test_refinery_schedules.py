@@ -35,7 +35,10 @@ OWNER = Actor("1200000000000000007")
 GROUP = "sunday-mining-refinery"
 ROLE_ARN = "arn:aws:iam::123456789012:role/sunday-mining-refinery-scheduler"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:sunday-mining-refinery-notices"
-NOTICE = "Your refinery job at MIC-L1 (Quantainium) is ready to collect."
+NOTICE = (
+    "Your refinery job at MIC-L1 (Quantainium) is ready to collect. "
+    "Mark it collected in /mining refinery list."
+)
 
 
 class FakeDiscord:

@@ -168,7 +168,7 @@ def test_a_due_job_gets_one_notice_in_the_report_channel(
         (
             REPORT_CHANNEL,
             f"<@{job.owner_id}> Your refinery job at MIC-L1 (Quantainium, Gold) is ready to "
-            "collect.",
+            "collect. Mark it collected in /mining refinery list.",
         )
     ]
     assert refinery.get(GUILD, job.job_id).notified_ms == clock.now_ms()

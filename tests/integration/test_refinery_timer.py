@@ -101,7 +101,8 @@ def test_a_due_job_gets_one_notice_and_a_late_or_second_sweep_none(
     assert poster.posted == [
         (
             REPORT_CHANNEL,
-            "<@u-owner> Your refinery job at MIC-L1 (Quantainium) is ready to collect.",
+            "<@u-owner> Your refinery job at MIC-L1 (Quantainium) is ready to collect. "
+            "Mark it collected in /mining refinery list.",
         )
     ]
     clock.advance(minutes=300)

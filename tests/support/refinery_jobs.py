@@ -11,7 +11,10 @@ from sunday_mining.services.refinery import Actor, Terminal
 GUILD = "1100000000000000001"
 REPORT_CHANNEL = "900000000000000001"
 OWNER = Actor("1200000000000000007")
-READY = "Your refinery job at MIC-L1 (Quantainium, Gold) is ready to collect."
+READY = (
+    "Your refinery job at MIC-L1 (Quantainium, Gold) is ready to collect. "
+    "Mark it collected in /mining refinery list."
+)
 
 
 def due_job(app: Services, clock: FixedClock) -> None:

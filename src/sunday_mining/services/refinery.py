@@ -395,7 +395,10 @@ def notice_text(job: RefineryJob) -> str:
 
 def direct_text(job: RefineryJob) -> str:
     place = refining.short_terminal_name(job.terminal_name)
-    return f"Your refinery job at {place} ({ore_names(job)}) is ready to collect."
+    return (
+        f"Your refinery job at {place} ({ore_names(job)}) is ready to collect. "
+        "Mark it collected in /mining refinery list."
+    )
 
 
 def ore_names(job: RefineryJob) -> str:

@@ -221,6 +221,20 @@ def test_a_retried_job_sends_nobody_the_same_notice_again(box: Box) -> None:
     officer_note(box, final)  # one summary for the officer, not one per run
 
 
+def test_a_message_made_whose_answer_was_lost_is_not_sent_again_by_the_retried_job(
+    box: Box,
+) -> None:
+    # Discord makes ana's message but answers 502 each time the client tries: the job's first
+    # attempt leaves her pending, and its next attempt sends with the same nonce.
+    channel = box.sink.create_dm({"recipient_id": box.id("ana")})["id"]
+    box.sink.inject(f"/channels/{channel}/messages", 502, times=3, served=True)
+    final = finalize(box)
+    assert box.dm_attempts("ana") == [502, 502, 502, 200]
+    assert len(box.dms("ana")) == 1
+    assert len(box.dms("ben")) == 1
+    assert officer_note(box, final) == "✉️ Payout messages for **Halo run**: 2 payees told."
+
+
 def test_nothing_is_sent_while_the_setting_is_off(box: Box) -> None:
     final = finalize(box, dms="off")
     assert "direct message" not in text(final)

@@ -49,7 +49,7 @@ class FakeDiscord:
         self.posted.append((channel_id, content))
         return str(len(self.posted))
 
-    def send_direct_message(self, user_id: str, *, content: str) -> str:
+    def send_direct_message(self, user_id: str, *, content: str, nonce: str | None = None) -> str:
         self.direct.append((user_id, content))
         return str(len(self.direct))
 

@@ -5,7 +5,9 @@ Off unless the guild turned ``payout-dms`` on; a member who switched payout mess
 ``/mining me`` is never sent one. Sending runs as a job (``PAYOUT_NOTICE_JOB``), never inside
 the 3-second answer. Each member's notice goes through the delivery markers reports use
 (``services/send_once.py``), keyed by payroll version and member, so a retried or duplicated
-job never sends a member the same notice twice. Discord's 50007 (the member does not take
+job never sends a member the same notice twice; the message carries a nonce made from its
+marker, so one Discord made but whose answer was lost (a timeout, a 5xx) is handed back, not
+made again, when the next attempt sends it. Discord's 50007 (the member does not take
 direct messages from the bot) is final: the member "could not be told", and nothing retries it.
 Any other refusal is final the same way; only Discord being down or rate-limiting past the
 client's patience leaves a member to the job's next attempt.
@@ -38,7 +40,7 @@ from sunday_mining.services.handles import Handles
 from sunday_mining.services.job_kinds import PAYOUT_NOTICE_JOB
 from sunday_mining.services.member_prefs import MemberPrefs
 from sunday_mining.services.payroll import PayrollService, PayrollVersion, settlement_of
-from sunday_mining.services.send_once import FAILED, SENT, Claim, SendOnce
+from sunday_mining.services.send_once import FAILED, SENT, Claim, SendOnce, marker_nonce
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +204,9 @@ class PayoutNotices:
         if claimed.claim is Claim.BUSY:
             return "pending"
         try:
-            message_id = self._rest().send_direct_message(payee, content=text)
+            message_id = self._rest().send_direct_message(
+                payee, content=text, nonce=marker_nonce(marker)
+            )
         except DiscordApiError as refused:
             # 50007 and the like: Discord will answer the same however often it is asked.
             self._send_once.mark(marker, NOT_TOLD, code=refused.code or 0)

@@ -109,7 +109,7 @@ def test_lines_unpaid_longer_than_the_setting_are_listed_in_the_report_channel(
     assert lines[1].startswith(f"• <@{ANA}> (`Ana_Miner`) — **")
     assert " · Halo run · since <t:" in lines[1]
     assert lines[2].startswith(f"• <@{BEN}> (no handle) — **")
-    assert lines[-1] == "Payroll officers: mark them paid in /mining payroll (Still owed)."
+    assert lines[-1] == "Payroll officers: mark them paid with /mining owed."
     assert problems({"content": content}, public=True) == []
 
 

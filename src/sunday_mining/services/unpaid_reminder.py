@@ -120,7 +120,7 @@ def reminder_text(lines: Sequence[PayeeLine], handles: dict[str, str], days: int
     """The public message: a heading, as many lines as fit a phone screen, then the rest
     counted, and where to mark them paid."""
     head = f"⏳ **Unpaid for more than {counted(days, 'day')}**, oldest first:"
-    tail = "Payroll officers: mark them paid in /mining payroll (Still owed)."
+    tail = "Payroll officers: mark them paid with /mining owed."
     shown: list[str] = []
     used = len(head) + len(tail) + 40  # the "and N more" line
     for line in lines[:MAX_LINES]:

@@ -215,8 +215,10 @@ class RefineryService:
             actor,
             lambda job: refining.edit_time_left(job, self._clock.now_ms(), time_left_ms),
         )
-        self._clear_timer(job)
-        self._set_timer(job)
+        # A timer that could not be cleared is not set again: that would be a second slow call
+        # inside the answer, and a conflict; the sweep sends the notice of the new due time.
+        if self._clear_timer(job):
+            self._set_timer(job)
         return job
 
     def collect(
@@ -278,19 +280,23 @@ class RefineryService:
         if timers is not None:
             self._best_effort("set", lambda: timers.set(job.guild_id, job.job_id, at_ms=job.due_ms))
 
-    def _clear_timer(self, job: RefineryJob) -> None:
+    def _clear_timer(self, job: RefineryJob) -> bool:
         timers = self._announcing.timers
-        if timers is not None:
-            self._best_effort("clear", lambda: timers.clear(job.guild_id, job.job_id))
+        if timers is None:
+            return True
+        return self._best_effort("clear", lambda: timers.clear(job.guild_id, job.job_id))
 
-    def _best_effort(self, verb: str, call: Callable[[], None]) -> None:
-        """The store has the job either way; the sweep covers a timer that failed."""
+    def _best_effort(self, verb: str, call: Callable[[], None]) -> bool:
+        """The store has the job either way; the sweep covers a timer that failed. Whether
+        the call went through."""
         try:
             call()
         except DomainError as failure:
             log.warning("refinery timer not %s: %s", verb, failure.message)
             if self._announcing.errors is not None:
                 self._announcing.errors.record_failure(failure)
+            return False
+        return True
 
     # --- the notice when a job is due ---------------------------------------------------------
 

@@ -221,6 +221,20 @@ def test_a_retried_job_sends_nobody_the_same_notice_again(box: Box) -> None:
     officer_note(box, final)  # one summary for the officer, not one per run
 
 
+def test_a_message_made_whose_answer_was_lost_is_not_sent_again_by_the_retried_job(
+    box: Box,
+) -> None:
+    # Discord makes ana's message but answers 502 each time the client tries: the job's first
+    # attempt leaves her pending, and its next attempt sends with the same nonce.
+    channel = box.sink.create_dm({"recipient_id": box.id("ana")})["id"]
+    box.sink.inject(f"/channels/{channel}/messages", 502, times=3, served=True)
+    final = finalize(box)
+    assert box.dm_attempts("ana") == [502, 502, 502, 200]
+    assert len(box.dms("ana")) == 1
+    assert len(box.dms("ben")) == 1
+    assert officer_note(box, final) == "✉️ Payout messages for **Halo run**: 2 payees told."
+
+
 def test_nothing_is_sent_while_the_setting_is_off(box: Box) -> None:
     final = finalize(box, dms="off")
     assert "direct message" not in text(final)
@@ -260,22 +274,29 @@ def test_an_amendment_tells_only_the_payee_whose_amount_changed(box: Box) -> Non
     assert officer_note(box, second) == "✉️ Payout messages for **Halo run**: 1 payee told."
 
 
-def test_paid_by_transfers_each_payee_is_told_who_sends_them_what(box: Box) -> None:
+def settled_payroll(box: Box, *, donor: str | None = None) -> Exchange:
     """ana 2 h, ben and cy 1 h; ana sold 1,600,000, ben 400,000; the org's 200,000 sits with the
-    treasurer (purser). Pool 1,800,000: ana 900,000, ben 450,000, cy 450,000. Ana holds 700,000
-    more than her line and sends it: cy 450,000, purser 200,000, ben 50,000 (no fee)."""
+    treasurer (purser); ``donor`` donates their share to the org. Finalized."""
     discord = box.discord
     session_id = stopped_op(discord, {box.id("ana"): 120, box.id("ben"): 60, box.id("cy"): 60})
     discord.command("admin", "mining-admin settings set", name="payout-dms", value="on")
     discord.command("admin", "mining-admin settings treasurer", member=discord.member("purser"))
     discord.command("ben", "mining handle set", handle="Ben_SC")
     view = discord.command("purser", "mining payroll", session=session_id)
+    if donor is not None:
+        view = member_action(discord, "purser", view, box.id(donor), "Donates their share")
     view = discord.click("purser", view, custom_id(view, "sm1:pgo:", "Haul"))
     for who, total in (("ana", "1600000"), ("ben", "400000")):
         opened = discord.click("purser", view, custom_id(view, "sm1:psale:"))
         fields = {"label": f"{who}'s load", "total": total, "seller": [discord.member(who)]}
         view = modal_submit(discord, "purser", opened, fields)
-    confirm(box, view)
+    return confirm(box, view)
+
+
+def test_paid_by_transfers_each_payee_is_told_who_sends_them_what(box: Box) -> None:
+    """Pool 1,800,000: ana 900,000, ben 450,000, cy 450,000. Ana holds 700,000 more than her
+    line and sends it: cy 450,000, purser 200,000, ben 50,000 (no fee)."""
+    settled_payroll(box)
 
     (ana,) = box.dms("ana")
     assert "your line is **900,000 aUEC**" in ana
@@ -296,3 +317,34 @@ def test_paid_by_transfers_each_payee_is_told_who_sends_them_what(box: Box) -> N
     for name in ("ana", "ben", "cy"):
         dm = box.sink.direct_messages(box.id(name))[0]
         assert problems(dm, public=False) == []
+
+
+def test_an_amendment_that_only_changes_a_seller_tells_each_member_whose_transfers_changed(
+    box: Box,
+) -> None:
+    """Cy sells ben's load instead: nobody's line changes, but ana now sends ben 450,000 and
+    cy 50,000, and ben no longer sends anything; the purser's 200,000 from ana is the same."""
+    final = settled_payroll(box)
+    view = box.discord.click("purser", final, custom_id(final, "sm1:pamend:"))
+    view = box.discord.click("purser", view, custom_id(view, "sm1:pgo:", "Haul"))
+    card = box.discord.select("purser", view, custom_id(view, "sm1:pseller:"), ["1"])
+    view = box.discord.select("purser", card, custom_id(card, "sm1:pslu:"), [box.id("cy")])
+    second = confirm(box, view)
+
+    for name in ("ana", "ben", "cy"):
+        _first, amended = box.dms(name)
+        assert amended.startswith("💰 The payroll of **Halo run** was amended: your line is still ")
+        assert ", but who sends what changed." in amended
+    assert f"send <@{box.id('ben')}> (in game: Ben_SC) 450,000" in box.dms("ana")[1]
+    assert f"<@{box.id('ana')}> sends you 450,000 aUEC" in box.dms("ben")[1]
+    assert f"<@{box.id('ana')}> sends you 50,000 aUEC" in box.dms("cy")[1]
+    assert box.dms("purser") == []
+    assert officer_note(box, second) == "✉️ Payout messages for **Halo run**: 3 payees told."
+
+
+def test_a_seller_with_no_line_of_their_own_is_told_what_to_send(box: Box) -> None:
+    """Ben donates his share: his line is nothing, but his sale of 400,000 must be sent on."""
+    settled_payroll(box, donor="ben")
+    (ben,) = box.dms("ben")
+    assert ben.startswith("💰 The payroll of **Halo run** is final: your line is **0 aUEC**.")
+    assert "Your sale holds more than your line: send " in ben

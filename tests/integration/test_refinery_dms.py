@@ -30,12 +30,17 @@ class Messenger:
         self.refuse: Exception | None = None
 
     def send_channel_message(
-        self, channel_id: str, *, content: str, ping_users: tuple[str, ...] = ()
+        self,
+        channel_id: str,
+        *,
+        content: str,
+        nonce: str | None = None,
+        ping_users: tuple[str, ...] = (),
     ) -> str:
         self.posted.append((channel_id, content))
         return "m1"
 
-    def send_direct_message(self, user_id: str, *, content: str) -> str:
+    def send_direct_message(self, user_id: str, *, content: str, nonce: str | None = None) -> str:
         self.attempts += 1
         if self.refuse is not None:
             raise self.refuse
@@ -126,7 +131,12 @@ def test_a_client_without_direct_messages_still_posts_in_the_channel(
 
     class ChannelOnly:
         def send_channel_message(
-            self, channel_id: str, *, content: str, ping_users: tuple[str, ...] = ()
+            self,
+            channel_id: str,
+            *,
+            content: str,
+            nonce: str | None = None,
+            ping_users: tuple[str, ...] = (),
         ) -> str:
             posted.append(content)
             return "m1"

@@ -79,3 +79,16 @@ def test_closed_dms_on_discord_are_counted_once_and_not_retried(
     assert app.refinery.notify_all_due() == 0
     assert app.errors.last_day() == {"refinery DM refused: DMs closed": 1}
     assert len(sink.channel_messages(REPORT_CHANNEL)) == 1
+
+
+def test_a_notice_made_but_answered_with_a_502_is_not_made_again_by_the_clients_retry(
+    app: Services, clock: FixedClock, sink: SinkState
+) -> None:
+    dm_channel = sink.create_dm({"recipient_id": OWNER.user_id})["id"]
+    sink.inject(f"/channels/{dm_channel}/messages", 502, served=True)
+    sink.inject(f"/channels/{REPORT_CHANNEL}/messages", 502, served=True)
+    due_job(app, clock)
+    assert app.refinery.notify_all_due() == 1
+    assert [m["content"] for m in sink.direct_messages(OWNER.user_id)] == [READY]
+    assert len(sink.channel_messages(REPORT_CHANNEL)) == 1
+    assert sink.pending_faults() == 0

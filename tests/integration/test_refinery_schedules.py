@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ConnectTimeoutError
 from tests.support.aws import REGION, aws_env, moto_account
 from tests.support.iam import allowed, recorded_calls
 from tests.support.lambda_events import LambdaContext
@@ -52,7 +53,7 @@ class FakeDiscord:
         self.posted.append((channel_id, content))
         return str(len(self.posted))
 
-    def send_direct_message(self, user_id: str, *, content: str) -> str:
+    def send_direct_message(self, user_id: str, *, content: str, nonce: str | None = None) -> str:
         self.direct.append((user_id, content))
         return str(len(self.direct))
 
@@ -263,6 +264,53 @@ def test_a_schedule_that_cannot_be_made_leaves_the_job_for_the_sweep(
     assert app.errors.last_day() == {"scheduler unavailable": 1}
     clock.advance(minutes=120)
     assert invoke(SWEEP_EVENT) == 1
+
+
+class SilentScheduler:
+    """A scheduler endpoint that never answers: every call times out connecting."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def create_schedule(self, **_: Any) -> None:
+        self._time_out("CreateSchedule")
+
+    def delete_schedule(self, **_: Any) -> None:
+        self._time_out("DeleteSchedule")
+
+    def _time_out(self, operation: str) -> None:
+        self.calls.append(operation)
+        raise ConnectTimeoutError(endpoint_url="https://scheduler.us-east-1.amazonaws.com")
+
+
+def test_a_scheduler_that_never_answers_costs_add_and_edit_one_call_each_and_the_sweep_notifies(
+    aws: None, clock: FixedClock, discord: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    silent, made = SilentScheduler(), report_factories.boto3_client
+    configs: list[Any] = []
+
+    def client(service: str, **options: Any) -> Any:
+        if service != "scheduler":
+            return made(service, **options)
+        configs.append(options["config"])
+        return silent
+
+    monkeypatch.setattr(report_factories, "boto3_client", client)
+    app = build_from_settings(Settings.from_env(), clock)
+    app.guilds.set_report_channel(GUILD, REPORT_CHANNEL)
+    job_id = add_job(app)
+    assert app.refinery.get(GUILD, job_id).is_open
+    assert silent.calls == ["CreateSchedule"]
+    (config,) = configs
+    assert config.connect_timeout + config.read_timeout <= 1.5
+    assert config.retries["total_max_attempts"] == 1
+    # The timer could not be cleared: setting it again would be a second call, and a conflict.
+    app.refinery.edit_time_left(GUILD, job_id, OWNER, HOUR_MS)
+    assert silent.calls == ["CreateSchedule", "DeleteSchedule"]
+    assert app.errors.last_day() == {"scheduler unavailable": 2}
+    clock.advance(minutes=60)
+    assert invoke(SWEEP_EVENT) == 1
+    assert discord.posted == [(REPORT_CHANNEL, f"<@{OWNER.user_id}> {NOTICE}")]
 
 
 def test_an_unknown_event_is_refused_without_a_notice(app: Services) -> None:

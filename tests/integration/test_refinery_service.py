@@ -36,7 +36,12 @@ class Poster:
         self.posted: list[tuple[str, str]] = []
 
     def send_channel_message(
-        self, channel_id: str, *, content: str, ping_users: tuple[str, ...] = ()
+        self,
+        channel_id: str,
+        *,
+        content: str,
+        nonce: str | None = None,
+        ping_users: tuple[str, ...] = (),
     ) -> str:
         self.posted.append((channel_id, content))
         return str(len(self.posted))

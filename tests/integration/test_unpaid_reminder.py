@@ -30,18 +30,31 @@ MONDAY_MS = 1_796_032_800_000
 
 
 class Channel:
-    """What the bot posted, per channel (the ChannelPoster the reminder is given)."""
+    """What the bot posted, per channel (the ChannelPoster the reminder is given). A nonce
+    seen before gets its first message back, as Discord's enforced nonce does."""
 
     def __init__(self) -> None:
         self.posted: list[tuple[str, str]] = []
         self.down = 0  # how many posts fail before one goes through
+        self.lost = 0  # how many posts are made but answered with an error
+        self._by_nonce: dict[tuple[str, str], str] = {}
 
-    def send_channel_message(self, channel_id: str, *, content: str) -> str:
+    def send_channel_message(
+        self, channel_id: str, *, content: str, nonce: str | None = None
+    ) -> str:
         if self.down:
             self.down -= 1
             raise DiscordUnavailable("Discord didn't answer; try again shortly.")
-        self.posted.append((channel_id, content))
-        return str(len(self.posted))
+        seen = self._by_nonce.get((channel_id, nonce)) if nonce is not None else None
+        if seen is None:
+            self.posted.append((channel_id, content))
+            seen = str(len(self.posted))
+            if nonce is not None:
+                self._by_nonce[(channel_id, nonce)] = seen
+        if self.lost:
+            self.lost -= 1
+            raise DiscordUnavailable("Discord is having trouble right now.")
+        return seen
 
 
 @pytest.fixture
@@ -96,7 +109,7 @@ def test_lines_unpaid_longer_than_the_setting_are_listed_in_the_report_channel(
     assert lines[1].startswith(f"• <@{ANA}> (`Ana_Miner`) — **")
     assert " · Halo run · since <t:" in lines[1]
     assert lines[2].startswith(f"• <@{BEN}> (no handle) — **")
-    assert lines[-1] == "Payroll officers: mark them paid in /mining payroll (Still owed)."
+    assert lines[-1] == "Payroll officers: mark them paid with /mining owed."
     assert problems({"content": content}, public=True) == []
 
 
@@ -142,6 +155,17 @@ def test_a_run_that_could_not_post_fails_so_its_retry_posts_once(
     assert channel.posted == []
     assert reminder(services).remind_all() == 1  # the schedule's retry
     assert reminder(services).remind_all() == 0  # a duplicated event
+    assert len(channel.posted) == 1
+
+
+def test_a_post_made_whose_answer_was_lost_is_not_posted_again_by_the_retry(
+    services: Services, clock: FixedClock, channel: Channel, owed: None
+) -> None:
+    clock.set(MONDAY_MS + 8 * DAY_MS)
+    channel.lost = 1
+    with pytest.raises(DiscordUnavailable):
+        reminder(services).remind_all()
+    assert reminder(services).remind_all() == 1  # the schedule's retry, with the same nonce
     assert len(channel.posted) == 1
 
 

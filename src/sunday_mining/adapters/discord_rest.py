@@ -168,16 +168,18 @@ class DiscordRest:
             self._send(_Outgoing("POST", path, "the channel message", payload, file))
         )
 
-    def send_direct_message(self, user_id: str, *, content: str) -> str:
+    def send_direct_message(self, user_id: str, *, content: str, nonce: str | None = None) -> str:
         """Open (or reuse) the DM channel with a member and post ``content`` there; returns the
         message id. A member who closed their DMs gets Discord's 403, code 50007, raised as
-        ``DiscordApiError`` like any other refusal."""
+        ``DiscordApiError`` like any other refusal. ``nonce`` is enforced as on a channel post:
+        a 5xx or a timeout after Discord made the message, and the retry that follows, make
+        one message."""
         channel_id = self._dm_channel(user_id)
+        payload = message_payload(content, None, None, 0)
+        if nonce is not None:
+            payload.update(nonce=nonce, enforce_nonce=True)
         request = _Outgoing(
-            "POST",
-            f"/channels/{channel_id}/messages",
-            "the direct message",
-            message_payload(content, None, None, 0),
+            "POST", f"/channels/{channel_id}/messages", "the direct message", payload
         )
         try:
             return _message_id(self._send(request))

@@ -4,6 +4,10 @@ template made for that alone. A fired schedule deletes itself (``ActionAfterComp
 
 Schedule names are ``rj-<guild>-<job>`` (at most 49 characters, inside Scheduler's 64), so
 replacing or deleting needs nothing but the ids.
+
+Every call is made while a member waits for the interaction's answer (3 seconds in all), so each
+is one attempt with short timeouts and none is tried again here: a timer that fails is logged
+and counted by the service, and the periodic sweep sends its notice.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ from botocore.config import Config
 
 from sunday_mining.domain.errors import SchedulerUnavailable
 
-# Made while a member waits for the answer: short timeouts, one retry.
-SCHEDULER_CONFIG = Config(connect_timeout=1, read_timeout=2, retries={"total_max_attempts": 2})
+# At most 1.5 s per call (connect 0.5 s, read 1 s), one attempt: botocore's retries would
+# multiply it inside the 3-second answer.
+SCHEDULER_CONFIG = Config(connect_timeout=0.5, read_timeout=1.0, retries={"total_max_attempts": 1})
 NOTICE_SOURCE = "sunday-mining.schedule"
 NOTICE_JOB = "refinery-notice"
 # Scheduler refuses an at() in the past; a due time that has come already fires a minute on.
@@ -45,17 +50,15 @@ class EventBridgeTimers:
         self._now_ms = now_ms
 
     def set(self, guild_id: str, job_id: str, *, at_ms: int) -> None:
+        """One create call. A timer from before (ConflictException: the service clears it
+        first, so only when two edits raced) is not replaced here, which would be two more
+        calls inside the answer: it fires for a due time the store no longer has, which sends
+        nothing, and the sweep sends the notice of the new one."""
         request = self._request(guild_id, job_id, max(at_ms, self._now_ms() + _SOONEST_MS))
         try:
             self._client().create_schedule(**request)
         except Exception as error:
-            if _code(error) != "ConflictException":
-                raise SchedulerUnavailable(_explain(error)) from None
-            self.clear(guild_id, job_id)  # a timer from before: replaced
-            try:
-                self._client().create_schedule(**request)
-            except Exception as again:
-                raise SchedulerUnavailable(_explain(again)) from None
+            raise SchedulerUnavailable(_explain(error)) from None
 
     def clear(self, guild_id: str, job_id: str) -> None:
         try:

@@ -55,6 +55,10 @@ class MessagePoster(Protocol):
 
 class DirectMessenger(Protocol):
     """A direct message to one member, as the bot: returns the message's id. Raises
-    ``DiscordApiError`` with code 50007 when the member does not take messages from the bot."""
+    ``DiscordApiError`` with code 50007 when the member does not take messages from the bot.
+    With ``nonce`` (at most 25 characters) the same message sent again within a few minutes,
+    after an answer that never came, is the first one, not a second."""
 
-    def send_direct_message(self, user_id: str, *, content: str) -> str: ...
+    def send_direct_message(
+        self, user_id: str, *, content: str, nonce: str | None = None
+    ) -> str: ...

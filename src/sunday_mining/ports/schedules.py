@@ -14,7 +14,8 @@ from typing import Protocol
 
 class JobTimers(Protocol):
     def set(self, guild_id: str, job_id: str, *, at_ms: int) -> None:
-        """Fire once at ``at_ms`` (epoch ms) for the job, replacing any timer it had."""
+        """Fire once at ``at_ms`` (epoch ms) for the job. A timer it still has may be refused
+        (clear it first): the caller waits on one call, never on a replacement."""
         ...
 
     def clear(self, guild_id: str, job_id: str) -> None:

@@ -31,7 +31,12 @@ NOTICE_TTL_S = 7 * 86_400  # the marker only guards against a duplicated job
 
 
 class ChannelPoster(Protocol):
-    def send_channel_message(self, channel_id: str, *, content: str) -> str: ...
+    """A post as the bot; ``nonce`` (at most 25 characters) is enforced: the same post sent
+    again within a few minutes is the first one."""
+
+    def send_channel_message(
+        self, channel_id: str, *, content: str, nonce: str | None = None
+    ) -> str: ...
 
 
 class Notices:

@@ -1,11 +1,14 @@
 """Payout notices: when a payroll becomes final, each payee is told their line by direct message;
-when an amendment is finalized, only the payees whose amount changed are told again.
+when an amendment is finalized, only the payees whose amount changed are told again, and, for
+a payroll paid by transfers, the members whose transfers changed.
 
 Off unless the guild turned ``payout-dms`` on; a member who switched payout messages off in
 ``/mining me`` is never sent one. Sending runs as a job (``PAYOUT_NOTICE_JOB``), never inside
 the 3-second answer. Each member's notice goes through the delivery markers reports use
 (``services/send_once.py``), keyed by payroll version and member, so a retried or duplicated
-job never sends a member the same notice twice. Discord's 50007 (the member does not take
+job never sends a member the same notice twice; the message carries a nonce made from its
+marker, so one Discord made but whose answer was lost (a timeout, a 5xx) is handed back, not
+made again, when the next attempt sends it. Discord's 50007 (the member does not take
 direct messages from the bot) is final: the member "could not be told", and nothing retries it.
 Any other refusal is final the same way; only Discord being down or rate-limiting past the
 client's patience leaves a member to the job's next attempt.
@@ -38,7 +41,7 @@ from sunday_mining.services.handles import Handles
 from sunday_mining.services.job_kinds import PAYOUT_NOTICE_JOB
 from sunday_mining.services.member_prefs import MemberPrefs
 from sunday_mining.services.payroll import PayrollService, PayrollVersion, settlement_of
-from sunday_mining.services.send_once import FAILED, SENT, Claim, SendOnce
+from sunday_mining.services.send_once import FAILED, SENT, Claim, SendOnce, marker_nonce
 
 log = logging.getLogger(__name__)
 
@@ -138,17 +141,25 @@ class PayoutNotices:
     def payees_to_tell(self, version: PayrollVersion) -> list[tuple[str, int, int | None]]:
         """(member, net, what the replaced version gave them) of every member to tell: all
         payees of a first version; an amendment's members whose amount changed (one it no
-        longer pays included: their line is now nothing)."""
+        longer pays included: their line is now nothing). Paid by a settlement plan, also the
+        members whose transfers (sent or received) differ from the replaced version's, whose
+        earlier message named whom to send or receive what, and in a first version a seller
+        with no line of their own who must send."""
         now = version.payees()
-        if not version.supersedes:
-            return [(payee, net, None) for payee, net in now if _member(payee)]
-        before = dict(self._payroll().get(version.guild_id, version.supersedes).payees())
         nets = dict(now)
-        dropped = [(payee, 0) for payee in sorted(before) if payee not in nets]
+        plan = settlement_of(version)
+        if not version.supersedes:
+            senders = sorted({t.sender for t in plan.transfers} if plan else set())
+            extra = [(sender, 0) for sender in senders if sender not in nets]
+            return [(member, net, None) for member, net in [*now, *extra] if _member(member)]
+        replaced = self._payroll().get(version.guild_id, version.supersedes)
+        before = dict(replaced.payees())
+        moved = _transfers_changed(settlement_of(replaced), plan)
+        others = sorted((set(before) | moved) - set(nets))
         return [
-            (payee, net, before.get(payee, 0))
-            for payee, net in [*now, *dropped]
-            if _member(payee) and before.get(payee) != net
+            (member, nets.get(member, 0), before.get(member, 0))
+            for member in [*nets, *others]
+            if _member(member) and (before.get(member, 0) != nets.get(member, 0) or member in moved)
         ]
 
     def _keep_token(self, guild_id: str, payroll_id: str, token: str, issued_ms: int) -> None:
@@ -186,7 +197,7 @@ class PayoutNotices:
             if not self._prefs.get(version.guild_id, payee).payout_dms:
                 settled["opted_out"].append(payee)
                 continue
-            how = "" if plan is None else transfers_text(plan, payee, handles)
+            how = "" if plan is None else transfers_text(plan, payee, handles, has_line=net > 0)
             text = notice_text(version, net, before, handles.get(payee), how)
             settled[self._send_one(version, payee, text)].append(payee)
         told = Told(*(tuple(settled[k]) for k in ("told", "not_told", "opted_out", "pending")))
@@ -202,7 +213,9 @@ class PayoutNotices:
         if claimed.claim is Claim.BUSY:
             return "pending"
         try:
-            message_id = self._rest().send_direct_message(payee, content=text)
+            message_id = self._rest().send_direct_message(
+                payee, content=text, nonce=marker_nonce(marker)
+            )
         except DiscordApiError as refused:
             # 50007 and the like: Discord will answer the same however often it is asked.
             self._send_once.mark(marker, NOT_TOLD, code=refused.code or 0)
@@ -291,6 +304,20 @@ def _member(payee: str) -> bool:
     return payee != ORG_PAYEE_ID and payee.isdigit()
 
 
+def _transfers_changed(before: SettlementPlan | None, now: SettlementPlan | None) -> set[str]:
+    """The members whose transfers, sent or received, are not the same in both plans."""
+
+    def by_member(plan: SettlementPlan | None) -> dict[str, list[tuple[str, str, int, int]]]:
+        found: dict[str, list[tuple[str, str, int, int]]] = {}
+        for transfer in plan.transfers if plan else ():
+            for member in {transfer.sender, transfer.receiver}:
+                found.setdefault(member, []).append(transfer.key)
+        return {member: sorted(moves) for member, moves in found.items()}
+
+    old, new = by_member(before), by_member(now)
+    return {member for member in old.keys() | new.keys() if old.get(member) != new.get(member)}
+
+
 def _marker(version: PayrollVersion, payee: str) -> Key:
     return keys.guild_pk(version.guild_id), f"{MARKER_PREFIX}{version.payroll_id}#{payee}"
 
@@ -307,6 +334,11 @@ def notice_text(
     name = version.session_name[:80]
     if before is None:
         said = f"💰 The payroll of **{name}** is final: your line is **{format_auec(net)}**."
+    elif before == net:
+        said = (
+            f"💰 The payroll of **{name}** was amended: your line is still "
+            f"**{format_auec(net)}**, but who sends what changed."
+        )
     else:
         said = (
             f"💰 The payroll of **{name}** was amended: your line is now "
@@ -322,7 +354,9 @@ def notice_text(
     return said + "\nSee /mining me for everything you are owed."
 
 
-def transfers_text(plan: SettlementPlan, member: str, handles: Mapping[str, str]) -> str:
+def transfers_text(
+    plan: SettlementPlan, member: str, handles: Mapping[str, str], *, has_line: bool = True
+) -> str:
     """Paid by a settlement plan: how the member's line reaches them, or what they send."""
 
     def who(user_id: str) -> str:
@@ -351,6 +385,8 @@ def transfers_text(plan: SettlementPlan, member: str, handles: Mapping[str, str]
             + listed([f"{who(t.sender)} sends you {format_auec(t.amount_received)}" for t in gets])
             + "."
         )
+    if not has_line:
+        return "You have nothing to send or receive for it now."
     return "It sits with you already, from your own sale."
 
 

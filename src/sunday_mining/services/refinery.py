@@ -56,6 +56,7 @@ from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.member_prefs import MemberPrefs
 from sunday_mining.services.prices import PriceService
 from sunday_mining.services.refinery_codec import job_from_item, job_to_item, version_of
+from sunday_mining.services.send_once import marker_nonce
 from sunday_mining.services.sessions import SessionService
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,12 @@ class NoticePoster(Protocol):
     else. ``adapters.discord_rest.DiscordRest`` has this call."""
 
     def send_channel_message(
-        self, channel_id: str, *, content: str, ping_users: tuple[str, ...] = ()
+        self,
+        channel_id: str,
+        *,
+        content: str,
+        nonce: str | None = None,
+        ping_users: tuple[str, ...] = (),
     ) -> str: ...
 
 
@@ -209,8 +215,10 @@ class RefineryService:
             actor,
             lambda job: refining.edit_time_left(job, self._clock.now_ms(), time_left_ms),
         )
-        self._clear_timer(job)
-        self._set_timer(job)
+        # A timer that could not be cleared is not set again: that would be a second slow call
+        # inside the answer, and a conflict; the sweep sends the notice of the new due time.
+        if self._clear_timer(job):
+            self._set_timer(job)
         return job
 
     def collect(
@@ -272,19 +280,23 @@ class RefineryService:
         if timers is not None:
             self._best_effort("set", lambda: timers.set(job.guild_id, job.job_id, at_ms=job.due_ms))
 
-    def _clear_timer(self, job: RefineryJob) -> None:
+    def _clear_timer(self, job: RefineryJob) -> bool:
         timers = self._announcing.timers
-        if timers is not None:
-            self._best_effort("clear", lambda: timers.clear(job.guild_id, job.job_id))
+        if timers is None:
+            return True
+        return self._best_effort("clear", lambda: timers.clear(job.guild_id, job.job_id))
 
-    def _best_effort(self, verb: str, call: Callable[[], None]) -> None:
-        """The store has the job either way; the sweep covers a timer that failed."""
+    def _best_effort(self, verb: str, call: Callable[[], None]) -> bool:
+        """The store has the job either way; the sweep covers a timer that failed. Whether
+        the call went through."""
         try:
             call()
         except DomainError as failure:
             log.warning("refinery timer not %s: %s", verb, failure.message)
             if self._announcing.errors is not None:
                 self._announcing.errors.record_failure(failure)
+            return False
+        return True
 
     # --- the notice when a job is due ---------------------------------------------------------
 
@@ -349,7 +361,10 @@ class RefineryService:
         else:
             try:
                 self._poster().send_channel_message(
-                    channel, content=notice_text(job), ping_users=(job.owner_id,)
+                    channel,
+                    content=notice_text(job),
+                    nonce=_notice_nonce(job),
+                    ping_users=(job.owner_id,),
                 )
             except DomainError as failure:
                 log.warning("refinery notice not posted: %s", failure.message)
@@ -362,7 +377,9 @@ class RefineryService:
         try:
             if not prefs.get(job.guild_id, job.owner_id).refinery_dms:
                 return
-            messenger().send_direct_message(job.owner_id, content=direct_text(job))
+            messenger().send_direct_message(
+                job.owner_id, content=direct_text(job), nonce=_notice_nonce(job)
+            )
         except DiscordApiError as refused:
             closed = refused.code == DMS_CLOSED
             log.info(
@@ -387,6 +404,13 @@ class RefineryService:
             if session is not None and session.channel_ids:
                 return session.channel_ids[0]
         return self._guilds.get(job.guild_id).settings.report_channel_id
+
+
+def _notice_nonce(job: RefineryJob) -> str:
+    """One nonce per job and due time: the client's own retry after a 5xx that came once
+    Discord had made the message gets the first message back, not a second notice."""
+    pk, sk = keys.refinery_job_key(job.guild_id, job.job_id)
+    return marker_nonce((pk, f"{sk}#NOTICE#{job.due_ms}"))
 
 
 def notice_text(job: RefineryJob) -> str:

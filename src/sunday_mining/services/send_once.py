@@ -10,6 +10,7 @@ Once a message is out the marker is only updated, never the reason to send again
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -100,3 +101,12 @@ class SendOnce:
             except DomainError:
                 if attempt == MARK_TRIES:
                     log.warning("delivery marker not updated", extra={"state": state})
+
+
+def marker_nonce(marker: Key) -> str:
+    """The Discord nonce (25 characters) of the message a marker guards, the same on every
+    attempt: when Discord made the message but its answer was lost (a timeout, a 5xx), the
+    marker is left failed and the next attempt sends again; with this nonce enforced, Discord
+    hands back the first message instead of posting a second one (within a few minutes)."""
+    digest = hashlib.sha256(f"{marker[0]}|{marker[1]}".encode()).hexdigest()
+    return f"m{digest[:24]}"

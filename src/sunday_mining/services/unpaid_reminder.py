@@ -6,7 +6,8 @@ A schedule calls :meth:`UnpaidReminder.remind_all` (EventBridge Scheduler on AWS
 reports function; an in-process timer in ``serve``). Whenever it runs, a guild is reminded at
 most once per ISO week (Monday to Sunday, UTC): a marker per guild and week, claimed through the
 delivery markers reports use (``services/send_once.py``), so a late, repeated or retried run
-posts nothing more. A week with nothing overdue posts nothing.
+posts nothing more; the post's nonce, made from that marker, keeps a retry after a post whose
+answer was lost from posting it twice. A week with nothing overdue posts nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sunday_mining.services.books import Books
 from sunday_mining.services.guilds import GuildService
 from sunday_mining.services.handles import Handles
 from sunday_mining.services.notices import ChannelPoster
-from sunday_mining.services.send_once import FAILED, SENT, Claim, SendOnce
+from sunday_mining.services.send_once import FAILED, SENT, Claim, SendOnce, marker_nonce
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class UnpaidReminder:
         if self._send_once.claim(marker, ttl=ttl).claim not in (Claim.TAKEN, Claim.RESUMED):
             return False
         try:
-            self._poster().send_channel_message(channel, content=text)
+            self._poster().send_channel_message(channel, content=text, nonce=marker_nonce(marker))
         except DomainError:
             self._send_once.mark(marker, FAILED)
             raise
@@ -119,7 +120,7 @@ def reminder_text(lines: Sequence[PayeeLine], handles: dict[str, str], days: int
     """The public message: a heading, as many lines as fit a phone screen, then the rest
     counted, and where to mark them paid."""
     head = f"⏳ **Unpaid for more than {counted(days, 'day')}**, oldest first:"
-    tail = "Payroll officers: mark them paid in /mining payroll (Still owed)."
+    tail = "Payroll officers: mark them paid with /mining owed."
     shown: list[str] = []
     used = len(head) + len(tail) + 40  # the "and N more" line
     for line in lines[:MAX_LINES]:

@@ -131,6 +131,9 @@ class Fault:
     message: str
     retry_after: float | None = None
     is_global: bool = False
+    # Served first, then answered with this: Discord made the message but the answer the app
+    # gets is an error (a 5xx from its edge), as a timeout after delivery would be.
+    served: bool = False
 
     @classmethod
     def rate_limited(cls, retry_after: float = 1.0, *, is_global: bool = False) -> Fault:
@@ -150,19 +153,24 @@ class Fault:
         return cls.of(403, code=50001)
 
     @classmethod
-    def of(cls, status: int, *, code: int = 0, retry_after: float | None = None) -> Fault:
+    def of(
+        cls, status: int, *, code: int = 0, retry_after: float | None = None, served: bool = False
+    ) -> Fault:
         """A fault from its status and code, worded the way Discord words the known ones.
 
         ``retry_after`` only means something on a 429 (the default wait there is 1 s).
+        ``served``: the call is carried out before the fault answers it (never a 429: Discord
+        refuses a rate-limited call before doing anything).
         """
         if status == 429:
             return cls.rate_limited(1.0 if retry_after is None else retry_after)
         message = _FAULT_MESSAGES.get(code) or _STATUS_MESSAGES.get(status, f"{status}: Error")
-        return cls(status, code, message)
+        return cls(status, code, message, served=served)
 
     @property
     def label(self) -> str:
-        return "429 rate limited" if self.status == 429 else f"{self.status} code {self.code}"
+        said = "429 rate limited" if self.status == 429 else f"{self.status} code {self.code}"
+        return f"{said} after serving" if self.served else said
 
     def reply(self) -> Reply:
         body: JSON = {"message": self.message, "code": self.code}

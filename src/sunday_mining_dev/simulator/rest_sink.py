@@ -63,6 +63,8 @@ class _Call:
         fault = self.state.take_fault(self.route, self.request.url.path.removeprefix(API_PREFIX))
         if fault is not None:
             self.fault = fault.label
+            if fault.served:
+                operation(self.payload, self.files)
             return fault.reply()
         return operation(self.payload, self.files)
 

@@ -116,15 +116,18 @@ class SinkState:
         *,
         code: int = 0,
         retry_after: float | None = None,
+        served: bool = False,
     ) -> None:
         """The next ``times`` matching calls answer with ``fault`` instead of being served.
 
         ``route`` is a route name or the start of one (``"webhook."``: every webhook route), or
         the start of an API path (``"/channels/77/"``: that channel only). ``fault`` may be a bare
-        status: ``inject(Route.EXECUTE_WEBHOOK, 404, code=10015, times=2)``.
+        status: ``inject(Route.EXECUTE_WEBHOOK, 404, code=10015, times=2)``. ``served=True``:
+        the call is carried out and then answered with the fault (a message made whose answer
+        was lost).
         """
         if isinstance(fault, int):
-            fault = Fault.of(fault, code=code, retry_after=retry_after)
+            fault = Fault.of(fault, code=code, retry_after=retry_after, served=served)
         with self._lock:
             self._faults.setdefault(str(route), deque()).extend([fault] * times)
 

@@ -335,7 +335,7 @@ def test_an_amendment_that_only_changes_a_seller_tells_each_member_whose_transfe
         _first, amended = box.dms(name)
         assert amended.startswith("💰 The payroll of **Halo run** was amended: your line is still ")
         assert ", but who sends what changed." in amended
-    assert f"send <@{box.id('ben')}> (in game: Ben_SC) 450,000" in box.dms("ana")[1]
+    assert f"send the rest: <@{box.id('ben')}> (in game: Ben_SC) 450,000" in box.dms("ana")[1]
     assert f"<@{box.id('ana')}> sends you 450,000 aUEC" in box.dms("ben")[1]
     assert f"<@{box.id('ana')}> sends you 50,000 aUEC" in box.dms("cy")[1]
     assert box.dms("purser") == []
@@ -347,4 +347,4 @@ def test_a_seller_with_no_line_of_their_own_is_told_what_to_send(box: Box) -> No
     settled_payroll(box, donor="ben")
     (ben,) = box.dms("ben")
     assert ben.startswith("💰 The payroll of **Halo run** is final: your line is **0 aUEC**.")
-    assert "Your sale holds more than your line: send " in ben
+    assert "You hold 400,000 aUEC from your sale: keep 0 aUEC and send the rest: " in ben

@@ -327,3 +327,66 @@ def test_the_preview_says_why_a_plan_cannot_be_made_and_finalize_refuses(
     assert refused.ephemeral
     assert "treasurer" in refused.content
     assert discord.store_items() == before
+
+
+def test_payees_paid_by_the_one_seller_are_not_paid_again_when_the_amendment_names_two(
+    discord: Discord,
+) -> None:
+    """Version 1 names Ana the seller of both loads, so it is paid payee by payee with the
+    0.5 % fee per payee (step 7): gross 2,000,000, escort 100,000, org 10 % of 1,900,000 =
+    190,000, shares of 1,710,000 by 2 : 2 : 1 = Ana 684,000, Ben 684,000, Cy 342,000. Cy's fee
+    is 1,710 (net 340,290), Dee's 500 (net 99,500); Ana pays both and they are ticked paid.
+
+    The amendment says Ben sold his load (800,000): payouts with no fee of their own (Ana
+    684,000, Ben 684,000, Cy 342,000, Dee 100,000, the org 190,000 with Mo). What moved: Ana ->
+    Cy 340,290 and Ana -> Dee 99,500. Balances: Ana 1,200,000 - 684,000 - 340,290 - 99,500 =
+    +76,210; Ben +116,000; Cy -1,710; Dee -500; Mo -190,000.
+      Ben -> Mo 116,000: send 116,583 (582.915 -> 583; 116,582 would leave 115,999)
+      Ana -> Mo 74,000: send 74,372 (371.86 -> 372; 74,371 would leave 73,999)
+      Ana -> Cy 1,710: send 1,719 (8.595 -> 9; 1,718 would leave 1,709)
+      Ana -> Dee 500: send 503 (2.515 -> 3; 502 would leave 499)
+    Cy is not sent his 342,000 again: only the 1,710 his v1 fee took.
+    """
+    guild = discord.sim.guild
+    guild.add_member("dee", global_name="Dee")
+    guild.add_member("mo", global_name="Mo")
+    ids = {who: discord.member(who).id for who in ("ana", "ben", "cy", "dee", "mo")}
+    session_id = stopped_op(discord, {ids["ana"]: 120, ids["ben"]: 120, ids["cy"]: 60})
+    discord.command("admin", "mining-admin settings set", name="transfer-fee", value="0.5")
+    discord.command("admin", "mining-admin settings treasurer", member=discord.member("mo"))
+
+    picker = seen(discord.command("purser", "mining payroll"))
+    view = seen(discord.select("purser", picker, "sm1:ppick", [session_id]))
+    view = click(discord, "purser", view, "sm1:pgo:", "Haul")
+    view = sale(discord, view, "Ana's load", "1200000", "ana")
+    view = sale(discord, view, "Ben's load", "800000", "ana")
+    view = click(discord, "purser", view, "sm1:pgo:", "Expenses & cuts")
+    view = escort(discord, view, "100000")
+    final = finalize(discord, click(discord, "purser", view, "sm1:pgo:", "Preview"))
+    v1 = version_of(discord, final)
+    assert v1.settlement is None
+    assert v1.result is not None
+    nets = v1.result.payouts_by_payee()
+    assert (nets[ids["cy"]], nets[ids["dee"]]) == (340_290, 99_500)
+    final = discord.select("purser", final, custom_id(final, "sm1:ppaid:"), [ids["cy"], ids["dee"]])
+    assert {ids["cy"], ids["dee"]} <= set(version_of(discord, final).paid)
+
+    draft = click(discord, "purser", final, "sm1:pamend:")
+    view = click(discord, "purser", draft, "sm1:pgo:", "Haul")
+    view = sale(discord, view, "Ben's load", "800000", "ben")
+    amended = finalize(discord, click(discord, "purser", view, "sm1:pgo:", "Preview"))
+    version = version_of(discord, amended)
+    assert version.number == 2
+    assert transfers(version) == [
+        (ids["ben"], ids["mo"], 116_000, 116_583, 583, False),
+        (ids["ana"], ids["mo"], 74_000, 74_372, 372, False),
+        (ids["ana"], ids["cy"], 1_710, 1_719, 9, False),
+        (ids["ana"], ids["dee"], 500, 503, 3, False),
+    ]
+    assert version.settlement is not None
+    assert [
+        (x.transfer.sender, x.transfer.receiver, x.transfer.amount_received, x.transfer.fee)
+        for x in version.settlement.sent_before
+    ] == [(ids["ana"], ids["cy"], 340_290, 1_710), (ids["ana"], ids["dee"], 99_500, 500)]
+    listed = click(discord, "purser", amended, "sm1:pgo:", "Transfers")
+    assert "Already sent under v1: 2 transfers, 439,790 aUEC." in text(listed)

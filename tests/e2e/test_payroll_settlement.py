@@ -1,7 +1,7 @@
 """An op sold by three members settles in Discord: the preview says who will pay whom, the final
-payroll lists the transfers by sender, senders and officers tick them, and an amendment keeps
-the marks of the transfers it did not change. Through the simulator over HTTP, from voice
-batches; every answer passes Discord's contract and reads well on a phone.
+payroll lists the transfers by sender, senders and officers tick them, and an amendment asks
+only for what the transfers already sent did not bring. Through the simulator over HTTP, from
+voice batches; every answer passes Discord's contract and reads well on a phone.
 
 The money, worked by hand (fee 0.5 %, paid by the sender on top, half-up):
   sales: Ana 1,000,000, Ben 800,000, Cy 200,000 = 2,000,000
@@ -12,6 +12,15 @@ The money, worked by hand (fee 0.5 %, paid by the sender on top, half-up):
   Ana -> Cy 126,000: send 126,633 (633.165 -> 633)
   Ben -> Dee 100,000: send 100,503 (502.515 -> 503)
   Ben -> Cy 16,000: send 16,080 (80.4 -> 80)
+
+The amendment, once all four are sent: Cy's load fetched 220,000 and the escort gets 120,000.
+  gross 2,020,000; pool 2,020,000 - 120,000 = 1,900,000: the org, Ana, Ben and Cy are paid as
+  before, Dee 120,000
+  holds after what was sent: Ana 1,000,000 - 190,000 - 126,000 = 684,000; Ben 800,000 -
+  100,000 - 16,000 = 684,000; Cy 220,000 + 126,000 + 16,000 = 362,000; Mo 190,000; Dee 100,000
+  balances: Cy +20,000, Dee -20,000, everyone else 0
+  Cy -> Dee 20,000: send 20,101 (100.505 -> 101; 20,100 would leave 19,999)
+  Cy keeps 220,000 + 142,000 - 20,101 = 341,899 (342,000 - fee 101); Dee 120,000
 """
 
 from __future__ import annotations
@@ -241,7 +250,7 @@ def test_an_op_sold_by_three_members_settles_in_discord(discord: Discord) -> Non
     assert ids["cy"] in version_of(discord, listed).paid
 
     # An amendment that changes one payee: Cy's load fetched 20,000 more, which goes to the
-    # escort. Ana -> Mo is unchanged and keeps Ana's mark; Ben -> Dee changed and starts unpaid.
+    # escort. The four transfers already sent are not asked for again: Cy sends Dee the 20,000.
     draft = click(discord, "purser", owed, "sm1:pgo:", "Back to payments")
     draft = click(discord, "purser", draft, "sm1:pamend:")
     view = click(discord, "purser", draft, "sm1:pgo:", "Haul")
@@ -258,14 +267,49 @@ def test_an_op_sold_by_three_members_settles_in_discord(discord: Discord) -> Non
         if payouts.get(payee) != net
     }
     assert changed == {ids["dee"]: 120_000}
-    assert transfers(version) == [
-        (ids["ana"], ids["mo"], 190_000, 190_955, 955, True),
-        (ids["ana"], ids["cy"], 122_000, 122_613, 613, False),
-        (ids["ben"], ids["dee"], 116_000, 116_583, 583, False),
-        (ids["ana"], ids["dee"], 4_000, 4_020, 20, False),
-    ]
+    assert transfers(version) == [(ids["cy"], ids["dee"], 20_000, 20_101, 101, False)]
     assert version.settlement is not None
-    assert version.settlement.marks[(ids["ana"], ids["mo"])].by == ids["ana"]
+    assert version.settlement.marks == {}
+    assert [
+        (x.transfer.sender, x.transfer.receiver, x.transfer.amount_received, x.number, x.by)
+        for x in version.settlement.sent_before
+    ] == [
+        (ids["ana"], ids["mo"], 190_000, 1, ids["ana"]),
+        (ids["ana"], ids["cy"], 126_000, 1, discord.member("purser").id),
+        (ids["ben"], ids["dee"], 100_000, 1, discord.member("purser").id),
+        (ids["ben"], ids["cy"], 16_000, 1, discord.member("purser").id),
+    ]
+    # Everyone ends with their new payout, counting what v1's transfers moved.
+    held = {ids["ana"]: 1_000_000, ids["ben"]: 800_000, ids["cy"]: 220_000}
+    after = dict(held)
+    moved = [x.transfer for x in version.settlement.sent_before]
+    plan = settlement_of(version)
+    assert plan is not None
+    for t in (*moved, *plan.transfers):
+        after[t.sender] = after.get(t.sender, 0) - t.amount_sent
+        after[t.receiver] = after.get(t.receiver, 0) + t.amount_received
+    assert after == {
+        ids["ana"]: 684_000 - 955 - 633,
+        ids["ben"]: 684_000 - 503 - 80,
+        ids["cy"]: 341_899,
+        ids["dee"]: 120_000,
+        ids["mo"]: 190_000,
+    }
+    # Ana, Ben and Cy already hold their payouts; only Dee waits, for 20,000.
+    assert {ids["ana"], ids["ben"], ids["cy"]} <= set(version.paid)
+    assert ids["dee"] not in version.paid
+    assert "still owed **20,000 aUEC**" in text(amended)
+    listed = click(discord, "purser", amended, "sm1:pgo:", "Transfers")
+    assert text(listed).splitlines()[1:] == [
+        "Already sent under v1: 4 transfers, 432,000 aUEC.",
+        "**cy (no handle yet)** sends 20,101 aUEC, fees 101:",
+        "⏳ 20,101 → Dee (DeeEscort), who gets 20,000",
+    ]
+    books = seen(discord.command("purser", "mining owed"))
+    assert "1 line still owed, **20,000 aUEC** in all" in text(books)
+    # The ledger counts v1's fees, paid when those transfers were sent, and the new one's.
+    ledger = seen(discord.command("purser", "mining ledger"))
+    assert "transfer fees 2,272." in text(ledger)
     # The replaced version's plan can't be ticked any more.
     old = seen(tick(discord, "ana", posted, ["Ana → Mo", "Ana → cy"]))
     assert old.ephemeral
@@ -366,3 +410,66 @@ def test_each_sender_ticks_their_own_privately_and_an_old_page_takes_no_mark_bac
     # An officer's page shown before all of that, ticking one more, takes nothing back.
     seen(tick(discord, "purser", listed, ["Ana → cy"]))
     assert [paid for *_t, paid in transfers(version_of(discord, final))] == [True] * 4
+
+
+def test_payees_paid_by_the_one_seller_are_not_paid_again_when_the_amendment_names_two(
+    discord: Discord,
+) -> None:
+    """Version 1 names Ana the seller of both loads, so it is paid payee by payee with the
+    0.5 % fee per payee (step 7): gross 2,000,000, escort 100,000, org 10 % of 1,900,000 =
+    190,000, shares of 1,710,000 by 2 : 2 : 1 = Ana 684,000, Ben 684,000, Cy 342,000. Cy's fee
+    is 1,710 (net 340,290), Dee's 500 (net 99,500); Ana pays both and they are ticked paid.
+
+    The amendment says Ben sold his load (800,000): payouts with no fee of their own (Ana
+    684,000, Ben 684,000, Cy 342,000, Dee 100,000, the org 190,000 with Mo). What moved: Ana ->
+    Cy 340,290 and Ana -> Dee 99,500. Balances: Ana 1,200,000 - 684,000 - 340,290 - 99,500 =
+    +76,210; Ben +116,000; Cy -1,710; Dee -500; Mo -190,000.
+      Ben -> Mo 116,000: send 116,583 (582.915 -> 583; 116,582 would leave 115,999)
+      Ana -> Mo 74,000: send 74,372 (371.86 -> 372; 74,371 would leave 73,999)
+      Ana -> Cy 1,710: send 1,719 (8.595 -> 9; 1,718 would leave 1,709)
+      Ana -> Dee 500: send 503 (2.515 -> 3; 502 would leave 499)
+    Cy is not sent his 342,000 again: only the 1,710 his v1 fee took.
+    """
+    guild = discord.sim.guild
+    guild.add_member("dee", global_name="Dee")
+    guild.add_member("mo", global_name="Mo")
+    ids = {who: discord.member(who).id for who in ("ana", "ben", "cy", "dee", "mo")}
+    session_id = stopped_op(discord, {ids["ana"]: 120, ids["ben"]: 120, ids["cy"]: 60})
+    discord.command("admin", "mining-admin settings set", name="transfer-fee", value="0.5")
+    discord.command("admin", "mining-admin settings treasurer", member=discord.member("mo"))
+
+    picker = seen(discord.command("purser", "mining payroll"))
+    view = seen(discord.select("purser", picker, "sm1:ppick", [session_id]))
+    view = click(discord, "purser", view, "sm1:pgo:", "Haul")
+    view = sale(discord, view, "Ana's load", "1200000", "ana")
+    view = sale(discord, view, "Ben's load", "800000", "ana")
+    view = click(discord, "purser", view, "sm1:pgo:", "Expenses & cuts")
+    view = escort(discord, view, "100000")
+    final = finalize(discord, click(discord, "purser", view, "sm1:pgo:", "Preview"))
+    v1 = version_of(discord, final)
+    assert v1.settlement is None
+    assert v1.result is not None
+    nets = v1.result.payouts_by_payee()
+    assert (nets[ids["cy"]], nets[ids["dee"]]) == (340_290, 99_500)
+    final = discord.select("purser", final, custom_id(final, "sm1:ppaid:"), [ids["cy"], ids["dee"]])
+    assert {ids["cy"], ids["dee"]} <= set(version_of(discord, final).paid)
+
+    draft = click(discord, "purser", final, "sm1:pamend:")
+    view = click(discord, "purser", draft, "sm1:pgo:", "Haul")
+    view = sale(discord, view, "Ben's load", "800000", "ben")
+    amended = finalize(discord, click(discord, "purser", view, "sm1:pgo:", "Preview"))
+    version = version_of(discord, amended)
+    assert version.number == 2
+    assert transfers(version) == [
+        (ids["ben"], ids["mo"], 116_000, 116_583, 583, False),
+        (ids["ana"], ids["mo"], 74_000, 74_372, 372, False),
+        (ids["ana"], ids["cy"], 1_710, 1_719, 9, False),
+        (ids["ana"], ids["dee"], 500, 503, 3, False),
+    ]
+    assert version.settlement is not None
+    assert [
+        (x.transfer.sender, x.transfer.receiver, x.transfer.amount_received, x.transfer.fee)
+        for x in version.settlement.sent_before
+    ] == [(ids["ana"], ids["cy"], 340_290, 1_710), (ids["ana"], ids["dee"], 99_500, 500)]
+    listed = click(discord, "purser", amended, "sm1:pgo:", "Transfers")
+    assert "Already sent under v1: 2 transfers, 439,790 aUEC." in text(listed)

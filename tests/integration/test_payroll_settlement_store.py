@@ -1,5 +1,6 @@
-"""A final payroll paid by a settlement plan keeps its transfers and their paid marks on both
-stores (SQLite and DynamoDB through moto), and ``settlement_of`` reads the plan back."""
+"""A final payroll paid by a settlement plan keeps its transfers, their paid marks and what was
+sent under the versions it replaced on both stores (SQLite and DynamoDB through moto), and
+``settlement_of`` reads the plan back."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from dataclasses import replace
 from sunday_mining.domain.guild import DonationPolicy
 from sunday_mining.domain.payroll import ORG_PAYEE_ID, IncomeLine, Percentage
 from sunday_mining.domain.session import SessionType
+from sunday_mining.domain.settlement import Transfer
 from sunday_mining.ports.store import Store
 from sunday_mining.services.payroll import PayrollStatus, PayrollVersion, settlement_of
 from sunday_mining.services.payroll.codec import version_from_item, version_key, version_to_item
-from sunday_mining.services.payroll.model import Member, PaidMark
+from sunday_mining.services.payroll.model import Member, PaidMark, SentBefore
 from sunday_mining.services.payroll.settling import payee_marks, settle, stored, uses_plan
 
 ANA, BEN, CY, MO = "111111111111111111", "222222222222222222", "333333333333333333", "4" * 18
@@ -59,7 +61,7 @@ def finalized() -> PayrollVersion:
         finalized_by=ANA,
         finalized_ms=1_795_370_450_000,
         result=settled.payroll,
-        settlement=stored(settled.plan, marks),
+        settlement=replace(stored(settled.plan), marks=marks),
     )
     return replace(final, paid=payee_marks(final))
 
@@ -94,3 +96,59 @@ def test_a_version_paid_payee_by_payee_has_no_settlement() -> None:
     assert not uses_plan(one_seller)
     assert settlement_of(one_seller) is None
     assert version_from_item(version_to_item(one_seller)).settlement is None
+
+
+def amended() -> PayrollVersion:
+    """Version 2 of the same op, after v1's Ana -> Mo 100,000 (sent 100,503) was sent and Ben's
+    earlier payment of 20,000 from Ana: Ana 700,000 - 100,000 - 20,000 = 580,000, 20,000 short
+    of her 600,000; Ben 300,000 + 20,000 = +20,000. The plan: Ben -> Ana 20,000, sent 20,101
+    (fee(20,101) = 100.505 -> 101, net 20,000; 20,100 nets 19,999)."""
+    before = (
+        SentBefore(Transfer(ANA, MO, 100_000, 100_503, 503, True), 1, ANA, 1_795_370_500_000),
+        SentBefore(Transfer(ANA, BEN, 20_000, 20_101, 101, True), 1, BEN, 1_795_370_600_000),
+    )
+    version = replace(draft(), payroll_id="01M82DG5G0C1NF1046J1ER4Y6M", number=2)
+    settled = settle(version, MO, before)
+    final = replace(
+        version,
+        status=PayrollStatus.FINAL,
+        supersedes=draft().payroll_id,
+        finalized_by=ANA,
+        finalized_ms=1_795_370_700_000,
+        result=settled.payroll,
+        settlement=stored(settled.plan, before),
+    )
+    return replace(final, paid=payee_marks(final))
+
+
+def test_what_was_sent_before_reads_back_the_same_from_the_store(store: Store) -> None:
+    version = amended()
+    assert version.settlement is not None
+    assert [(t.sender, t.receiver, t.amount_received, t.amount_sent, t.fee) for t in
+            version.settlement.transfers] == [(BEN, ANA, 20_000, 20_101, 101)]  # fmt: skip
+    store.put(version_to_item(version))
+    item = store.get(version_key(version.guild_id, version.payroll_id))
+    assert item is not None
+    back = version_from_item(item)
+    assert back == version
+    assert back.settlement is not None
+    assert back.settlement.sent_before == version.settlement.sent_before
+    plan = settlement_of(back)
+    assert plan is not None
+    # Ana keeps 700,000 - 100,503 - 20,101 + 20,000 = 599,396: 600,000 less v1's fees 604.
+    assert {p.member_id: p.keeps for p in plan.positions} == {
+        ANA: 599_396,
+        BEN: 299_899,
+        MO: 100_000,
+    }
+
+
+def test_a_settlement_stored_without_a_history_reads_as_nothing_sent_before(store: Store) -> None:
+    item = version_to_item(finalized())
+    assert "sent_before" not in item["settlement"]
+    store.put(item)
+    back = store.get(version_key(draft().guild_id, draft().payroll_id))
+    assert back is not None
+    settlement = version_from_item(back).settlement
+    assert settlement is not None
+    assert settlement.sent_before == ()

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sunday_mining.domain.errors import ValidationError
-from sunday_mining.domain.settlement import SettlementPlan, carry_paid_marks, plan_settlement
+from sunday_mining.domain.settlement import SettlementPlan, Transfer, plan_settlement
 
 MANY = settings(max_examples=600, deadline=None)
 SOME = settings(max_examples=250, deadline=None)
@@ -187,29 +187,57 @@ def test_the_same_inputs_in_another_order_give_the_same_plan(op: Op, rnd: random
 
 
 @st.composite
-def amendments(draw: st.DrawFn) -> tuple[Op, Op]:
-    """An op and its amendment: some aUEC move from one payee to another."""
-    op = draw(ops())
-    giver, taker = draw(st.lists(st.sampled_from(sorted(op.payouts)), min_size=2, max_size=2))
-    moved = draw(st.integers(0, op.payouts[giver]))
-    payouts = dict(op.payouts)
-    payouts[giver] -= moved
-    payouts[taker] += moved
-    return op, replace(op, payouts=payouts)
+def amendments(draw: st.DrawFn) -> tuple[Op, Op, tuple[Transfer, ...]]:
+    """An op, its amendment (anything may change: sellers, payouts, the fee) and the transfers
+    of the first plan that were sent before the amendment, in any order."""
+    first, amended = draw(ops()), draw(ops())
+    free = plan_settlement(first.payouts, first.holdings, 0, holders=first.holders)
+    sent = []
+    for t in free.transfers:
+        if draw(st.booleans()):
+            amount_sent = smallest_send(t.amount_received, first.fee_bp)
+            fee = amount_sent - t.amount_received
+            sent.append(Transfer(t.sender, t.receiver, t.amount_received, amount_sent, fee, True))
+    return first, amended, tuple(draw(st.permutations(sent)))
 
 
 @SOME
-@given(amendments(), st.randoms(use_true_random=False))
-def test_a_mark_is_kept_exactly_when_the_same_transfer_was_paid(
-    amendment: tuple[Op, Op], rnd: random.Random
+@given(amendments())
+def test_after_what_was_sent_and_the_new_plan_everyone_holds_their_new_payout(
+    amendment: tuple[Op, Op, tuple[Transfer, ...]],
 ) -> None:
-    old, new = (settled_or_refused(op) for op in amendment)
-    if old is None or new is None:
+    _first, op, moved = amendment
+    targets = op.targets()
+    fees_before: Counter[str] = Counter()
+    for t in moved:
+        fees_before[t.sender] += t.fee
+    # Who sends whom what does not depend on any fee; the fees are added with the oracle.
+    free_moves = [replace(t, amount_sent=t.amount_received, fee=0) for t in moved]
+    free = plan_settlement(op.payouts, op.holdings, 0, holders=op.holders, moved=free_moves)
+    fees = Counter(fees_before)
+    for t in free.transfers:
+        fees[t.sender] += smallest_send(t.amount_received, op.fee_bp) - t.amount_received
+    if any(fees[member] > targets[member] for member in fees):
+        with pytest.raises(ValidationError, match="in transfer fees"):
+            plan_settlement(op.payouts, op.holdings, op.fee_bp, holders=op.holders, moved=moved)
         return
-    marks = tuple(replace(t, paid=rnd.random() < 0.5) for t in old.transfers)
-    old_paid = replace(old, transfers=marks)
-    paid_keys = {t.key for t in old_paid.transfers if t.paid}
-    carried = carry_paid_marks(old_paid, new)
-    assert [t.paid for t in carried.transfers] == [t.key in paid_keys for t in new.transfers]
-    assert [t.key for t in carried.transfers] == [t.key for t in new.transfers]
-    assert carry_paid_marks(old_paid, old_paid) == old_paid
+    plan = plan_settlement(op.payouts, op.holdings, op.fee_bp, holders=op.holders, moved=moved)
+    assert [(t.sender, t.receiver, t.amount_received) for t in plan.transfers] == [
+        (t.sender, t.receiver, t.amount_received) for t in free.transfers
+    ]
+    assert not any(t.paid for t in plan.transfers)  # nothing sent before is asked for again
+    wallets: Counter[str] = Counter(op.holdings)
+    for t in (*moved, *plan.transfers):
+        wallets[t.sender] -= t.amount_sent
+        wallets[t.receiver] += t.amount_received
+    members = set(wallets) | set(targets)
+    for member in members:
+        assert wallets[member] == targets[member] - fees[member] >= 0
+    assert {p.member_id: p.keeps for p in plan.positions} == {m: wallets[m] for m in members}
+    balances = Counter(op.holdings)
+    balances.subtract(targets)
+    for t in moved:
+        balances[t.sender] -= t.amount_received
+        balances[t.receiver] += t.amount_received
+    unbalanced = [m for m, balance in balances.items() if balance]
+    assert len(plan.transfers) <= max(len(unbalanced) - 1, 0)

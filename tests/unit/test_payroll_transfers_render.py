@@ -11,11 +11,11 @@ from tests.support.member_view import problems
 from sunday_mining.domain.guild import DonationPolicy
 from sunday_mining.domain.payroll import PayrollResult
 from sunday_mining.domain.session import SessionType
-from sunday_mining.domain.settlement import SettlementPlan, plan_settlement
+from sunday_mining.domain.settlement import SettlementPlan, Transfer, plan_settlement
 from sunday_mining.interactions import payroll_transfers
 from sunday_mining.interactions.responses import MAX_FIELD_VALUE, message
 from sunday_mining.services.payroll import PayrollStatus, PayrollVersion
-from sunday_mining.services.payroll.model import StoredSettlement
+from sunday_mining.services.payroll.model import SentBefore, StoredSettlement
 
 SELLERS = [f"1{n:017d}" for n in range(3)]
 CREW = [f"2{n:017d}" for n in range(9)]
@@ -86,3 +86,23 @@ def test_the_preview_field_fits_a_field_however_many_senders() -> None:
     assert name == "Who will pay whom"
     assert len(value) <= MAX_FIELD_VALUE
     assert value.startswith("60 transfers. Transfer fee 0.5 %, paid by the sender on top.")
+
+
+def test_a_page_of_an_amendment_says_in_one_line_what_was_sent_under_earlier_versions() -> None:
+    plan = big_plan()
+    earlier = [
+        SentBefore(Transfer(SELLERS[0], CREW[0], 200_000, 201_005, 1_005, True), 1, "x", 0),
+        SentBefore(Transfer(SELLERS[1], CREW[1], 90_000, 90_453, 453, True), 2, "x", 0),
+    ]
+    version = final_version(plan)
+    assert version.settlement is not None
+    version = replace(version, settlement=replace(version.settlement, sent_before=tuple(earlier)))
+    for page in range(3):
+        shown = body(
+            payroll_transfers.transfers_view(
+                version, plan, page, NAMES, HANDLES, view=payroll_transfers.SHARED
+            )
+        )
+        assert problems(shown, public=True) == []
+        lines = shown["embeds"][0]["description"].splitlines()
+        assert lines[1] == "Already sent under v1, v2: 2 transfers, 290,000 aUEC."

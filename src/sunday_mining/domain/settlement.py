@@ -11,6 +11,10 @@ settles at least one of the two, so a plan has at most (members with a balance -
 The true minimum means finding groups whose balances cancel out, a subset-sum problem (NP-hard);
 the greedy pairing keeps the bound, is fast and gives the same plan for the same inputs.
 
+An amendment plans only what is still missing: each transfer sent under the versions it replaces
+(``moved``) has already taken its amount received from its sender to its receiver. Its fee stays
+the sender's own loss, so what the plan moves still adds up to the payouts.
+
 The fee rule: the sender pays each transfer's fee on top, so the receiver gets exactly what they
 are owed, and the fee comes out of what the sender keeps. A payroll settled by a plan is worked
 out with no transfer fee of its own (its step 7): :func:`settle_payroll` takes the guild's fee
@@ -46,11 +50,6 @@ class Transfer:
     fee: int
     paid: bool = False
 
-    @property
-    def key(self) -> tuple[str, str, int, int]:
-        """What must stay the same for a paid mark to survive an amendment."""
-        return (self.sender, self.receiver, self.amount_received, self.amount_sent)
-
 
 @dataclass(frozen=True, slots=True)
 class Position:
@@ -62,11 +61,13 @@ class Position:
     sends: int  # aUEC leaving their wallet, fees included
     fees: int  # the part of ``sends`` lost to transfer fees
     receives: int
+    sent_before: int = 0  # left their wallet under earlier versions, fees included
+    received_before: int = 0  # reached them under earlier versions
 
     @property
     def keeps(self) -> int:
-        """What they hold once the plan is paid: their payout, minus the fees they sent."""
-        return self.holds - self.sends + self.receives
+        """What they hold once the plan is paid: their payout, minus every fee they sent."""
+        return self.holds - self.sent_before + self.received_before - self.sends + self.receives
 
 
 @dataclass(frozen=True)
@@ -188,12 +189,8 @@ def _transfer(sender: str, receiver: str, amount: int, fee_bp: int) -> Transfer:
     return Transfer(sender, receiver, amount, sent, sent - amount)
 
 
-def _positions(
-    members: Iterable[str],
-    holdings: Mapping[str, int],
-    targets: Mapping[str, int],
-    transfers: Iterable[Transfer],
-) -> tuple[Position, ...]:
+def _flows(transfers: Iterable[Transfer]) -> tuple[Counter[str], Counter[str], Counter[str]]:
+    """Per member: aUEC sent (fees included), fees, and aUEC received."""
     sends: Counter[str] = Counter()
     fees: Counter[str] = Counter()
     receives: Counter[str] = Counter()
@@ -201,10 +198,45 @@ def _positions(
         sends[transfer.sender] += transfer.amount_sent
         fees[transfer.sender] += transfer.fee
         receives[transfer.receiver] += transfer.amount_received
+    return sends, fees, receives
+
+
+def _positions(
+    holdings: Mapping[str, int],
+    targets: Mapping[str, int],
+    transfers: Iterable[Transfer],
+    moved: Iterable[Transfer],
+) -> tuple[Position, ...]:
+    moved = tuple(moved)
+    sends, fees, receives = _flows(transfers)
+    sent_before, _fees_before, received_before = _flows(moved)
+    members = set(targets) | set(holdings) | set(sent_before) | set(received_before)
     return tuple(
-        Position(m, holdings.get(m, 0), targets.get(m, 0), sends[m], fees[m], receives[m])
+        Position(
+            m,
+            holdings.get(m, 0),
+            targets.get(m, 0),
+            sends[m],
+            fees[m],
+            receives[m],
+            sent_before[m],
+            received_before[m],
+        )
         for m in sorted(members)
     )
+
+
+def _balances(
+    holdings: Mapping[str, int], targets: Mapping[str, int], moved: Iterable[Transfer]
+) -> dict[str, int]:
+    """What each member holds beyond their payout (below 0: short of it), once the transfers
+    already sent have moved what they brought; a fee already paid is its sender's loss."""
+    balances: Counter[str] = Counter(holdings)
+    balances.subtract(targets)
+    for transfer in moved:
+        balances[transfer.sender] -= transfer.amount_received
+        balances[transfer.receiver] += transfer.amount_received
+    return {m: balances[m] for m in sorted(balances)}
 
 
 def _refuse_unaffordable_fees(positions: Iterable[Position]) -> None:
@@ -223,21 +255,23 @@ def plan_settlement(
     fee_bp: int,
     *,
     holders: Mapping[str, str] | None = None,
+    moved: Iterable[Transfer] = (),
 ) -> SettlementPlan:
     """The transfers that leave every member holding their payout; ValidationError if refused.
 
     ``payouts`` are per payee, from a payroll with no transfer fee of its own; ``holdings`` what
     each seller holds (they add up to the payouts); ``holders`` names the member who holds a
-    payee's payout (the org's cut: its treasurer). Each sender pays their fees on top, out of
-    what they keep.
+    payee's payout (the org's cut: its treasurer); ``moved`` the transfers already sent under
+    the versions an amendment replaces, so only what is still missing is planned. Each sender
+    pays their fees on top, out of what they keep.
     """
     holders = dict(sorted((holders or {}).items()))
+    moved = tuple(moved)
     _validate(payouts, holdings, fee_bp, holders)
     targets = _targets(payouts, holders)
-    members = set(targets) | set(holdings)
-    balances = {m: holdings.get(m, 0) - targets.get(m, 0) for m in sorted(members)}
+    balances = _balances(holdings, targets, moved)
     transfers = tuple(_transfer(s, r, amount, fee_bp) for s, r, amount in _pairs(balances))
-    positions = _positions(members, holdings, targets, transfers)
+    positions = _positions(holdings, targets, transfers, moved)
     _refuse_unaffordable_fees(positions)
     return SettlementPlan(transfers, positions, fee_bp, holders)
 
@@ -248,20 +282,24 @@ def stored_plan(
     holdings: Mapping[str, int],
     fee_bp: int,
     holders: Mapping[str, str],
+    moved: Iterable[Transfer] = (),
 ) -> SettlementPlan:
     """A plan worked out earlier and kept, rebuilt with its positions: nothing is re-planned,
     so a stored plan reads the same whatever this module decides later."""
     kept = tuple(transfers)
     targets = _targets(payouts, holders)
-    members = set(targets) | set(holdings)
-    positions = _positions(members, holdings, targets, kept)
+    positions = _positions(holdings, targets, kept, moved)
     return SettlementPlan(kept, positions, fee_bp, dict(sorted(holders.items())))
 
 
 def settle_payroll(
-    inp: PayrollInput, holdings: Mapping[str, int], treasurer_id: str | None = None
+    inp: PayrollInput,
+    holdings: Mapping[str, int],
+    treasurer_id: str | None = None,
+    moved: Iterable[Transfer] = (),
 ) -> Settlement:
-    """The payroll of ``inp`` and its plan, with ``inp.transfer_fee_bp`` charged by the plan only.
+    """The payroll of ``inp`` and its plan, with ``inp.transfer_fee_bp`` charged by the plan only;
+    ``moved``: what was already sent under the versions an amendment replaces.
 
     The payroll is worked out with its per-payee fee off: the fee is charged once, per transfer.
     """
@@ -280,7 +318,7 @@ def settle_payroll(
                 "/mining-admin settings treasurer."
             )
         holders[inp.org_payee_id] = treasurer_id
-    plan = plan_settlement(payouts, holdings, inp.transfer_fee_bp, holders=holders)
+    plan = plan_settlement(payouts, holdings, inp.transfer_fee_bp, holders=holders, moved=moved)
     return Settlement(payroll, plan)
 
 
@@ -299,20 +337,3 @@ def mark_paid(
         for t in plan.transfers
     )
     return replace(plan, transfers=transfers)
-
-
-def carry_paid_marks(old: SettlementPlan, new: SettlementPlan) -> SettlementPlan:
-    """``new`` with the paid marks of ``old`` kept where sender, receiver and amounts are the same.
-
-    Each paid transfer of ``old`` marks at most one transfer of ``new``; a changed transfer
-    starts unpaid.
-    """
-    paid = Counter(t.key for t in old.transfers if t.paid)
-    transfers: list[Transfer] = []
-    for transfer in new.transfers:
-        if paid[transfer.key] > 0:
-            paid[transfer.key] -= 1
-            transfers.append(replace(transfer, paid=True))
-        else:
-            transfers.append(replace(transfer, paid=False))
-    return replace(new, transfers=tuple(transfers))

@@ -9,6 +9,8 @@ own>:<page>``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sunday_mining.domain.prices import format_auec
 from sunday_mining.domain.settlement import SettlementPlan, Transfer
 from sunday_mining.interactions import custom_ids
@@ -27,7 +29,7 @@ from sunday_mining.interactions.payroll_render import (
     view_title,
 )
 from sunday_mining.interactions.responses import COLOUR_OK, COLOUR_WARN, Embed, button, clip, row
-from sunday_mining.services.payroll import PayrollStatus, PayrollVersion
+from sunday_mining.services.payroll import PayrollStatus, PayrollVersion, SentBefore
 
 TRANSFERS_PAGE = 4  # with the sender lines, the select and the buttons: one phone screen
 PREVIEW_CHARS = 900  # the preview's settlement field, within Discord's 1,024 per field
@@ -70,6 +72,17 @@ def preview_field(plan: SettlementPlan | None, problem: str, names: Names) -> tu
     head = f"{counted_noun(len(plan.transfers), 'transfer')}. {fee_rule(plan)}"
     return "Who will pay whom", lines_within(
         [head, *previewlines_within(plan, names)], PREVIEW_CHARS
+    )
+
+
+def sent_before_line(before: Sequence[SentBefore]) -> str:
+    """One line: what was sent under the versions this one replaced (this plan counts it)."""
+    numbers = sorted({x.number for x in before})
+    under = ", ".join(f"v{n}" for n in numbers)
+    total = sum(x.transfer.amount_received for x in before)
+    return (
+        f"Already sent under {under}: {counted_noun(len(before), 'transfer')}, "
+        f"{format_auec(total)}."
     )
 
 
@@ -138,6 +151,8 @@ def transfers_view(
         f"{sent} of {counted_noun(len(counted_in), 'transfer')} sent · "
         f"**{format_auec(sum(t.amount_sent for t in unpaid))}** still to send. {fee_rule(plan)}"
     ]
+    if version.settlement is not None and version.settlement.sent_before:
+        lines.append(sent_before_line(version.settlement.sent_before))
     if not final:
         lines.append("This version was replaced: its transfers can't be marked any more.")
     last = None

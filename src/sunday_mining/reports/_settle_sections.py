@@ -18,6 +18,8 @@ from sunday_mining.reports.model import (
 
 # --- settlement ---------------------------------------------------------------------------
 
+_LISTED_BEFORE = 6  # more transfers sent under earlier versions are summed up, not listed
+
 
 def _member(name: str, handle: str | None, user_id: str) -> str:
     """A member as whoever sends to them reads it: "Name (handle)" or "Name (no handle yet)"."""
@@ -35,9 +37,31 @@ def settlement(doc: Doc, data: ReportData) -> None:
     count = len(plan.transfers)
     heading(doc, f"Settlement ({count} transfer{'' if count == 1 else 's'})", count + 1)
     note(doc, _intro(plan))
+    if plan.sent_before:
+        note(doc, _sent_before(plan))
     if plan.transfers:
         _transfers(doc, plan)
     _holdings(doc, plan)
+
+
+def _sent_before(plan: ReportSettlement) -> str:
+    """What was sent under the versions this one replaced: this plan asks only for the rest."""
+    moved = plan.sent_before
+    under = ", ".join(f"v{n}" for n in sorted({t.sent_under or 0 for t in moved}))
+    said = f"Already sent under {under}: {len(moved)} transfer{'' if len(moved) == 1 else 's'}, "
+    said += f"{format_auec(sum(t.received for t in moved))} arrived"
+    fees = sum(t.fee for t in moved)
+    said += f" (fees {fees:,} paid by their senders)" if fees else ""
+    if len(moved) <= _LISTED_BEFORE:
+        listed = (
+            f"{shown_name(t.sender, fallback_name(t.sender_id))} → "
+            f"{shown_name(t.receiver, fallback_name(t.receiver_id))} {t.received:,}"
+            for t in moved
+        )
+        said += ": " + " · ".join(listed)
+    if not plan.transfers:
+        return said + ". Nothing more is to send."
+    return said + ". The transfers below are only what was still missing after them."
 
 
 def _intro(plan: ReportSettlement) -> str:
@@ -92,31 +116,15 @@ def _transfers(doc: Doc, plan: ReportSettlement) -> None:
 def _holdings(doc: Doc, plan: ReportSettlement) -> None:
     """The totals per seller. Every sender is a seller; a member who sold nothing only receives
     their payout, already on the transfer lines, so a 40-member op's table stays a few rows."""
-    sellers = [h for h in plan.holdings if h.holds]
-    cols = (
-        Col("Seller", 52),
-        Col("Holds", 24, "R"),
-        Col("Payout", 24, "R"),
-        Col("Sends", 24, "R"),
-        Col("Fees", 18, "R"),
-        Col("Receives", 22, "R"),
-        Col("Keeps", 22, "R"),
-    )
+    history = any(h.before for h in plan.holdings)
+    sellers = [h for h in plan.holdings if h.holds or h.before < 0]
+    widths = _WITH_BEFORE if history else _WIDTHS  # the Before column's room comes from the rest
+    figures = tuple(widths)[1:]
+    cols = tuple(Col(_HEADS[f], w, "L" if f == "seller" else "R") for f, w in widths.items())
     rows = [
-        Row(
-            (
-                _member(h.name, h.handle, h.user_id),
-                f"{h.holds:,}",
-                f"{h.payout:,}",
-                f"{h.sends:,}",
-                f"{h.fees:,}",
-                f"{h.receives:,}",
-                f"{h.keeps:,}",
-            )
-        )
+        Row((_member(h.name, h.handle, h.user_id), *(f"{getattr(h, f):,}" for f in figures)))
         for h in sellers
     ]
-    figures = ("holds", "payout", "sends", "fees", "receives", "keeps")
     sums = [sum(getattr(h, figure) for h in sellers) for figure in figures]
     rows.append(Row(("Total", *(f"{n:,}" for n in sums)), bold=True, rule_above=True))
     table(doc, cols, rows)
@@ -124,7 +132,40 @@ def _holdings(doc: Doc, plan: ReportSettlement) -> None:
     said += "the org's cut), what they send (fees included) and receive, and what they keep: "
     said += "their payout less the fees they paid. Sent minus fees equals what arrives. Every "
     said += "other payee sold nothing and receives their payout by the transfers above."
+    if history:
+        said += " Before: what transfers under earlier versions brought them less what they sent."
     note(doc, said)
+
+
+_WIDTHS = {
+    "seller": 52,
+    "holds": 24,
+    "payout": 24,
+    "sends": 24,
+    "fees": 18,
+    "receives": 22,
+    "keeps": 22,
+}
+_WITH_BEFORE = {
+    "seller": 40,
+    "holds": 22,
+    "before": 22,
+    "payout": 22,
+    "sends": 22,
+    "fees": 16,
+    "receives": 20,
+    "keeps": 22,
+}
+_HEADS = {
+    "seller": "Seller",
+    "holds": "Holds",
+    "before": "Before",
+    "payout": "Payout",
+    "sends": "Sends",
+    "fees": "Fees",
+    "receives": "Receives",
+    "keeps": "Keeps",
+}
 
 
 # --- refining -----------------------------------------------------------------------------

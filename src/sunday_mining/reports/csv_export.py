@@ -17,7 +17,8 @@ mangle accented and non-Latin names. Every field is quoted. What a spreadsheet w
   Measured seconds are voice time as measured; credited seconds include the officer's
   adjustments and are what the share was computed from.
 - When several members sold the haul, the settlement follows as two more tables (the transfers,
-  then what each member holds, sends and keeps), and the session's refinery jobs as one more;
+  then what each member holds, sends and keeps; after an amendment, the transfers sent under the
+  versions it replaced in between), and the session's refinery jobs as one more;
   each table is one empty row below the one before and starts with its own header row. These
   tables name members by display name and in-game handle, what a member sending aUEC in the
   game needs; the JSON export carries their ids.
@@ -98,9 +99,11 @@ def render_csv(data: ReportData) -> bytes:
     writer.writerows(_row(payee) for payee in data.payees)
     writer.writerow(_totals(data))
     plan = data.settlement
-    if plan is not None and plan.transfers:
+    if plan is not None and (plan.transfers or plan.sent_before):
         writer.writerows(((), TRANSFER_HEADER, *_transfers(plan)))
-        writer.writerows(((), MEMBER_HEADER, *_members(plan)))
+        if plan.sent_before:
+            writer.writerows(((), TRANSFER_HEADER, *_sent_before(plan)))
+        writer.writerows(((), _member_header(plan), *_members(plan)))
     if data.refining:
         writer.writerows(((), REFINERY_HEADER, *_jobs(data.refining)))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -131,19 +134,52 @@ def _transfers(plan: ReportSettlement) -> list[tuple[str, ...]]:
     return rows
 
 
+def _sent_before(plan: ReportSettlement) -> list[tuple[str, ...]]:
+    """An amendment's history: the transfers sent under the versions it replaced, which the
+    plan above counts as made; ``paid`` says under which version."""
+    moved = plan.sent_before
+    rows: list[tuple[str, ...]] = [
+        (
+            *_person(t.sender_id, t.sender, t.sender_handle),
+            *_person(t.receiver_id, t.receiver, t.receiver_handle),
+            str(t.sent),
+            str(t.fee),
+            str(t.received),
+            f"sent under v{t.sent_under}",
+        )
+        for t in moved
+    ]
+    total = f"{TOTAL} ({len(moved)} sent under earlier versions)"
+    sums = (sum(t.sent for t in moved), sum(t.fee for t in moved), sum(t.received for t in moved))
+    rows.append((total, "", "", "", *map(str, sums), ""))
+    return rows
+
+
 _MEMBER_FIGURES = ("holds", "payout", "sends", "fees", "receives", "keeps")
+_WITH_BEFORE = ("holds", "before", "payout", "sends", "fees", "receives", "keeps")
+
+
+def _figures(plan: ReportSettlement) -> tuple[str, ...]:
+    """The member table's figures; ``before`` (what earlier versions' transfers brought them
+    less what they sent) only after an amendment that counts some."""
+    return _WITH_BEFORE if any(h.before for h in plan.holdings) else _MEMBER_FIGURES
+
+
+def _member_header(plan: ReportSettlement) -> tuple[str, ...]:
+    return ("settlement_member", "handle", *(f"{figure}_auec" for figure in _figures(plan)))
 
 
 def _members(plan: ReportSettlement) -> list[tuple[str, ...]]:
+    figures = _figures(plan)
     rows: list[tuple[str, ...]] = [
         (
             *_person(h.user_id, h.name, h.handle),
-            *(str(getattr(h, figure)) for figure in _MEMBER_FIGURES),
+            *(str(getattr(h, figure)) for figure in figures),
         )
         for h in plan.holdings
     ]
     count = len(plan.holdings)
-    sums = (sum(getattr(h, figure) for h in plan.holdings) for figure in _MEMBER_FIGURES)
+    sums = (sum(getattr(h, figure) for h in plan.holdings) for figure in figures)
     rows.append((f"{TOTAL} ({count} member{'' if count == 1 else 's'})", "", *map(str, sums)))
     return rows
 

@@ -49,6 +49,7 @@ from sunday_mining.services.payroll import (
     Member,
     PayrollStatus,
     PayrollVersion,
+    sent_before,
     settlement_of,
     unpaid_reason,
 )
@@ -188,18 +189,22 @@ def build_report_data(
         names={k: v for k, v in names.items() if k in {b.user_id for b in bars}},
         decisions=_decisions(version, member_name, name),
         stale_prices=_stale_prices(version, name),
-        settlement=_settlement(plan, name, handles),
+        settlement=_settlement(version, plan, name, handles),
         refining=report_refining(refinery_jobs, name),
     )
 
 
 def _settlement(
-    plan: SettlementPlan | None, name: Callable[[str | None], str], handles: Mapping[str, str]
+    version: PayrollVersion,
+    plan: SettlementPlan | None,
+    name: Callable[[str | None], str],
+    handles: Mapping[str, str],
 ) -> ReportSettlement | None:
     if plan is None:
         return None
     treasurer = name(plan.holders.get(ORG_PAYEE_ID))
-    return report_settlement(plan, name, handles, treasurer)
+    before = [(x.transfer, x.number) for x in sent_before(version)]
+    return report_settlement(plan, name, handles, treasurer, before)
 
 
 def _incomes(

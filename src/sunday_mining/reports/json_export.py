@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sunday_mining.domain.session import SessionType
@@ -170,13 +171,16 @@ def _stale(stale: StalePrices | None) -> Doc | None:
 def _settlement(plan: ReportSettlement | None) -> Doc | None:
     if plan is None:
         return None
-    return {
+    doc: Doc = {
         "fee_bp": plan.fee_bp,
         "treasurer": plan.treasurer,
         "transfers": [_transfer(t) for t in plan.transfers],
         "members": [_holding(h) for h in plan.holdings],
         "fees_auec": plan.fees,
     }
+    if plan.sent_before:  # an amendment's history; absent when nothing was sent before
+        doc["sent_before"] = [_transfer(t) | {"sent_under": t.sent_under} for t in plan.sent_before]
+    return doc
 
 
 def _transfer(t: ReportTransfer) -> Doc:
@@ -195,6 +199,7 @@ def _transfer(t: ReportTransfer) -> Doc:
 
 
 def _holding(h: ReportHolding) -> Doc:
+    before = {"before_auec": h.before} if h.before else {}  # an amendment's history only
     return {
         "user_id": h.user_id,
         "name": h.name,
@@ -204,6 +209,7 @@ def _holding(h: ReportHolding) -> Doc:
         "sends_auec": h.sends,
         "fees_auec": h.fees,
         "receives_auec": h.receives,
+        **before,
         "keeps_auec": h.keeps,
     }
 
@@ -317,6 +323,10 @@ def _settlement_from(raw: Mapping[str, Any] | None) -> ReportSettlement | None:
         treasurer=_str(raw["treasurer"]),
         transfers=transfers,
         holdings=tuple(_holding_from(h) for h in raw["members"]),
+        sent_before=tuple(
+            replace(_transfer_from(t), sent_under=_int(t["sent_under"]))
+            for t in raw.get("sent_before", ())
+        ),
     )
 
 
@@ -345,6 +355,7 @@ def _holding_from(raw: Mapping[str, Any]) -> ReportHolding:
         sends=_int(raw["sends_auec"]),
         fees=_int(raw["fees_auec"]),
         receives=_int(raw["receives_auec"]),
+        before=_int(raw.get("before_auec", 0)),
     )
 
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from sunday_mining.domain.handles import NO_HANDLE
 from sunday_mining.domain.session import SessionType
@@ -98,6 +99,7 @@ class ReportTransfer:
     fee: int
     received: int
     paid: bool = False
+    sent_under: int | None = None  # sent under that earlier version (an amendment's history)
 
 
 @dataclass(frozen=True)
@@ -113,11 +115,12 @@ class ReportHolding:
     sends: int  # fees included
     fees: int
     receives: int
+    before: int = 0  # what earlier versions' transfers brought them less what they sent (fees in)
 
     @property
     def keeps(self) -> int:
         """What they hold once every transfer is made: their payout less the fees they sent."""
-        return self.holds - self.sends + self.receives
+        return self.holds + self.before - self.sends + self.receives
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,7 @@ class ReportSettlement:
     treasurer: str = ""  # display name of the member holding the org's cut; "" for none
     transfers: tuple[ReportTransfer, ...] = ()
     holdings: tuple[ReportHolding, ...] = ()  # every member with aUEC to hold, send or receive
+    sent_before: tuple[ReportTransfer, ...] = ()  # sent under the versions an amendment replaced
 
     @property
     def fees(self) -> int:
@@ -270,6 +274,18 @@ _LATER_PARTS: dict[str, object] = {"settlement": None, "refining": ()}
 _LATER_INCOME_PARTS: dict[str, object] = {"seller_id": None, "seller": "", "refined_at": ""}
 
 
+def _drop_empty_history(settlement: dict[str, Any]) -> None:
+    """An amendment's history was added later: left out while there is none."""
+    if not settlement.get("sent_before"):
+        settlement.pop("sent_before", None)
+    for transfer in settlement["transfers"]:
+        if transfer.get("sent_under") is None:
+            transfer.pop("sent_under", None)
+    for holding in settlement["holdings"]:
+        if holding.get("before") == 0:
+            holding.pop("before", None)
+
+
 def content_hash(data: ReportData) -> str:
     """SHA-256 over what the report says (not when it was generated): 16 hex characters are
     printed in the footer, so a printed copy can be matched with the stored one."""
@@ -285,5 +301,7 @@ def content_hash(data: ReportData) -> str:
         for key, empty in _LATER_INCOME_PARTS.items():
             if line.get(key) == empty:
                 line.pop(key)
+    if body.get("settlement"):
+        _drop_empty_history(body["settlement"])
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -12,7 +12,7 @@ from sunday_mining.domain import ores as ore_catalogue
 from sunday_mining.domain.errors import ValidationError
 from sunday_mining.domain.payroll import IncomeLine
 from sunday_mining.domain.refining import RefineryJob, haul_inputs, short_terminal_name
-from sunday_mining.domain.settlement import SettlementPlan
+from sunday_mining.domain.settlement import SettlementPlan, Transfer
 from sunday_mining.reports.model import (
     ReportHolding,
     ReportRefinedOre,
@@ -24,27 +24,37 @@ from sunday_mining.reports.model import (
 Name = Callable[[str], str]
 
 
+def _report_transfer(
+    t: Transfer, name: Name, handles: Mapping[str, str], under: int | None = None
+) -> ReportTransfer:
+    return ReportTransfer(
+        sender_id=t.sender,
+        sender=name(t.sender),
+        sender_handle=handles.get(t.sender),
+        receiver_id=t.receiver,
+        receiver=name(t.receiver),
+        receiver_handle=handles.get(t.receiver),
+        sent=t.amount_sent,
+        fee=t.fee,
+        received=t.amount_received,
+        paid=t.paid,
+        sent_under=under,
+    )
+
+
 def report_settlement(
-    plan: SettlementPlan, name: Name, handles: Mapping[str, str], treasurer: str
+    plan: SettlementPlan,
+    name: Name,
+    handles: Mapping[str, str],
+    treasurer: str,
+    sent_before: Iterable[tuple[Transfer, int]] = (),
 ) -> ReportSettlement:
     """The plan with names and handles: members most held first, then by name (a member the plan
     leaves alone, paid nothing and holding nothing, is left out); transfers by sender in that
-    order, each sender's in the plan's order."""
-    transfers = [
-        ReportTransfer(
-            sender_id=t.sender,
-            sender=name(t.sender),
-            sender_handle=handles.get(t.sender),
-            receiver_id=t.receiver,
-            receiver=name(t.receiver),
-            receiver_handle=handles.get(t.receiver),
-            sent=t.amount_sent,
-            fee=t.fee,
-            received=t.amount_received,
-            paid=t.paid,
-        )
-        for t in plan.transfers
-    ]
+    order, each sender's in the plan's order. ``sent_before``: each transfer sent under an
+    earlier version, with that version's number, as it was sent."""
+    transfers = [_report_transfer(t, name, handles) for t in plan.transfers]
+    before = tuple(_report_transfer(t, name, handles, under) for t, under in sent_before)
     holdings = sorted(
         (
             ReportHolding(
@@ -56,15 +66,16 @@ def report_settlement(
                 p.sends,
                 p.fees,
                 p.receives,
+                p.received_before - p.sent_before,
             )
             for p in plan.positions
-            if p.holds or p.payout or p.sends or p.receives
+            if p.holds or p.payout or p.sends or p.receives or p.sent_before or p.received_before
         ),
         key=lambda h: (-h.holds, -h.payout, h.name.casefold(), h.user_id),
     )
     rank = {h.user_id: index for index, h in enumerate(holdings)}
     transfers.sort(key=lambda t: rank[t.sender_id])  # stable: the plan's order within a sender
-    return ReportSettlement(plan.fee_bp, treasurer, tuple(transfers), tuple(holdings))
+    return ReportSettlement(plan.fee_bp, treasurer, tuple(transfers), tuple(holdings), before)
 
 
 def report_refining(jobs: Iterable[RefineryJob], name: Name) -> tuple[ReportRefineryJob, ...]:

@@ -289,8 +289,17 @@ def to_final(version: PayrollVersion, op_ms: int) -> FinalPayroll:
         supersedes=version.supersedes,
         superseded_by=version.superseded_by,
         unsent=unsent_transfers(version),
-        transfer_fees=sum(t.fee for t in version.settlement.transfers) if version.settlement else 0,
+        transfer_fees=_transfer_fees(version),
     )
+
+
+def _transfer_fees(version: PayrollVersion) -> int:
+    """The fees of a plan's transfers and of what was sent under the versions it replaced:
+    the op counts once, as its newest version, with every fee its payments cost."""
+    kept = version.settlement
+    if kept is None:
+        return 0
+    return sum(t.fee for t in kept.transfers) + sum(x.transfer.fee for x in kept.sent_before)
 
 
 def unsent_transfers(version: PayrollVersion) -> dict[str, int] | None:

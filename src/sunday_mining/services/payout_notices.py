@@ -305,13 +305,17 @@ def _member(payee: str) -> bool:
 
 
 def _transfers_changed(before: SettlementPlan | None, now: SettlementPlan | None) -> set[str]:
-    """The members whose transfers, sent or received, are not the same in both plans."""
+    """The members whose transfers still to make, sent or received, are not the same in both
+    plans (a transfer already sent under the replaced version is history, not a change)."""
 
     def by_member(plan: SettlementPlan | None) -> dict[str, list[tuple[str, str, int, int]]]:
         found: dict[str, list[tuple[str, str, int, int]]] = {}
-        for transfer in plan.transfers if plan else ():
-            for member in {transfer.sender, transfer.receiver}:
-                found.setdefault(member, []).append(transfer.key)
+        for t in plan.transfers if plan else ():
+            if t.paid:
+                continue
+            for member in {t.sender, t.receiver}:
+                key = (t.sender, t.receiver, t.amount_received, t.amount_sent)
+                found.setdefault(member, []).append(key)
         return {member: sorted(moves) for member, moves in found.items()}
 
     old, new = by_member(before), by_member(now)

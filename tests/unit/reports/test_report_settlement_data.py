@@ -3,15 +3,22 @@ with its paid marks, named by display name and handle; a payroll paid payee by p
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
+
+from pypdf import PdfReader
 
 from sunday_mining.domain.guild import DonationPolicy
 from sunday_mining.domain.payroll import ORG_PAYEE_ID, IncomeLine, Percentage, compute
 from sunday_mining.domain.session import ActiveWindow, Session, SessionStatus, SessionType
+from sunday_mining.domain.settlement import Transfer
+from sunday_mining.reports.csv_export import render_csv
 from sunday_mining.reports.data import build_report_data
+from sunday_mining.reports.json_export import read_json, render_json
 from sunday_mining.reports.model import ReportData
+from sunday_mining.reports.pdf import render_pdf
 from sunday_mining.services.payroll import PayrollStatus, PayrollVersion
-from sunday_mining.services.payroll.model import Member, PaidMark
+from sunday_mining.services.payroll.model import Member, PaidMark, SentBefore
 from sunday_mining.services.payroll.settling import payee_marks, settle, stored
 
 GUILD = "900000000000000000"
@@ -62,7 +69,7 @@ def finalized(marks: dict[tuple[str, str], PaidMark]) -> PayrollVersion:
         finalized_by=ANA,
         finalized_ms=START + 4 * H * 1000,
         result=settled.payroll,
-        settlement=stored(settled.plan, marks),
+        settlement=replace(stored(settled.plan), marks=marks),
     )
     return replace(final, paid=payee_marks(final))
 
@@ -145,3 +152,48 @@ def test_a_payroll_paid_payee_by_payee_has_no_settlement_and_keeps_its_fees() ->
     assert data.fees > 0
     assert data.balances
     assert [line.seller for line in data.income] == ["Ana", "", "Ben"]
+
+
+def amended() -> PayrollVersion:
+    """Version 2 of the op, nobody's pay changed, after v1's Ana -> Mo 100,000 (sent 100,503)
+    was sent: Ana 700,000 - 100,000 = 600,000, her payout; Mo holds the org's 100,000. Nothing
+    is left to send."""
+    sent = SentBefore(Transfer(ANA, MO, 100_000, 100_503, 503, True), 1, ANA, START)
+    version = replace(draft(), payroll_id="01M82DG5G0C1NF1046J1ER4Y6M", number=2)
+    settled = settle(version, MO, (sent,))
+    assert settled.plan.transfers == ()
+    final = replace(
+        version,
+        status=PayrollStatus.FINAL,
+        finalized_by=ANA,
+        finalized_ms=START + 4 * H * 1000,
+        result=settled.payroll,
+        settlement=stored(settled.plan, (sent,)),
+    )
+    return replace(final, paid=payee_marks(final))
+
+
+def test_the_report_lists_what_was_sent_under_an_earlier_version() -> None:
+    data = report(amended())
+    plan = data.settlement
+    assert plan is not None
+    assert plan.transfers == ()
+    assert [(t.sender, t.receiver, t.sent, t.fee, t.received, t.sent_under) for t in
+            plan.sent_before] == [("Ana", "Mo", 100_503, 503, 100_000, 1)]  # fmt: skip
+    # Ana keeps 700,000 - 100,503 = 599,497: her 600,000 less the fee she paid under v1.
+    keeps = {h.name: (h.holds, h.before, h.keeps) for h in plan.holdings}
+    assert keeps == {
+        "Ana": (700_000, -100_503, 599_497),
+        "Ben": (300_000, 0, 300_000),
+        "Mo": (0, 100_000, 100_000),
+    }
+    pages = PdfReader(io.BytesIO(render_pdf(data))).pages
+    text = " ".join(" ".join(page.extract_text().split()) for page in pages)
+    assert "Already sent under v1: 1 transfer, 100,000 aUEC arrived (fees 503" in text
+    assert "Ana → Mo 100,000. Nothing more is to send." in text
+    assert "Before" in text
+    assert read_json(render_json(data)) == data
+    rows = render_csv(data).decode("utf-8-sig").splitlines()
+    assert '"Ana","Ana_Mines","Mo","Mo-Treasury","100503","503","100000","sent under v1"' in rows
+    assert '"Total (1 sent under earlier versions)","","","","100503","503","100000",""' in rows
+    assert rows[-5].startswith('"settlement_member","handle","holds_auec","before_auec",')

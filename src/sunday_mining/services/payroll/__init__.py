@@ -14,7 +14,8 @@ Items, all under the guild's partition ``G#<guild>``:
                              checks, and once final the computed lines, per-payee paid flags,
                              (an amendment) what earlier versions paid payees whose amount changed
                              and, with several sellers, the settlement plan's transfers with a
-                             paid mark each (``settling.settlement_of`` reads it back)
+                             paid mark each (``settling.settlement_of`` reads it back), and
+                             after an amendment what was sent under the versions it replaced
   ``AUDIT#<ms>#<id>#<rev>``  who did what, when, to which version (and the revision made)
 A version's id sorts by creation time, so a custom_id can carry it and a day-old click still
 finds it. A discarded draft's item is deleted (the audit log keeps that it existed).
@@ -34,11 +35,17 @@ from sunday_mining.services.payroll.model import (
     PayrollStatus,
     PayrollVersion,
     PriceMode,
+    SentBefore,
 )
 from sunday_mining.services.payroll.payments import owed_of, owed_total
 from sunday_mining.services.payroll.rules import MAX_ADDED_MEMBERS, MAX_LABEL, MAX_PICKED
 from sunday_mining.services.payroll.service import PayrollService
-from sunday_mining.services.payroll.settling import Preview, settlement_of, uses_plan
+from sunday_mining.services.payroll.settling import (
+    Preview,
+    sent_before,
+    settlement_of,
+    uses_plan,
+)
 from sunday_mining.services.payroll.text import age_text, unpaid_reason
 
 __all__ = [
@@ -55,9 +62,11 @@ __all__ = [
     "PayrollVersion",
     "Preview",
     "PriceMode",
+    "SentBefore",
     "age_text",
     "owed_of",
     "owed_total",
+    "sent_before",
     "settlement_of",
     "unpaid_reason",
     "uses_plan",

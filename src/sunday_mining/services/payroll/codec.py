@@ -30,6 +30,7 @@ from sunday_mining.services.payroll.model import (
     PayrollStatus,
     PayrollVersion,
     PriorPayment,
+    SentBefore,
     StoredSettlement,
 )
 
@@ -210,7 +211,28 @@ def _settlement_to(s: StoredSettlement) -> dict[str, Any]:
         mark = s.marks.get((t.sender, t.receiver))
         by, at = (mark.by, mark.at_ms) if mark else (None, None)
         rows.append([t.sender, t.receiver, t.amount_received, t.amount_sent, t.fee, by, at])
-    return {"treasurer": s.treasurer_id, "transfers": rows}
+    stored: dict[str, Any] = {"treasurer": s.treasurer_id, "transfers": rows}
+    if s.sent_before:
+        stored["sent_before"] = [_sent_row(x) for x in s.sent_before]
+    return stored
+
+
+def _sent_row(x: SentBefore) -> list[Any]:
+    t = x.transfer
+    return [t.sender, t.receiver, t.amount_received, t.amount_sent, t.fee, x.number, x.by, x.at_ms]
+
+
+def _sent_before_from(rows: Sequence[Sequence[Any]]) -> tuple[SentBefore, ...]:
+    # Absent on a version stored before amendments kept what was sent: nothing was.
+    return tuple(
+        SentBefore(
+            Transfer(str(sender), str(receiver), int(received), int(sent), int(fee), paid=True),
+            int(number),
+            str(by),
+            int(at),
+        )
+        for sender, receiver, received, sent, fee, number, by, at in rows
+    )
 
 
 def _settlement_from(raw: Mapping[str, Any] | None) -> StoredSettlement | None:
@@ -223,7 +245,12 @@ def _settlement_from(raw: Mapping[str, Any] | None) -> StoredSettlement | None:
         if by is not None:
             marks[(str(sender), str(receiver))] = PaidMark(str(by), int(at))
     treasurer = raw.get("treasurer")
-    return StoredSettlement(None if treasurer is None else str(treasurer), tuple(transfers), marks)
+    return StoredSettlement(
+        None if treasurer is None else str(treasurer),
+        tuple(transfers),
+        marks,
+        _sent_before_from(raw.get("sent_before") or ()),
+    )
 
 
 def version_from_item(item: Item) -> PayrollVersion:

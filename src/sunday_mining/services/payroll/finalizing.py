@@ -31,13 +31,14 @@ from sunday_mining.services.payroll.model import (
     PayrollStatus,
     PayrollVersion,
     PriorPayment,
+    SentBefore,
 )
 from sunday_mining.services.payroll.payments import Payments, carry_payments, paid_so_far
 from sunday_mining.services.payroll.settling import (
     Preview,
-    carried_marks,
     payee_marks,
     preview,
+    sent_before_of,
     settle,
     settlement_of,
     stored,
@@ -74,7 +75,9 @@ class Finalizing(Payments):
         the head and the session make a second click, a second tab or a race a refusal.
 
         An amendment takes over the paid marks of the version it replaces for every payee whose
-        payout did not change, and keeps what the others were paid as paid before."""
+        payout did not change, and keeps what the others were paid as paid before. Paid by a
+        plan, it plans only what is still missing after what moved under the versions it
+        replaces, and keeps those moves as its history."""
         for _ in range(_ATTEMPTS):
             draft = self.draft(guild_id, draft_id)
             if draft.rev != expected_rev:
@@ -91,11 +94,11 @@ class Finalizing(Payments):
             paid_before: dict[str, PriorPayment] = {}
             settlement = None
             if uses_plan(draft):
+                before = self._sent_before(replaced) if replaced is not None else ()
                 # Refused with the reason (no treasurer, an unclaimed expense): nothing written.
-                settled = settle(draft, self._treasurer(guild_id))
+                settled = settle(draft, self._treasurer(guild_id), before)
                 result = settled.payroll
-                marks = carried_marks(replaced, settled.plan) if replaced is not None else {}
-                settlement = stored(settled.plan, marks)
+                settlement = stored(settled.plan, before)
             else:
                 result = compute(draft.to_input())  # refused with the reason: nothing written
                 if replaced is not None:
@@ -125,6 +128,11 @@ class Finalizing(Payments):
                 raise self._finalize_conflict(guild_id, draft_id) from None
             return final
         raise StateConflict("Payments are being marked on this payroll right now; try again.")
+
+    def _sent_before(self, replaced: PayrollVersion) -> tuple[SentBefore, ...]:
+        if replaced.settlement is not None:
+            return sent_before_of(replaced, {})
+        return sent_before_of(replaced, paid_so_far(replaced, self.prior_payments(replaced)))
 
     def _payments_moved(self, replaced: PayrollVersion) -> bool:
         now = self.get(replaced.guild_id, replaced.payroll_id)
@@ -180,9 +188,12 @@ class Finalizing(Payments):
         said = f"finalized v{final.number}: gross {format_auec(result.gross)}"
         if replaced is not None:
             said += f", superseding {replaced.payroll_id}"
-            if final.settlement is not None and final.settlement.marks:
-                kept = counted(len(final.settlement.marks), "transfer paid mark")
-                said += f"; kept {kept} whose transfer did not change"
+            if final.settlement is not None and final.settlement.sent_before:
+                moved = final.settlement.sent_before
+                said += (
+                    f"; counted {counted(len(moved), 'transfer')} sent under earlier versions "
+                    f"({format_auec(sum(x.transfer.amount_received for x in moved))})"
+                )
             elif final.paid and final.settlement is None:
                 kept = counted(len(final.paid), "paid mark")
                 said += f"; kept {kept} whose amount did not change"

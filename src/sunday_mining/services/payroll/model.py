@@ -84,13 +84,29 @@ class PriorPayment:
 
 
 @dataclass(frozen=True)
+class SentBefore:
+    """A transfer sent under an earlier version (or, for a version paid payee by payee, a
+    payment from its seller), with the version it was sent under and who marked it when."""
+
+    transfer: Transfer
+    number: int
+    by: str
+    at_ms: int
+
+
+@dataclass(frozen=True)
 class StoredSettlement:
     """The plan a final version is paid with: its transfers as planned at finalize (unpaid),
-    who held the org's cut, and a paid mark per transfer, by (sender, receiver)."""
+    who held the org's cut, and a paid mark per transfer, by (sender, receiver).
+
+    ``sent_before``: what moved under the versions an amendment replaced, every earlier one
+    folded in; the plan was made from the holdings those moves left, so it asks only for
+    what was still missing."""
 
     treasurer_id: str | None
     transfers: tuple[Transfer, ...]
     marks: Mapping[tuple[str, str], PaidMark] = field(default_factory=dict)
+    sent_before: tuple[SentBefore, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,11 @@ The rule: a payroll whose income lines name two or more sellers is paid by a set
 (see domain/settlement.py), worked out with no per-payee transfer fee: the guild's fee is taken
 once, on each transfer. A payroll with one seller is paid payee by payee as before, with the
 per-payee fee (step 7) when the fee is on. Either way the fee is charged once.
+
+An amendment paid by a plan starts from what already moved under the versions it replaces
+(:func:`sent_before_of`): the transfers marked sent, or, for a version paid payee by payee, each
+payment from its seller. Its plan asks only for what is still missing, and the new version keeps
+those moves as its history, so no transfer is asked for twice.
 """
 
 from __future__ import annotations
@@ -17,11 +22,16 @@ from sunday_mining.domain.settlement import (
     Settlement,
     SettlementPlan,
     Transfer,
-    carry_paid_marks,
     settle_payroll,
     stored_plan,
 )
-from sunday_mining.services.payroll.model import PaidMark, PayrollVersion, StoredSettlement
+from sunday_mining.services.payroll.model import (
+    PaidMark,
+    PayrollVersion,
+    PriorPayment,
+    SentBefore,
+    StoredSettlement,
+)
 
 
 @dataclass(frozen=True)
@@ -47,9 +57,13 @@ def holdings_of(version: PayrollVersion) -> dict[str, int]:
     return held
 
 
-def settle(version: PayrollVersion, treasurer_id: str | None) -> Settlement:
-    """The payroll of a draft with several sellers and its plan; ValidationError if refused."""
-    return settle_payroll(version.to_input(), holdings_of(version), treasurer_id)
+def settle(
+    version: PayrollVersion, treasurer_id: str | None, before: tuple[SentBefore, ...] = ()
+) -> Settlement:
+    """The payroll of a draft with several sellers and its plan, planned after what ``before``
+    already moved; ValidationError if refused."""
+    moved = [x.transfer for x in before]
+    return settle_payroll(version.to_input(), holdings_of(version), treasurer_id, moved)
 
 
 def preview(version: PayrollVersion, treasurer_id: str | None) -> Preview:
@@ -65,25 +79,45 @@ def preview(version: PayrollVersion, treasurer_id: str | None) -> Preview:
     return Preview(settled.payroll, settled.plan)
 
 
-def stored(plan: SettlementPlan, marks: Mapping[tuple[str, str], PaidMark]) -> StoredSettlement:
+def stored(plan: SettlementPlan, before: tuple[SentBefore, ...] = ()) -> StoredSettlement:
+    """A new plan as a version stores it: every transfer unpaid (what was sent under earlier
+    versions is ``before``, never a mark on the new plan, so nothing counts twice)."""
     treasurer = plan.holders.get(ORG_PAYEE_ID)
     unpaid = tuple(replace(t, paid=False) for t in plan.transfers)
-    return StoredSettlement(treasurer, unpaid, dict(marks))
+    return StoredSettlement(treasurer, unpaid, {}, before)
 
 
-def carried_marks(
-    replaced: PayrollVersion, plan: SettlementPlan
-) -> dict[tuple[str, str], PaidMark]:
-    """The paid marks of ``replaced``'s transfers that ``plan`` has unchanged (same sender,
-    receiver and amounts), with who marked them and when."""
-    old = settlement_of(replaced)
-    if old is None or replaced.settlement is None:
-        return {}
-    by_key = {
-        t.key: replaced.settlement.marks[(t.sender, t.receiver)] for t in old.transfers if t.paid
-    }
-    kept = carry_paid_marks(old, plan)
-    return {(t.sender, t.receiver): by_key[t.key] for t in kept.transfers if t.paid}
+def sent_before_of(
+    replaced: PayrollVersion, paid: Mapping[str, PriorPayment]
+) -> tuple[SentBefore, ...]:
+    """What moved under ``replaced`` and the versions before it, for the amendment replacing it.
+
+    Paid by a plan: its history and its transfers marked sent. Paid payee by payee: each payment
+    ``paid`` lists (what the payee was paid by the time it is replaced, ``paid_so_far``), from
+    its one seller, whose fee is that version's step-7 fee when paid under it."""
+    kept = replaced.settlement
+    if kept is not None:
+        sent = [
+            SentBefore(replace(t, paid=True), replaced.number, mark.by, mark.at_ms)
+            for t in kept.transfers
+            if (mark := kept.marks.get((t.sender, t.receiver))) is not None
+        ]
+        return (*kept.sent_before, *sent)
+    sellers = holdings_of(replaced)
+    if len(sellers) != 1 or replaced.result is None:
+        return ()
+    (seller,) = sellers
+    fees: dict[str, int] = {}
+    for line in replaced.result.lines:
+        fees[line.payee_id] = fees.get(line.payee_id, 0) + line.fee
+    found = []
+    for payee, p in sorted(paid.items()):
+        if payee in (seller, ORG_PAYEE_ID) or p.amount <= 0:
+            continue  # what the seller keeps never moves
+        fee = fees.get(payee, 0) if p.number == replaced.number else 0
+        moved = Transfer(seller, payee, p.amount, p.amount + fee, fee, paid=True)
+        found.append(SentBefore(moved, p.number, p.by, p.at_ms))
+    return tuple(found)
 
 
 def settlement_of(version: PayrollVersion) -> SettlementPlan | None:
@@ -103,13 +137,21 @@ def settlement_of(version: PayrollVersion) -> SettlementPlan | None:
         holdings_of(version),
         version.transfer_fee_bp,
         holders,
+        [x.transfer for x in kept.sent_before],
     )
+
+
+def sent_before(version: PayrollVersion) -> tuple[SentBefore, ...]:
+    """What was sent under the versions this one replaced (empty when none, or paid payee by
+    payee); :func:`settlement_of` is the plan of what is still to send."""
+    return version.settlement.sent_before if version.settlement is not None else ()
 
 
 def payee_marks(version: PayrollVersion) -> dict[str, PaidMark]:
     """Per payee of a version paid by a plan, paid once every transfer to them is marked paid
-    (the latest of those marks); a payee nobody sends to already holds their payout, paid
-    when the version was finalized. The org is never marked: its lines are what it keeps."""
+    (the latest of those marks); a payee nobody sends to already holds their payout (from
+    their own sale and what earlier versions sent them), paid when the version was finalized.
+    The org is never marked: its lines are what it keeps."""
     kept, result = version.settlement, version.result
     if kept is None or result is None:
         return {}

@@ -48,8 +48,8 @@ def test_the_form_has_five_inputs_and_the_answer_shows_the_estimate(discord: Dis
     embed = answer.data["embeds"][0]
     assert embed["fields"][0]["name"] == "Expected (estimate)"
     assert embed["fields"][0]["value"] == (
-        "Quantainium: 48 SCU raw → about 21.6 SCU refined, about 22 SCU to collect (estimate)\n"
-        "Gold: 12.5 SCU raw → about 5.62 SCU refined, about 6 SCU to collect (estimate)"
+        "Quantainium: 48 SCU raw → about 21.6 SCU refined, 22 SCU to collect in whole boxes\n"
+        "Gold: 12.5 SCU raw → about 5.62 SCU refined, 6 SCU to collect in whole boxes"
     )
     assert "estimate" in embed["footer"]["text"]
     assert [c["label"] for c in components(answer)] == ["Collect", "Time left", "Cancel"]
@@ -62,7 +62,7 @@ def test_the_add_answer_says_what_is_expected_to_be_collected_not_that_it_was(
     embed = answer.data["embeds"][0]
     shown = " ".join([embed["description"], *(f["value"] for f in embed["fields"])])
     assert "collected" not in shown  # nothing is collected when the job has just started
-    assert "about 22 SCU to collect (estimate)" in shown
+    assert "22 SCU to collect in whole boxes" in shown
 
 
 def test_a_form_that_cant_be_read_gets_one_sentence_and_nothing_is_stored(
@@ -278,8 +278,8 @@ def test_the_estimate_uses_the_refinerys_uex_bonus_when_the_prices_have_it(
     embed = answer.data["embeds"][0]
     # Quantainium +10 %: 4,800 x 0.85 x 1.10 x 0.5293 = 2,375.498 cSCU; Gold has no row: none.
     assert embed["fields"][0]["value"] == (
-        "Quantainium: 48 SCU raw → about 23.75 SCU refined, about 24 SCU to collect (estimate)\n"
-        "Gold: 12.5 SCU raw → about 5.62 SCU refined, about 6 SCU to collect (estimate)"
+        "Quantainium: 48 SCU raw → about 23.75 SCU refined, 24 SCU to collect in whole boxes\n"
+        "Gold: 12.5 SCU raw → about 5.62 SCU refined, 6 SCU to collect in whole boxes"
     )
     assert "MIC-L1's refinery bonus from UEX" in embed["footer"]["text"]
 

@@ -305,7 +305,7 @@ def _job_embed(ctx: Context, job: RefineryJob, *, title: str) -> Embed:
         lines.append(
             f"{name}: {_scu(job_ore.raw_centi)} SCU raw → about "
             f"{_scu(estimate.refined_centi)} SCU refined, "
-            f"about {estimate.collected_scu} SCU to collect (estimate)"
+            f"{estimate.collected_scu} SCU to collect in whole boxes"
         )
     embed.add("Expected (estimate)", "\n".join(lines))
     return embed

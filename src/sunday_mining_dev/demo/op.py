@@ -121,8 +121,8 @@ class Evening:
         self.worker.connect()
         self.progress.say(
             "worker",
-            f"reconnected as a new connection ({self.worker.conn}); its heartbeat reports "
-            "the gap, a fresh snapshot follows",
+            "reconnected as a new connection; its heartbeat reports the gap, a fresh snapshot "
+            "follows",
         )
 
     def _members_act(self, minute: int) -> None:

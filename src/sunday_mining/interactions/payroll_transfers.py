@@ -113,9 +113,14 @@ def listed_for(plan: SettlementPlan, view: str, viewer: str) -> list[tuple[int, 
     return [it for it in listed if it[1].sender == viewer] if view == MINE else listed
 
 
+def _paged(listed: list[tuple[int, Transfer]], page: int) -> tuple[int, list[tuple[int, Transfer]]]:
+    """The page asked for, kept within the list, and the transfers on it."""
+    page = clamp_page(page, len(listed), TRANSFERS_PAGE)
+    return page, listed[page * TRANSFERS_PAGE : (page + 1) * TRANSFERS_PAGE]
+
+
 def page_of(plan: SettlementPlan, view: str, viewer: str, page: int) -> list[tuple[int, Transfer]]:
-    page = clamp_page(page, len(listed_for(plan, view, viewer)), TRANSFERS_PAGE)
-    return listed_for(plan, view, viewer)[page * TRANSFERS_PAGE : (page + 1) * TRANSFERS_PAGE]
+    return _paged(listed_for(plan, view, viewer), page)[1]
 
 
 def shown_marks(shown: list[tuple[int, Transfer]]) -> str:
@@ -139,8 +144,7 @@ def transfers_view(
     private list of what ``viewer`` sends, opened from it."""
     listed = listed_for(plan, view, viewer)
     total = pages(len(listed), TRANSFERS_PAGE)
-    page = clamp_page(page, len(listed), TRANSFERS_PAGE)
-    shown = listed[page * TRANSFERS_PAGE : (page + 1) * TRANSFERS_PAGE]
+    page, shown = _paged(listed, page)
     counted_in = [t for _i, t in listed]
     unpaid = [t for t in counted_in if not t.paid]
     final = version.status is PayrollStatus.FINAL

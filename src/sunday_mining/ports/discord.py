@@ -53,6 +53,9 @@ class MessagePoster(Protocol):
     ) -> str: ...
 
 
+DMS_CLOSED = 50007  # Discord: "Cannot send messages to this user" (the member closed their DMs)
+
+
 class DirectMessenger(Protocol):
     """A direct message to one member, as the bot: returns the message's id. Raises
     ``DiscordApiError`` with code 50007 when the member does not take messages from the bot.

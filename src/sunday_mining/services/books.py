@@ -29,7 +29,6 @@ from sunday_mining.domain.books import (
 )
 from sunday_mining.domain.errors import NotFound, ValidationError
 from sunday_mining.domain.ids import is_id, new_id
-from sunday_mining.domain.payroll import ORG_PAYEE_ID
 from sunday_mining.domain.session import PayrollState, Session
 from sunday_mining.ports.store import SortKey, Store
 from sunday_mining.services import keys
@@ -243,7 +242,7 @@ def incoming_transfers(version: PayrollVersion, payees: Iterable[str]) -> list[i
     kept = version.settlement
     if kept is None:
         return []
-    holders = {ORG_PAYEE_ID: kept.treasurer_id} if kept.treasurer_id else {}
+    holders = kept.holders()
     receivers = {holders.get(payee, payee) for payee in payees}
     return [
         index
@@ -309,7 +308,7 @@ def unsent_transfers(version: PayrollVersion) -> dict[str, int] | None:
     kept, result = version.settlement, version.result
     if kept is None or result is None:
         return None
-    holders = {ORG_PAYEE_ID: kept.treasurer_id} if kept.treasurer_id else {}
+    holders = kept.holders()
     coming: dict[str, int] = defaultdict(int)
     for t in kept.transfers:
         if (t.sender, t.receiver) not in kept.marks:

@@ -32,7 +32,7 @@ from sunday_mining.domain.payroll import ORG_PAYEE_ID
 from sunday_mining.domain.prices import format_auec
 from sunday_mining.domain.settlement import SettlementPlan
 from sunday_mining.domain.wording import counted
-from sunday_mining.ports.discord import DirectMessenger, DiscordApiError
+from sunday_mining.ports.discord import DMS_CLOSED, DirectMessenger, DiscordApiError
 from sunday_mining.ports.jobs import Job, JobQueue
 from sunday_mining.ports.store import Item, Key, Store, Update
 from sunday_mining.services import keys
@@ -45,7 +45,6 @@ from sunday_mining.services.send_once import FAILED, SENT, Claim, SendOnce, mark
 
 log = logging.getLogger(__name__)
 
-CLOSED_DMS = 50007  # Discord: "Cannot send messages to this user"
 NOT_TOLD = "not told"  # a marker's final state: Discord refused the message
 OUTCOME_PREFIX = "PAYNOTICES#"
 MARKER_PREFIX = "PAYNOTE#"
@@ -219,7 +218,7 @@ class PayoutNotices:
         except DiscordApiError as refused:
             # 50007 and the like: Discord will answer the same however often it is asked.
             self._send_once.mark(marker, NOT_TOLD, code=refused.code or 0)
-            if refused.code != CLOSED_DMS:
+            if refused.code != DMS_CLOSED:
                 log.warning("payout notice refused", extra={"code": refused.code})
             return "not_told"
         except DomainError:

@@ -38,7 +38,7 @@ from sunday_mining.domain.errors import (
 from sunday_mining.domain.ids import is_id, new_id
 from sunday_mining.domain.prices import PriceSnapshot
 from sunday_mining.domain.refining import Method, OreAmount, RefineryJob
-from sunday_mining.ports.discord import DirectMessenger, DiscordApiError
+from sunday_mining.ports.discord import DMS_CLOSED, DirectMessenger, DiscordApiError
 from sunday_mining.ports.schedules import JobTimers
 from sunday_mining.ports.store import (
     And,
@@ -61,7 +61,6 @@ from sunday_mining.services.sessions import SessionService
 
 log = logging.getLogger(__name__)
 
-DMS_CLOSED = 50007  # Discord: cannot send messages to this user
 _CHANGED = "That job changed while you were working on it; run /mining refinery list again."
 
 

@@ -10,6 +10,7 @@ from sunday_mining.domain.errors import ValidationError
 from sunday_mining.domain.guild import DonationPolicy
 from sunday_mining.domain.payroll import (
     MILLI,
+    ORG_PAYEE_ID,
     Expense,
     FlatAmount,
     IncomeLine,
@@ -107,6 +108,10 @@ class StoredSettlement:
     transfers: tuple[Transfer, ...]
     marks: Mapping[tuple[str, str], PaidMark] = field(default_factory=dict)
     sent_before: tuple[SentBefore, ...] = ()
+
+    def holders(self) -> dict[str, str]:
+        """Payee -> the member holding their payout: the org's cut with the treasurer."""
+        return {ORG_PAYEE_ID: self.treasurer_id} if self.treasurer_id else {}
 
 
 @dataclass(frozen=True)

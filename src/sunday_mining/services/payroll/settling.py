@@ -129,7 +129,7 @@ def settlement_of(version: PayrollVersion) -> SettlementPlan | None:
     kept = version.settlement
     if kept is None or version.result is None:
         return None
-    holders = {ORG_PAYEE_ID: kept.treasurer_id} if kept.treasurer_id else {}
+    holders = kept.holders()
     transfers = tuple(replace(t, paid=(t.sender, t.receiver) in kept.marks) for t in kept.transfers)
     return stored_plan(
         transfers,
